@@ -1,0 +1,59 @@
+"""The FastAPI application: one store, the settings, and every area's router."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api import problems
+from kg import __version__
+from kg.defaultgraph import load_default_graph
+from kg.settings import Settings
+from kg.store import Store, open_store
+
+#: Area routers, included when present (each module exposes ``router``).
+ROUTE_MODULES = ("health", "lifecycle", "sparql", "validation", "policy", "gaiax", "rest",
+                 "graphs", "catalog", "federation", "web", "ops")
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """Build the app. Without ``store``, open the configured one (loading the default graph
+    on first start); the app closes only a store it opened itself."""
+    settings = settings or Settings.from_env()
+    owns_store = store is None
+    store = store if store is not None else open_store(settings)
+    if settings.load_default_graph:
+        load_default_graph(store, settings.base_iri)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            store.close()
+
+    app = FastAPI(
+        title="dataspace-kg",
+        version=__version__,
+        description="Knowledge graph of the European data-space ecosystem: SPARQL 1.1, "
+        "REST and Linked Data over organisations, data spaces, datasets and ODRL policies.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    problems.install(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["*"], allow_headers=["*"],
+                           expose_headers=["Link", "ETag", "Location"])
+    for name in ROUTE_MODULES:
+        if importlib.util.find_spec(f"api.routes.{name}") is not None:
+            module = importlib.import_module(f"api.routes.{name}")
+            app.include_router(module.router)
+            if hasattr(module, "install"):  # app-wide hooks (metrics middleware)
+                module.install(app)
+    return app

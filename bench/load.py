@@ -1,0 +1,119 @@
+"""Validated load vs a bare Oxigraph bulk load, and 3-hop query latency via /sparql vs store.
+
+    python -m bench.load                 # 1k and 10k datasets
+    python -m bench.load 10000 100000    # the sizes you name
+
+Each load runs in its own process (clean peak memory); the ratio is the figure.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import median_ms, p95_ms, peak_rss_mib, print_table, run_child
+from bench.generate import generate
+
+THREE_HOPS = """
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX dskg: <https://w3id.org/dskg#>
+SELECT ?dataset ?space ?authority WHERE {
+  VALUES ?dataset { <https://w3id.org/dskg/synthetic/id/dataset/7> }
+  ?dataset dct:publisher ?publisher .
+  ?membership org:member ?publisher ; org:organization ?space .
+  ?space dskg:governedBy ?authority .
+}"""
+
+
+def child_bare(path: str) -> dict:
+    import pyoxigraph as ox
+
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        store = ox.Store(folder)
+        store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        seconds = time.perf_counter() - started
+        triples = len(store)
+        del store
+    return {"seconds": seconds, "triples": triples, "rss": peak_rss_mib()}
+
+
+def child_validated(path: str) -> dict:
+    from kg.store.embedded import EmbeddedStore
+    from kg.writepath import Origin, write_bytes
+
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        store = EmbeddedStore(folder)
+        result = write_bytes(store, Path(path).read_bytes(), "nquads",
+                             base_iri="http://127.0.0.1:8000/", origin=Origin(agent="bench"))
+        store.close()
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "triples": result.triples, "rss": peak_rss_mib()}
+
+
+def query_latency(path: Path, runs: int = 200) -> tuple[list[float], list[float]]:
+    """The same 3-hop query on the bare store and through /sparql (same store, same run)."""
+    import httpx
+
+    from api.app import create_app
+    from kg.settings import Settings
+    from kg.store.embedded import EmbeddedStore
+    from tests.servers import serve_app
+
+    store = EmbeddedStore()
+    store.import_quads(path.read_bytes(), "nquads")
+    direct = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        rows = store.query(THREE_HOPS).rows
+        direct.append(time.perf_counter() - started)
+    assert rows, "the 3-hop query found nothing"
+    settings = Settings(store="memory", load_default_graph=False)
+    via_http = []
+    with serve_app(create_app(settings, store)) as base, httpx.Client() as client:
+        for _ in range(runs):
+            started = time.perf_counter()
+            response = client.get(f"{base}/sparql", params={"query": THREE_HOPS},
+                                  headers={"Accept": "application/sparql-results+json"})
+            via_http.append(time.perf_counter() - started)
+            assert response.status_code == 200 and response.json()["results"]["bindings"]
+    return direct, via_http
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] == "--child":
+        mode, path = argv[1], argv[2]
+        print(json.dumps(child_bare(path) if mode == "bare" else child_validated(path)))
+        return
+    sizes = [int(a) for a in argv] or [1000, 10000]
+    rows = []
+    for size in sizes:
+        path = generate(size)
+        bare = run_child("bench.load", "--child", "bare", str(path))
+        validated = run_child("bench.load", "--child", "validated", str(path))
+        rows.append([f"{size:,}", "bare pyoxigraph bulk_load", bare["triples"], bare["seconds"],
+                     int(bare["triples"] / bare["seconds"]), bare["rss"], 1.0])
+        rows.append([f"{size:,}", "dskg load (validated)", validated["triples"],
+                     validated["seconds"], int(validated["triples"] / validated["seconds"]),
+                     validated["rss"], validated["seconds"] / bare["seconds"]])
+    print("Load: validated write path vs bare Oxigraph bulk load of the same N-Quads file")
+    print_table(["datasets", "loader", "triples", "seconds", "triples/s", "peak MiB",
+                 "x bare"], rows)
+    print()
+    direct, via_http = query_latency(generate(sizes[-1]))
+    print(f"3-hop SPARQL query at {sizes[-1]:,} datasets ({len(direct)} runs each)")
+    print_table(["path", "median ms", "p95 ms", "x store"], [
+        ["bare store query", median_ms(direct), p95_ms(direct), 1.0],
+        ["GET /sparql over loopback", median_ms(via_http), p95_ms(via_http),
+         median_ms(via_http) / median_ms(direct)],
+    ])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,56 @@
+"""Who is writing: bearer tokens mapped to roles.
+
+``DSKG_ADMIN_TOKEN`` is always an admin token. Tokens are compared as SHA-256 digests in
+constant time and never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+
+from kg.errors import Forbidden, Unauthorized
+from kg.settings import Settings
+
+ROLES = ("reader", "steward", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: str
+    dataspaces: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def principal_for(token: str | None, settings: Settings) -> Principal | None:
+    """The principal a bearer token stands for, or None for no/unknown token."""
+    if not token:
+        return None
+    digest = token_digest(token)
+    if settings.admin_token and _same(digest, token_digest(settings.admin_token)):
+        return Principal(subject="admin", role="admin")
+    from kg.tokens import lookup
+
+    return lookup(digest, settings)
+
+
+def require(principal: Principal | None, role: str = "admin") -> Principal:
+    """Raise 401 without a valid token and 403 when the role is too low."""
+    if principal is None:
+        raise Unauthorized("this operation needs a bearer token (Authorization: Bearer ...)")
+    if ROLES.index(principal.role) < ROLES.index(role):
+        raise Forbidden(f"this operation needs the {role} role; your token has {principal.role}")
+    return principal

@@ -1,0 +1,192 @@
+"""Core commands: serve, load, query, export, stats."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rdflib import BNode, Literal, URIRef
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kg.cli.app import app, console, err_console, opened_store, settings, stdout_bytes
+from kg.errors import BadRequest
+from kg.rdfio import format_for_path
+from kg.sparql import QueryService
+from kg.stats import graph_stats
+from kg.writepath import Origin, write_bytes
+
+PROGRESS_MIN_BYTES = 1024 * 1024
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Start the HTTP server (SPARQL endpoint at /sparql) on the configured store."""
+    import uvicorn
+
+    from api.app import create_app
+
+    config = settings()
+    console.print(f"dskg serving on http://{host}:{port}/ (store: {config.store})",
+                  highlight=False)
+    uvicorn.run(create_app(config), host=host, port=port, log_level="info")
+
+
+def _read_with_progress(path: Path, progress: Progress | None) -> bytes:
+    size = path.stat().st_size
+    if progress is None:
+        return path.read_bytes()
+    task = progress.add_task(f"reading {path.name}", total=size)
+    chunks = []
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            chunks.append(chunk)
+            progress.update(task, advance=len(chunk))
+    return b"".join(chunks)
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="RDF files (Turtle, N-Triples, N-Quads, "
+                                                "TriG, JSON-LD, RDF/XML).", exists=True,
+                                                dir_okay=False, readable=True)],
+    graph: Annotated[str | None, typer.Option(help="Graph name for a single-file load.")] = None,
+    replace: Annotated[bool, typer.Option(help="Only replace existing descriptions.")] = False,
+    create: Annotated[bool, typer.Option(help="Refuse to overwrite existing ones.")] = False,
+) -> None:
+    """Load files through the write path: each file (or each named graph) is one description."""
+    if graph and len(files) > 1:
+        raise BadRequest("--graph names one graph: give exactly one file")
+    config = settings()
+    mode = "replace" if replace else "create" if create else "upsert"
+    total = sum(f.stat().st_size for f in files)
+    with opened_store(config) as store:
+        progress = None
+        if total >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
+            progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                                TimeElapsedColumn(), console=console, transient=True)
+            progress.start()
+        try:
+            for path in files:
+                fmt = format_for_path(path)
+                data = _read_with_progress(path, progress)
+                if progress is not None:
+                    progress.add_task(f"validating and committing {path.name}", total=None)
+                origin = Origin(agent="cli", source=path.resolve().as_uri(), activity="load")
+                result = write_bytes(store, data, fmt, base_iri=config.base_iri, origin=origin,
+                                     graph=URIRef(graph) if graph else None, mode=mode)
+                console.print(
+                    f"{path}: {len(result.graphs)} description(s), {result.triples} triples "
+                    f"({len(result.created)} new, {len(result.replaced)} replaced, "
+                    f"{result.warnings} warnings)", highlight=False)
+        finally:
+            if progress is not None:
+                progress.stop()
+
+
+def _cell(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, URIRef | Literal):
+        return str(term)
+    return str(term)
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="The query; '-' reads it from stdin, @FILE "
+                                         "from a file.")],
+    format: Annotated[str, typer.Option("--format", "-f",
+                                        help="table, csv, json (SPARQL 1.1 results), or "
+                                        "turtle/ntriples for CONSTRUCT.")] = "table",
+    federated: Annotated[bool, typer.Option(
+        "--federated", help="Also ask every configured peer's SPARQL endpoint and merge the "
+        "answers; which peers answered, timed out or failed goes to stderr.")] = False,
+) -> None:
+    """Run a SPARQL query on the store and print the answer."""
+    if sparql == "-":
+        sparql = sys.stdin.read()
+    elif sparql.startswith("@"):
+        sparql = Path(sparql[1:]).read_text(encoding="utf-8")
+    media = {"csv": "text/csv", "json": "application/sparql-results+json",
+             "tsv": "text/tab-separated-values", "xml": "application/sparql-results+xml",
+             "turtle": "text/turtle", "ntriples": "application/n-triples"}
+    if format not in (*media, "table"):
+        raise BadRequest(f"unknown --format {format!r}: use table, {', '.join(media)}")
+    config = settings()
+    with opened_store(config) as store:
+        if federated:
+            from kg.federation.query import federated_query
+
+            answer = federated_query(config, sparql, store=store)
+            result = answer.result
+            err_console.print(answer.status_text(), highlight=False)
+        else:
+            result = QueryService(store, config).select(sparql)
+        if format != "table":
+            from kg.store.results import serialize_result
+
+            media_type = media[format]
+            if result.kind in ("CONSTRUCT", "DESCRIBE") and format in ("csv", "json", "tsv",
+                                                                       "xml"):
+                media_type = "text/turtle"
+            stdout_bytes(serialize_result(result, media_type).body)
+            return
+        if result.kind == "ASK":
+            console.print("true" if result.boolean else "false")
+            return
+        if result.kind in ("CONSTRUCT", "DESCRIBE"):
+            assert result.graph is not None
+            stdout_bytes(result.graph.serialize(format="turtle").encode())
+            return
+        table = Table(*result.variables, show_lines=False)
+        for row in result.rows:
+            table.add_row(*(_cell(t) for t in row))
+        console.print(table)
+        console.print(f"{len(result.rows)} row(s)", style="dim")
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' = stdout).")],
+    format: Annotated[str, typer.Option("--format", help="nquads or trig.")] = "nquads",
+) -> None:
+    """Write every named graph (descriptions and provenance) as N-Quads or TriG."""
+    if format not in ("nquads", "trig"):
+        raise BadRequest(f"unknown --format {format!r}: use nquads or trig")
+    with opened_store() as store:
+        buffer = io.BytesIO()
+        store.export(buffer, format)  # type: ignore[arg-type]
+        if str(output) == "-":
+            stdout_bytes(buffer.getvalue())
+        else:
+            output.write_bytes(buffer.getvalue())
+            console.print(f"wrote {output} ({len(buffer.getvalue())} bytes)", highlight=False)
+
+
+@app.command()
+def stats(
+    format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Triples, graphs, and counts per class and per governance tier."""
+    with opened_store() as store:
+        figures = graph_stats(store)
+    if format == "json":
+        print(json.dumps(figures, indent=2))
+        return
+    console.print(f"store: {figures['store']}", highlight=False)
+    console.print(f"triples: {figures['triples']}   named graphs: {figures['graphs']}")
+    for title, key in (("class", "classes"), ("tier", "tiers")):
+        table = Table(title, "count")
+        for name, count in figures[key].items():
+            table.add_row(name, str(count))
+        console.print(table)

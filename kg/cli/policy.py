@@ -1,0 +1,79 @@
+"""`dskg evaluate` and `dskg policy conflicts`."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kg.cli.app import app, opened_store, settings, sub_app
+from kg.policy import service
+from kg.policy.request import build_request, parse_pairs
+
+policy_app = sub_app("policy", "ODRL policies: the cross-tier conflict report.")
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _print_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2))
+
+
+@app.command()
+def evaluate(
+    assignee: Annotated[str, typer.Option(help="The organisation asking (IRI or prefixed name).")],
+    action: Annotated[str, typer.Option(help="ODRL action, e.g. odrl:use.")],
+    target: Annotated[str, typer.Option(help="The dataset or asset.")],
+    purpose: Annotated[str | None, typer.Option(help="odrl:purpose (a concept IRI).")] = None,
+    at: Annotated[str | None, typer.Option(help="odrl:dateTime (ISO 8601); default now.")
+                  ] = None,
+    spatial: Annotated[str | None, typer.Option(
+        help="odrl:spatial: ISO country code, region (EU, EEA, EFTA) or IRI.")] = None,
+    context: Annotated[list[str] | None, typer.Option(
+        help="Any other left operand as KEY=VALUE (e.g. count=3, odrl:recipient=IRI); "
+             "repeatable.")] = None,
+    duty_done: Annotated[list[str] | None, typer.Option(
+        help="A duty (its IRI, or its action such as odrl:attribute) already fulfilled; "
+             "repeatable.")] = None,
+    policies: Annotated[Path | None, typer.Option(
+        help="Evaluate the policies in this RDF file (with the tier policies above them in "
+             "the store) instead of the stored offers; nothing is stored.",
+        exists=True, dir_okay=False, readable=True)] = None,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """May ASSIGNEE perform ACTION on TARGET? Exit 0 permit, 3 deny, 4 not applicable,
+    2 bad input."""
+    request = build_request(assignee=assignee, action=action, target=target, purpose=purpose,
+                            at=at, spatial=spatial, context=parse_pairs(context or []),
+                            duties_done=duty_done or [])
+    overlay = service.read_policies(policies) if policies is not None else None
+    config = settings()
+    with opened_store(config) as store:
+        decision = service.evaluate(store, request, policies=overlay,
+                                    timeout=config.query_timeout)
+    if format == Format.json:
+        _print_json(decision.to_json())
+    else:
+        typer.echo(decision.to_text(), nl=False)
+    raise typer.Exit(service.EXIT_CODES[decision.decision])
+
+
+@policy_app.command("conflicts")
+def conflicts(
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """Lower-tier rules that permit what a higher tier prohibits (or does not permit), with
+    an example request each; inheritance cycles and gaps; offers by non-members."""
+    config = settings()
+    with opened_store(config) as store:
+        report = service.conflicts(store, timeout=config.query_timeout * 6)
+    if format == Format.json:
+        _print_json(report.to_json())
+    else:
+        typer.echo(report.to_text(), nl=False)

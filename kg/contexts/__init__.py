@@ -1,0 +1,1 @@
+"""Shipped JSON-LD contexts (data only; see NOTICE.md and index.json)."""

@@ -1,0 +1,146 @@
+"""JSON-LD with shipped contexts only.
+
+Every ``@context`` URL must be one we ship (``kg/contexts/index.json``); anything else is
+refused with RemoteContextRefused naming it. Nothing here ever opens a network connection.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pyld import jsonld
+
+from kg.errors import ParseError, PayloadTooLarge, RemoteContextRefused
+
+#: Deepest JSON nesting we accept; deeper input is refused before any processing.
+MAX_DEPTH = 64
+#: Most JSON values (objects, arrays, strings, numbers) in one document, and most @context
+#: entries (each URL or object, nested ones included): pyld's cost grows with both.
+MAX_VALUES = 200_000
+MAX_CONTEXTS = 256
+
+
+#: Our own published context (the REST API's JSON-LD uses it).
+DSKG_CONTEXT_URL = "https://w3id.org/dskg/context.jsonld"
+
+
+@cache
+def _index() -> dict[str, str]:
+    text = resources.files("kg.contexts").joinpath("index.json").read_text(encoding="utf-8")
+    return {DSKG_CONTEXT_URL: "dskg.jsonld", **json.loads(text)}
+
+
+@cache
+def shipped_context(url: str) -> Any:
+    """The parsed document of a shipped context (RemoteContextRefused when not shipped)."""
+    index = _index()
+    name = index.get(url) or index.get(url.rstrip("/"))
+    if name is None:
+        raise RemoteContextRefused(
+            f"the JSON-LD context {url} is not one this node ships, and remote contexts are "
+            "never fetched; inline it or use a supported context",
+            context=url,
+        )
+    text = resources.files("kg.contexts").joinpath(name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def shipped_contexts() -> list[str]:
+    return sorted(_index())
+
+
+def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """pyld document loader that serves shipped contexts and refuses everything else."""
+    return {"contextUrl": None, "documentUrl": url, "document": shipped_context(url)}
+
+
+def _check_depth(doc: Any) -> None:
+    """Refuse, before any JSON-LD processing (which is slow), documents nested deeper than
+    MAX_DEPTH, with more than MAX_VALUES values or naming more than MAX_CONTEXTS contexts."""
+    stack = [(doc, 0)]
+    values = contexts = 0
+    while stack:
+        value, depth = stack.pop()
+        values += 1
+        if depth > MAX_DEPTH:
+            raise ParseError(f"JSON nesting deeper than {MAX_DEPTH} levels is refused",
+                             format="json-ld")
+        if values > MAX_VALUES:
+            raise PayloadTooLarge(f"JSON-LD with more than {MAX_VALUES:,} JSON values is "
+                                  "refused; load bigger data with `dskg load`")
+        if isinstance(value, dict):
+            if "@context" in value:
+                found = value["@context"]
+                contexts += len(found) if isinstance(found, list) else 1
+                if contexts > MAX_CONTEXTS:
+                    raise ParseError(f"JSON-LD naming more than {MAX_CONTEXTS} @context "
+                                     "entries is refused", format="json-ld")
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+
+
+def load_json(data: bytes | str) -> Any:
+    """Parse JSON with line/column on errors and a bound on nesting."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"JSON-LD is not UTF-8: {exc.reason} at byte {exc.start}",
+                         format="json-ld") from None
+    limit = sys.getrecursionlimit()
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"JSON syntax error: {exc.msg}", line=exc.lineno, column=exc.colno,
+                         format="json-ld") from None
+    except RecursionError:
+        raise ParseError(f"JSON nesting deeper than {limit} levels is refused",
+                         format="json-ld") from None
+    _check_depth(doc)
+    return doc
+
+
+def to_nquads(doc: Any, base_iri: str | None = None) -> str:
+    """Expand a JSON-LD document (already parsed) to N-Quads using shipped contexts only."""
+    options: dict[str, Any] = {"format": "application/n-quads", "documentLoader": document_loader}
+    if base_iri:
+        options["base"] = base_iri
+    try:
+        return str(jsonld.to_rdf(doc, options))
+    except RemoteContextRefused:
+        raise
+    except jsonld.JsonLdError as exc:
+        cause = _root_cause(exc)
+        if isinstance(cause, RemoteContextRefused):
+            raise cause from None
+        raise ParseError(f"invalid JSON-LD: {_describe(cause)}", format="json-ld") from None
+    except RecursionError:
+        raise ParseError("JSON-LD too deeply nested", format="json-ld") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        # pyld lets some malformed documents (e.g. an empty @context string) escape as plain
+        # Python errors; they are still the input's fault.
+        raise ParseError(f"invalid JSON-LD: {exc}", format="json-ld") from None
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen = 0
+    while seen < 20:
+        nxt = getattr(exc, "cause", None) or exc.__cause__ or exc.__context__
+        if nxt is None:
+            return exc
+        exc = nxt
+        seen += 1
+    return exc
+
+
+def _describe(exc: BaseException) -> str:
+    code = getattr(exc, "code", None)
+    message = getattr(exc, "message", None) or (exc.args[0] if exc.args else str(exc))
+    if isinstance(message, tuple) and message:
+        message = message[0]
+    message = str(message).splitlines()[0]
+    return f"{message} ({code})" if code else message

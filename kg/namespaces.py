@@ -1,0 +1,59 @@
+"""RDF namespaces used across the project (one place, so prefixes never drift)."""
+
+from rdflib import Namespace
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
+
+DSKG = Namespace("https://w3id.org/dskg#")
+ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
+DCT = DCTERMS
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+GX2210 = Namespace(
+    "https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/jsonld/trustframework#"
+)
+GX = Namespace("https://w3id.org/gaia-x/development#")
+CRED = Namespace("https://www.w3.org/2018/credentials#")
+SEC = Namespace("https://w3id.org/security#")
+EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
+EU_THEME = Namespace("http://publications.europa.eu/resource/authority/data-theme/")
+EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
+EU_LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
+EU_LICENCE = Namespace("http://publications.europa.eu/resource/authority/licence/")
+IANA_MEDIA = Namespace("http://www.iana.org/assignments/media-types/")
+
+#: Default IRIs of the shipped ecosystem graph (entities live under this, whatever the node base).
+DEFAULT_ID_BASE = "https://w3id.org/dskg/id/"
+#: The named graph that holds one provenance record per description graph.
+META_GRAPH = "https://w3id.org/dskg/graph/meta"
+
+PREFIXES: dict[str, str] = {
+    "dskg": str(DSKG),
+    "odrl": str(ODRL),
+    "dcat": str(DCAT),
+    "dct": str(DCTERMS),
+    "foaf": str(FOAF),
+    "org": str(ORG),
+    "owl": str(OWL),
+    "prov": str(PROV),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "sh": str(SH),
+    "skos": str(SKOS),
+    "xsd": str(XSD),
+    "vcard": str(VCARD),
+    "adms": str(ADMS),
+    "locn": str(LOCN),
+    "eli": str(ELI),
+    "gx": str(GX),
+}
+
+__all__ = [
+    "ADMS", "CRED", "DCAT", "DCT", "DCTERMS", "DEFAULT_ID_BASE", "DSKG", "ELI", "EU_COUNTRY",
+    "EU_FILE_TYPE", "EU_LANGUAGE", "EU_LICENCE", "EU_THEME", "FOAF", "GX", "GX2210", "HYDRA",
+    "IANA_MEDIA", "LOCN", "META_GRAPH", "ODRL", "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS",
+    "SD", "SEC", "SH", "SKOS", "VCARD", "XSD",
+]

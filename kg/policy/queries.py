@@ -1,0 +1,105 @@
+"""The bounded SPARQL queries the policy sources send to a store (no user text in them:
+request terms arrive as ``bindings`` or escaped ``VALUES``)."""
+
+from __future__ import annotations
+
+from kg.namespaces import ODRL
+from kg.policy.knowledge import ALL_LINKS
+
+PREFIXES = """PREFIX odrl: <http://www.w3.org/ns/odrl/2/>
+PREFIX dskg: <https://w3id.org/dskg#>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+"""
+# Properties that make up a policy's description (its rules, constraints, lists, parents).
+BODY = ("(odrl:permission|odrl:prohibition|odrl:obligation|odrl:duty|odrl:consequence|"
+        "odrl:remedy|odrl:constraint|odrl:refinement|odrl:and|odrl:or|odrl:xone|"
+        "odrl:andSequence|odrl:action|odrl:assignee|odrl:target|odrl:rightOperand|"
+        "odrl:rightOperandReference|odrl:inheritFrom|rdf:first|rdf:rest)")
+# Of the nodes a body reaches, every triple is kept except high fan-out links: a catalog
+# named as a target must not bring its every dcat:dataset along.
+DESCRIBED = "FILTER(?p NOT IN (dcat:dataset, dcat:record, dcat:service, dcat:catalog))"
+ASSET_UP = "(odrl:partOf|dct:isPartOf)"
+STRUCTURAL = "rdf:type odrl:partOf dct:isPartOf odrl:hasPolicy odrl:source odrl:refinement"
+SPACES = "?cat dcat:dataset ?target . ?top dcat:catalog* ?cat . ?space dskg:catalog ?top ."
+
+def _triples(where: str) -> str:
+    """A query for triples as ?s ?p ?o rows (cheaper to collect than a CONSTRUCT graph)."""
+    return PREFIXES + f"SELECT ?s ?p ?o WHERE {{ {where} }}"
+
+
+# Oxigraph plans a UNION of these badly (the cost grows with the store), so each is its own
+# small query, anchored on ?target (bound through ``bindings``).
+TARGET_QUERIES = (
+    # the asset itself
+    _triples("?target ?p ?o . BIND(?target AS ?s) "
+               "FILTER(?p NOT IN (dcat:dataset, dcat:record))"),
+    # the asset collections it is part of
+    _triples(f"?target {ASSET_UP}+ ?s . VALUES ?p {{ {STRUCTURAL} }} ?s ?p ?o"),
+    # the data spaces listing it, their rulebooks and the frameworks they are subject to
+    _triples(f"{SPACES} ?space (dskg:rulebook|dskg:subjectTo)* ?s . ?s ?p ?o . "
+               "FILTER(?p NOT IN (dcat:dataset, dcat:record))"),
+    # the bodies of the offers on the asset, of the policies and rules targeting it, and of
+    # the rulebook and framework policies above it (odrl:inheritFrom is part of a body)
+    _triples(f"?target odrl:hasPolicy ?root . ?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}"),
+    _triples("?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target "
+               f"?target . ?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}"),
+    _triples(f"{SPACES} ?space (dskg:rulebook|dskg:rulebook?/dskg:subjectTo+)/"
+               f"odrl:hasPolicy? ?root . ?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}"),
+    # the catalog links from the data spaces down to the asset
+    _triples("?s dcat:dataset ?target . BIND(dcat:dataset AS ?p) BIND(?target AS ?o)"),
+    _triples("?cat dcat:dataset ?target . ?cat (^dcat:catalog)* ?o . ?s dcat:catalog ?o . "
+               "BIND(dcat:catalog AS ?p)"),
+)
+#: Which of TARGET_QUERIES fetch the asset's own offers (left out when a file replaces them).
+OFFER_QUERIES = (3, 4)
+#: The body of one policy named by an IRI (?root), with its ancestors.
+BODY_QUERY = _triples(f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}")
+#: The assignee (?party), the organisations above it, and their memberships.
+PARTY_QUERIES = (
+    _triples("?party org:subOrganizationOf* ?s . ?s ?p ?o"),
+    _triples("?party org:subOrganizationOf* ?a . ?s org:member ?a . ?s ?p ?o"),
+)
+_LINKS = "|".join(f"<{link}>" for link in (*ALL_LINKS, ODRL.includedIn, ODRL.implies))
+_LINK_LIST = ", ".join(f"<{link}>" for link in (*ALL_LINKS, ODRL.includedIn, ODRL.implies))
+# Forward along every hierarchy link, and back along equivalences (so "x sameAs c" is seen
+# from c).
+_LINK_PATH = f"({_LINKS}|^<http://www.w3.org/2002/07/owl#sameAs>|^skos:exactMatch)*"
+#: The hierarchies above the IRIs a request involves (``%s``: escaped VALUES), and the
+#: memberships of those that are organisations, in two queries (a UNION of them is planned
+#: badly).
+CONCEPTS_QUERIES = (
+    _triples(f"VALUES ?c {{ %s }} ?c {_LINK_PATH} ?s . ?s ?p ?o . "
+               f"FILTER(?p IN ({_LINK_LIST}))"),
+    _triples(f"VALUES ?c {{ %s }} ?c {_LINK_PATH} ?x . ?s org:member ?x . ?s ?p ?o"),
+)
+
+
+# The conflict report reads every policy: this is the one place that scans (a report, not a
+# request path).
+# Paths from every policy at once are slow in Oxigraph, so the report reads policies by
+# predicate (index look-ups): every ODRL statement, lists and action values, and the ODRL
+# types.
+ODRL_PREDICATES = " ".join(f"odrl:{name}" for name in (
+    "permission", "prohibition", "obligation", "duty", "consequence", "remedy", "constraint",
+    "refinement", "and", "or", "xone", "andSequence", "action", "assignee", "assigner",
+    "target", "leftOperand", "operator", "rightOperand", "rightOperandReference", "dataType",
+    "unit", "uid", "conflict", "inheritFrom", "source", "partOf", "hasPolicy", "includedIn",
+    "implies"))
+ALL_BODIES_QUERIES = (
+    _triples(f"VALUES ?p {{ {ODRL_PREDICATES} rdf:first rdf:rest rdf:value dskg:tier }} "
+             "?s ?p ?o"),
+    _triples("VALUES ?o { odrl:Set odrl:Offer odrl:Agreement odrl:Policy odrl:Permission "
+             "odrl:Prohibition odrl:Duty odrl:PartyCollection odrl:AssetCollection } "
+             "?s ?p ?o . FILTER(?p = rdf:type)"),
+)
+GOVERNANCE_LINKS = ("odrl:hasPolicy", "dcat:dataset", "dcat:catalog", "dskg:catalog",
+                    "dskg:rulebook", "dskg:subjectTo", "dskg:tier", "skos:broader",
+                    "org:member", "org:organization", "org:role", "org:subOrganizationOf",
+                    "org:memberOf", "odrl:partOf", "dct:isPartOf", "dct:source",
+                    "odrl:includedIn", "odrl:implies", "odrl:assigner")
+ALL_LINKS_QUERY = _triples(f"VALUES ?p {{ {' '.join(GOVERNANCE_LINKS)} }} ?s ?p ?o")
+FACTS_QUERY = _triples("VALUES ?p { %s } ?s ?p ?o")

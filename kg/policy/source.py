@@ -1,0 +1,198 @@
+"""Where the evaluator's graph comes from: a whole rdflib Graph, or slices of a store.
+
+The store source never scans all policies: for one request it asks three bounded queries,
+each anchored on a term of the request (``bindings``), and evaluates over their union:
+
+1. governance, anchored on the target: the target and the collections it is part of, the
+   policies attached to or targeting them, the catalogs and data spaces listing it, their
+   rulebooks and (transitively) the frameworks they are subject to, and the body of every
+   policy found, following ``odrl:inheritFrom``;
+2. the party, anchored on the assignee: its organisation hierarchy and memberships;
+3. the concepts the request and the policies' right operands name, with their
+   ``skos:broader``/part-of/type hierarchies and the actions' ``odrl:includedIn``.
+
+A batch shares the first two per target and per assignee.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rdflib import RDF, Graph, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from kg.namespaces import DCT, DSKG, ODRL
+from kg.policy.conflicts import load_governance
+from kg.policy.evaluator import Decision, Evaluator
+from kg.policy.queries import (
+    BODY_QUERY,
+    CONCEPTS_QUERIES,
+    OFFER_QUERIES,
+    PARTY_QUERIES,
+    TARGET_QUERIES,
+)
+from kg.policy.request import Request
+from kg.store.base import Store
+from kg.store.sparql_text import term_n3
+
+
+class PolicySource(ABC):
+    """Gives the evaluator for a request (and for a batch of requests)."""
+
+    @abstractmethod
+    def evaluator_for(self, request: Request) -> Evaluator: ...
+
+    def evaluators_for(self, requests: Sequence[Request]) -> list[Evaluator]:
+        return [self.evaluator_for(r) for r in requests]
+
+    @abstractmethod
+    def governance_graph(self) -> Graph:
+        """Everything the static conflict report reads."""
+
+
+class GraphSource(PolicySource):
+    """Policies and facts already in one rdflib Graph (a file, a test fixture)."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self._evaluator = Evaluator(graph)
+
+    def evaluator_for(self, request: Request) -> Evaluator:
+        return self._evaluator
+
+    def governance_graph(self) -> Graph:
+        return self.graph
+
+
+def _uris(nodes: Iterable[Node]) -> set[URIRef]:
+    return {n for n in nodes if isinstance(n, URIRef)}
+
+
+def _right_operands(graph: Graph) -> set[URIRef]:
+    """IRIs the policies in ``graph`` compare with, and the actions they name."""
+    found: set[URIRef] = set()
+    for prop in (ODRL.rightOperand, ODRL.action):
+        for value in graph.objects(None, prop):
+            if isinstance(value, URIRef):
+                found.add(value)
+            elif (value, RDF.first, None) in graph:
+                found.update(_uris(Collection(graph, value)))
+            else:  # an action with refinements: [ rdf:value odrl:use ; odrl:refinement ... ]
+                found.update(_uris(graph.objects(value, RDF.value)))
+    return found
+
+
+Rows = list[tuple[Node, Node, Node]]
+
+
+@dataclass
+class _Cache:
+    governance: dict[URIRef, Rows]
+    party: dict[URIRef, Rows]
+
+
+class StoreSource(PolicySource):
+    """Slices of a store, fetched per request with bounded queries (see the module doc).
+
+    ``overlay``: policies from a file evaluated instead of the store's offers for the target
+    (the tier policies above still come from the store), without storing anything.
+    """
+
+    def __init__(self, store: Store, *, overlay: Graph | None = None,
+                 timeout: float | None = 10.0, limit: int | None = 100_000) -> None:
+        self.store = store
+        self.overlay = overlay
+        self.timeout = timeout
+        self.limit = limit
+        self._target_queries = [q for i, q in enumerate(TARGET_QUERIES)
+                                if overlay is None or i not in OFFER_QUERIES]
+
+    def _rows(self, sparql: str, bindings: dict[str, URIRef] | None = None) -> Rows:
+        result = self.store.query(sparql, bindings, timeout=self.timeout, limit=self.limit)
+        return [row for row in result.rows if None not in row]  # type: ignore[misc]
+
+    def _governance(self, target: URIRef) -> Rows:
+        rows: Rows = []
+        for query in self._target_queries:
+            rows += self._rows(query, {"target": target})
+        if self.overlay is None:  # offers on the collections the asset is part of
+            for s, p, o in list(rows):
+                if s == target and p in (ODRL.partOf, DCT.isPartOf) and isinstance(o, URIRef):
+                    for index in OFFER_QUERIES:
+                        rows += self._rows(TARGET_QUERIES[index], {"target": o})
+        else:
+            rows = [t for t in rows if not (t[0] == target and t[1] == ODRL.hasPolicy)]
+            for parent in sorted(_uris(self.overlay.objects(None, ODRL.inheritFrom))):
+                rows += self._rows(BODY_QUERY, {"root": parent})
+            rows += list(self.overlay)  # type: ignore[arg-type]
+        return rows
+
+    def _concepts(self, graph: Graph, requests: Iterable[Request]) -> Rows:
+        anchors = _right_operands(graph) | _uris(graph.objects(None, DSKG.tier))
+        for request in requests:
+            anchors.add(request.action)
+            for values in request.context.values():
+                anchors.update(_uris(values))
+        if not anchors:
+            return []
+        values = " ".join(term_n3(a) for a in sorted(anchors))
+        rows: Rows = []
+        for query in CONCEPTS_QUERIES:
+            rows += self._rows(query % values)
+        return rows
+
+    def _slice(self, requests: Sequence[Request], cache: _Cache) -> Graph:
+        first = requests[0]
+        if first.target not in cache.governance:
+            cache.governance[first.target] = self._governance(first.target)
+        if first.assignee not in cache.party:
+            cache.party[first.assignee] = [
+                row for query in PARTY_QUERIES
+                for row in self._rows(query, {"party": first.assignee})]
+        graph = Graph()
+        _add(graph, cache.governance[first.target])
+        _add(graph, cache.party[first.assignee])
+        _add(graph, self._concepts(graph, requests))
+        return graph
+
+    def evaluator_for(self, request: Request) -> Evaluator:
+        return Evaluator(self._slice([request], _Cache({}, {})))
+
+    def evaluators_for(self, requests: Sequence[Request]) -> list[Evaluator]:
+        """One slice (and evaluator) per distinct (target, assignee) in the batch."""
+        cache = _Cache({}, {})
+        groups: dict[tuple[URIRef, URIRef], list[Request]] = {}
+        for request in requests:
+            groups.setdefault((request.target, request.assignee), []).append(request)
+        evaluators = {key: Evaluator(self._slice(members, cache))
+                      for key, members in groups.items()}
+        return [evaluators[(r.target, r.assignee)] for r in requests]
+
+    def governance_graph(self) -> Graph:
+        graph = load_governance(self.store, timeout=self.timeout)
+        if self.overlay is not None:
+            graph += self.overlay
+        return graph
+
+
+def _add(graph: Graph, rows: Rows) -> None:
+    graph.addN((s, p, o, graph) for s, p, o in rows)
+
+
+class PolicyEngine:
+    """Evaluate requests against a source."""
+
+    def __init__(self, source: PolicySource) -> None:
+        self.source = source
+
+    def evaluate(self, request: Request) -> Decision:
+        return self.source.evaluator_for(request).evaluate(request)
+
+    def evaluate_many(self, requests: Sequence[Request]) -> list[Decision]:
+        if not requests:
+            return []
+        evaluators = self.source.evaluators_for(requests)
+        return [ev.evaluate(r) for ev, r in zip(evaluators, requests, strict=True)]

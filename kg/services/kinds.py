@@ -1,0 +1,87 @@
+"""The resource kinds of the REST API: which classes make a resource one of them.
+
+A kind is a collection (``/organisations``, ``/dataspaces``, ...). Membership in a kind is
+decided by ``rdf:type`` in the graph (no inference at query time): the kind's classes, minus
+the classes of a kind that takes precedence (a data space is an organisation too, but it is
+listed under ``/dataspaces`` only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rdflib import URIRef
+
+from kg.namespaces import DCAT, DSKG, FOAF, ODRL, ORG
+from kg.store.sparql_text import term_n3
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One REST collection."""
+
+    #: the URL segment and JSON name, e.g. ``datasets``
+    name: str
+    #: the segment the write path mints IRIs under (``{base}id/{singular}/{slug}``)
+    singular: str
+    title: str
+    classes: tuple[URIRef, ...]
+    #: instances also typed with one of these belong to another kind
+    excluded: tuple[URIRef, ...] = ()
+    #: other path segments seen in IRIs of this kind (``{base}id/{segment}/{slug}``)
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return (self.singular, *self.aliases)
+
+    def type_pattern(self, var: str = "s") -> str:
+        """A SPARQL group matching instances of this kind in ``?var``."""
+        classes = " ".join(term_n3(c) for c in self.classes)
+        pattern = f"?{var} a ?{var}_class . VALUES ?{var}_class {{ {classes} }}"
+        if self.excluded:
+            excluded = " ".join(term_n3(c) for c in self.excluded)
+            pattern += (f" FILTER NOT EXISTS {{ ?{var} a ?{var}_other . "
+                        f"VALUES ?{var}_other {{ {excluded} }} }}")
+        return pattern
+
+    def matches(self, types: Iterable[URIRef]) -> bool:
+        found = set(types)
+        return bool(found & set(self.classes)) and not found & set(self.excluded)
+
+
+DATASPACE_CLASSES = (DSKG.DataSpace,)
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind("organisations", "organisation", "Organisations",
+             (ORG.Organization, ORG.FormalOrganization, ORG.OrganizationalUnit,
+              ORG.OrganizationalCollaboration, FOAF.Organization),
+             excluded=DATASPACE_CLASSES, aliases=("organization", "org")),
+        Kind("dataspaces", "dataspace", "Data spaces", DATASPACE_CLASSES,
+             aliases=("data-space",)),
+        Kind("datasets", "dataset", "Datasets", (DCAT.Dataset,)),
+        Kind("policies", "policy", "Policies",
+             (ODRL.Policy, ODRL.Offer, ODRL.Set, ODRL.Agreement),
+             aliases=("offer", "set", "agreement")),
+        Kind("memberships", "membership", "Memberships", (ORG.Membership,)),
+    )
+}
+
+#: The order in which a resource's kind is decided when its types fit several.
+PRECEDENCE = ("dataspaces", "memberships", "datasets", "policies", "organisations")
+
+
+def kind_named(name: str) -> Kind:
+    return KINDS[name]
+
+
+def kind_for_types(types: Iterable[URIRef]) -> Kind | None:
+    """The kind of a resource with these ``rdf:type`` values, or None."""
+    found = set(types)
+    for name in PRECEDENCE:
+        if KINDS[name].matches(found):
+            return KINDS[name]
+    return None

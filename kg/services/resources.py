@@ -1,0 +1,105 @@
+"""Reading one resource: by REST id, by IRI (Linked Data), and the links of its page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rdflib import Graph, URIRef
+
+from kg.errors import NotFound
+from kg.namespaces import RDF
+from kg.services.context import ServiceContext
+from kg.services.documents import Document, description_of, label_of, load_document
+from kg.services.kinds import Kind, kind_for_types
+from kg.store.sparql_text import term_n3
+
+
+@dataclass
+class ResourceView:
+    """Everything a page about one resource shows (the HTML renderers' input)."""
+
+    iri: URIRef
+    kind: Kind | None
+    id: str | None
+    label: str
+    description: str | None
+    document: Document
+    #: IRI -> URL path on this node, for every IRI in the description described here
+    links: dict[URIRef, str] = field(default_factory=dict)
+
+    @property
+    def graph(self) -> Graph:
+        return self.document.graph
+
+
+def get_resource(ctx: ServiceContext, kind: Kind, resource_id: str) -> Document:
+    """The description of ``/{kind}/{id}`` (NotFound when there is none)."""
+    iri = ctx.ids.resolve(ctx.store, kind, resource_id)
+    document = load_document(ctx.store, iri)
+    if document is None:
+        raise NotFound(f"{iri} is not described here")
+    return document
+
+
+def get_by_iri(ctx: ServiceContext, iri: URIRef) -> Document:
+    document = load_document(ctx.store, iri)
+    if document is None:
+        raise NotFound(f"nothing is known about {iri} here")
+    return document
+
+
+def kind_of(ctx: ServiceContext, iri: URIRef) -> Kind | None:
+    """The REST kind of a resource in the store (None when it is of no kind, or absent)."""
+    types = ctx.store.query("SELECT DISTINCT ?t WHERE { ?s a ?t }", {"s": iri}).column("t")
+    return kind_for_types(t for t in types if isinstance(t, URIRef))
+
+
+def dereference(ctx: ServiceContext, iri: URIRef) -> str:
+    """The document URL (path) an IRI of this node redirects to (303 See Other)."""
+    kind = kind_of(ctx, iri)
+    if kind is None:
+        exists = ctx.store.query("ASK { ?s ?p ?o }", {"s": iri}).boolean
+        if not exists:
+            raise NotFound(f"nothing is known about {iri} here")
+    return ctx.ids.href(iri, kind)
+
+
+def links_for(ctx: ServiceContext, graph: Graph) -> dict[URIRef, str]:
+    """URL paths on this node for the IRIs of ``graph`` that the store describes."""
+    iris = sorted({t for triple in graph for t in triple
+                   if isinstance(t, URIRef) and not (triple[1] == RDF.type and t == triple[2])})
+    if not iris:
+        return {}
+    known: dict[URIRef, set[URIRef]] = {}
+    # One bounded branch per IRI: a term repeated in every description (a licence typed in
+    # each dataset's graph) must cost a few rows, not one per description.
+    for start in range(0, len(iris), 40):
+        branches = []
+        for iri in iris[start:start + 40]:
+            node = term_n3(iri)
+            branches.append(f"{{ SELECT ?s ?t WHERE {{ BIND({node} AS ?s) {node} a ?t }} "
+                            "LIMIT 16 }")
+            branches.append(f"{{ SELECT ?s WHERE {{ BIND({node} AS ?s) {node} ?p ?o }} "
+                            "LIMIT 1 }")
+        result = ctx.store.query("SELECT ?s ?t WHERE { " + " UNION ".join(branches) + " }",
+                                 timeout=ctx.settings.query_timeout)
+        for s, t in result.rows:
+            types = known.setdefault(s, set())  # type: ignore[arg-type]
+            if isinstance(t, URIRef):
+                types.add(t)
+    return {iri: ctx.ids.href(iri, kind_for_types(types)) for iri, types in known.items()}
+
+
+def resource_view(ctx: ServiceContext, document: Document, kind: Kind | None = None
+                  ) -> ResourceView:
+    kind = kind or kind_for_types(document.types)
+    iri = document.iri
+    return ResourceView(
+        iri=iri, kind=kind, id=ctx.ids.to_id(iri, kind) if kind else None,
+        label=label_of(document.graph, iri) or str(iri),
+        description=description_of(document.graph, iri), document=document,
+        links=links_for(ctx, document.graph))
+
+
+__all__ = ["ResourceView", "dereference", "get_by_iri", "get_resource", "kind_of",
+           "links_for", "resource_view"]

@@ -1,0 +1,147 @@
+"""Configuration from the environment (and, for federation, a TOML file named by DSKG_CONFIG).
+
+Checked once at start: a wrong value is a ConfigError naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg.errors import ConfigError
+
+
+def _default_store_path() -> str:
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(data_home) / "dskg" / "store")
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("1", "true", "yes", "on") or (not raw and default):
+        return True
+    if raw in ("0", "false", "no", "off") or not raw:
+        return False
+    raise ConfigError(f"{name} must be true or false (1/0, yes/no), got {env.get(name)!r}")
+
+
+def _list(env: dict[str, str], name: str) -> list[str]:
+    return [part.strip() for part in env.get(name, "").split(",") if part.strip()]
+
+
+def _gaiax(env: dict[str, str]) -> tuple[str | None, str | None, str | None]:
+    """Gaia-X signing and trust settings, checked here so a typo stops the start."""
+    trust = env.get("DSKG_GAIAX_TRUST_DIR") or None
+    key = env.get("DSKG_GAIAX_KEY") or None
+    did = env.get("DSKG_GAIAX_DID") or None
+    if trust and not Path(trust).is_dir():
+        raise ConfigError(f"DSKG_GAIAX_TRUST_DIR is not a directory: {trust}")
+    if key and not Path(key).is_file():
+        raise ConfigError(f"DSKG_GAIAX_KEY names a missing file: {key}")
+    if bool(key) != bool(did):
+        raise ConfigError("DSKG_GAIAX_KEY and DSKG_GAIAX_DID must be set together")
+    if did and not did.startswith("did:"):
+        raise ConfigError(f"DSKG_GAIAX_DID must be a DID (did:web:...), got {did!r}")
+    return trust, key, did
+
+
+@dataclass
+class Settings:
+    """Everything configurable. Build with :meth:`from_env`; tests build it directly."""
+
+    store: str = "memory"
+    store_update_url: str | None = None
+    store_gsp_url: str | None = None
+    base_iri: str = "http://127.0.0.1:8000/"
+    admin_token: str | None = None
+    query_timeout: float = 10.0
+    result_limit: int = 100_000
+    max_body_bytes: int = 20 * 1024 * 1024
+    service_allow: list[str] = field(default_factory=list)
+    load_default_graph: bool = True
+    cors_origins: list[str] = field(default_factory=list)
+    config_path: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    gaiax_trust_dir: str | None = None
+    gaiax_key: str | None = None
+    gaiax_did: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        base = env.get("DSKG_BASE_IRI") or cls.base_iri
+        if not base.startswith(("http://", "https://")):
+            raise ConfigError(f"DSKG_BASE_IRI must be an http(s) IRI, got {base!r}")
+        if not base.endswith(("/", "#")):
+            base += "/"
+        store = env.get("DSKG_STORE") or _default_store_path()
+        config_path = env.get("DSKG_CONFIG") or None
+        config: dict[str, Any] = {}
+        if config_path:
+            try:
+                config = tomllib.loads(Path(config_path).read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                raise ConfigError(f"DSKG_CONFIG names a missing file: {config_path}") from None
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"DSKG_CONFIG {config_path} is not valid TOML: {exc}") from None
+            node = config.get("node", {})
+            if node.get("base_iri") and not env.get("DSKG_BASE_IRI"):
+                base = str(node["base_iri"])
+        settings = cls(
+            store=store,
+            store_update_url=env.get("DSKG_STORE_UPDATE_URL") or None,
+            store_gsp_url=env.get("DSKG_STORE_GSP_URL") or None,
+            base_iri=base,
+            admin_token=env.get("DSKG_ADMIN_TOKEN") or None,
+            query_timeout=_float(env, "DSKG_QUERY_TIMEOUT", cls.query_timeout),
+            result_limit=_int(env, "DSKG_RESULT_LIMIT", cls.result_limit),
+            max_body_bytes=_int(env, "DSKG_MAX_BODY_BYTES", cls.max_body_bytes),
+            service_allow=_list(env, "DSKG_SERVICE_ALLOW"),
+            load_default_graph=_bool(env, "DSKG_DEFAULT_GRAPH", True),
+            cors_origins=_list(env, "DSKG_CORS_ORIGINS"),
+            config_path=config_path,
+            config=config,
+        )
+        settings.gaiax_trust_dir, settings.gaiax_key, settings.gaiax_did = _gaiax(env)
+        # Peers' SPARQL endpoints are what SERVICE may call (federation issue).
+        for peer in config.get("peers", []):
+            if peer.get("sparql"):
+                settings.service_allow.append(str(peer["sparql"]))
+        return settings
+
+    @property
+    def store_is_remote(self) -> bool:
+        return self.store.startswith(("http://", "https://"))
+
+    @property
+    def node_name(self) -> str:
+        return str(self.config.get("node", {}).get("name", "dskg"))

@@ -1,0 +1,170 @@
+"""The store interface: the only way anything in the project reads or writes RDF.
+
+Everything speaks in named graphs: one description is one named graph, and the union of all
+named graphs is the default graph for queries. Terms crossing this interface are rdflib terms;
+only the implementations (``embedded``, ``remote``) know their engine.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO, Literal
+
+from rdflib import Graph, URIRef
+from rdflib.term import Identifier, Node
+
+Triple = tuple[Node, Node, Node]
+QueryKind = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+
+#: Result formats the store can serialise natively (media type -> short name).
+RESULT_FORMATS = {
+    "application/sparql-results+json": "json",
+    "application/sparql-results+xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+GRAPH_FORMATS = {
+    "text/turtle": "turtle",
+    "application/n-triples": "ntriples",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+}
+
+
+@dataclass
+class QueryResult:
+    """A query answer in rdflib terms.
+
+    SELECT: ``variables`` and ``rows`` (tuples aligned with ``variables``; ``None`` = unbound).
+    ASK: ``boolean``. CONSTRUCT/DESCRIBE: ``graph``.
+    """
+
+    kind: QueryKind
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[Identifier | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+    def dicts(self) -> Iterator[dict[str, Identifier | None]]:
+        for row in self.rows:
+            yield dict(zip(self.variables, row, strict=True))
+
+    def column(self, name: str) -> list[Identifier | None]:
+        i = self.variables.index(name)
+        return [row[i] for row in self.rows]
+
+
+@dataclass
+class SerializedResult:
+    """A query answer already in a wire format (for the SPARQL endpoint)."""
+
+    media_type: str
+    body: bytes
+
+
+class Store(ABC):
+    """Named-graph store. Implementations must make every write method atomic."""
+
+    #: Human-readable kind, shown in /health and `dskg stats`.
+    kind: str = "abstract"
+
+    # -- reads ---------------------------------------------------------------------------
+    @abstractmethod
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Identifier] | None = None,
+        *,
+        timeout: float | None = None,
+        limit: int | None = None,
+        default_graphs: Sequence[URIRef] | None = None,
+        named_graphs: Sequence[URIRef] | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL 1.1 query. ``bindings`` pre-bind variables (no string pasting).
+
+        Without ``default_graphs`` the default graph is the union of all named graphs.
+        Raises QuerySyntaxError, QueryTimeout, ResultTooLarge (over ``limit`` rows/triples).
+        """
+
+    def query_serialized(
+        self,
+        sparql: str,
+        media_type: str,
+        *,
+        timeout: float | None = None,
+        limit: int | None = None,
+        default_graphs: Sequence[URIRef] | None = None,
+        named_graphs: Sequence[URIRef] | None = None,
+    ) -> SerializedResult:
+        """Run a query and serialise the answer as ``media_type`` (one of RESULT_FORMATS for
+        SELECT/ASK, GRAPH_FORMATS for CONSTRUCT/DESCRIBE). Raises NotAcceptable otherwise."""
+        from kg.store.results import serialize_result
+
+        result = self.query(sparql, timeout=timeout, limit=limit,
+                            default_graphs=default_graphs, named_graphs=named_graphs)
+        return serialize_result(result, media_type)
+
+    @abstractmethod
+    def get_graph(self, name: URIRef) -> Graph:
+        """The triples of one named graph (empty Graph if it does not exist)."""
+
+    @abstractmethod
+    def has_graph(self, name: URIRef) -> bool: ...
+
+    @abstractmethod
+    def graph_names(self) -> list[URIRef]: ...
+
+    @abstractmethod
+    def triple_count(self, graph: URIRef | None = None) -> int:
+        """Triples in one named graph, or in all named graphs (quads) when ``graph`` is None."""
+
+    # -- writes --------------------------------------------------------------------------
+    def replace_graphs(
+        self,
+        graphs: Mapping[URIRef, Iterable[Triple]],
+        *,
+        drop: Iterable[URIRef] = (),
+        add: Mapping[URIRef, Iterable[Triple]] | None = None,
+        remove_subjects: Mapping[URIRef, Iterable[URIRef]] | None = None,
+    ) -> None:
+        """In ONE transaction: drop every graph in ``drop``, replace the content of every
+        graph in ``graphs`` with the given triples, delete from graph G every triple whose
+        subject is listed in ``remove_subjects[G]``, then add ``add``'s triples to those
+        graphs (kept content; used for the provenance records). All or nothing: it is one
+        SPARQL Update request, which engines apply as one transaction."""
+        from kg.store.sparql_text import replace_graphs_update
+
+        request = replace_graphs_update(graphs, drop, add, remove_subjects)
+        if request:
+            self.update(request)
+
+    @abstractmethod
+    def update(self, sparql_update: str, *, timeout: float | None = None) -> None:
+        """Run a SPARQL 1.1 Update request atomically."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Remove everything (used by restore into an empty store and by tests)."""
+
+    # -- bulk ----------------------------------------------------------------------------
+    @abstractmethod
+    def export(self, out: BinaryIO, format: Literal["nquads", "trig"] = "nquads") -> None:
+        """Write every named graph (the whole dataset) to ``out``."""
+
+    @abstractmethod
+    def import_quads(self, data: BinaryIO | bytes, format: Literal["nquads", "trig"] = "nquads"
+                     ) -> None:
+        """Add quads from N-Quads/TriG in one transaction (the bulk path of the write path)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources (flush on-disk stores)."""
+
+    def ping(self) -> bool:
+        """True when the store answers a trivial query."""
+        try:
+            self.query("ASK { }")
+        except Exception:
+            return False
+        return True

@@ -1,0 +1,60 @@
+"""Issued tokens (stewards, readers, more admins), kept hashed in a JSON file.
+
+The file is ``DSKG_TOKENS_FILE`` or ``tokens.json`` next to the on-disk store; it holds
+only SHA-256 digests, never a token itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from kg.auth import ROLES, Principal, _same, token_digest
+from kg.errors import BadRequest
+from kg.settings import Settings
+
+
+def tokens_file(settings: Settings) -> Path | None:
+    explicit = os.environ.get("DSKG_TOKENS_FILE")
+    if explicit:
+        return Path(explicit)
+    if settings.store in ("memory",) or settings.store_is_remote:
+        return None
+    return Path(settings.store).parent / "tokens.json"
+
+
+def _read(path: Path | None) -> list[dict]:
+    if path is None or not path.exists():
+        return []
+    return list(json.loads(path.read_text(encoding="utf-8")))
+
+
+def lookup(digest: str, settings: Settings) -> Principal | None:
+    for entry in _read(tokens_file(settings)):
+        if _same(digest, entry["sha256"]):
+            return Principal(subject=entry["subject"], role=entry["role"],
+                             dataspaces=frozenset(entry.get("dataspaces", [])))
+    return None
+
+
+def create_token(settings: Settings, role: str, subject: str,
+                 dataspaces: list[str] | None = None) -> str:
+    """Issue a token, store its digest, and return the token (shown once)."""
+    if role not in ROLES:
+        raise BadRequest(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    if role == "steward" and not dataspaces:
+        raise BadRequest("a steward token needs at least one --dataspace")
+    path = tokens_file(settings)
+    if path is None:
+        raise BadRequest("no token file: set DSKG_TOKENS_FILE (the store is not on disk)")
+    token = secrets.token_urlsafe(32)
+    entries = _read(path)
+    entries.append({"subject": subject, "role": role, "dataspaces": dataspaces or [],
+                    "sha256": token_digest(token)})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(entries, indent=2), encoding="utf-8")
+    tmp.replace(path)
+    return token

@@ -1,0 +1,161 @@
+"""The store facts a description is validated with: its references, fetched in one query.
+
+A description names things already in the graph (its publisher, the data space it joins, the
+framework it is subject to, the policy it inherits from). To tell a dangling or mistyped
+reference from a good one, and to follow the governance and inheritance chains, the validator
+needs, for each such node, its types and a few properties; and, for the description's own
+nodes, the store's links that point at them along the inverse paths the shapes use (the
+memberships of a data space). All of it comes from one SELECT whose cost depends on the
+number of references and the chain lengths, never on the size of the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.paths import InvPath
+from rdflib.term import Identifier
+
+from kg.namespaces import DCT, DSKG, FOAF, ODRL, RDF, RDFS, SKOS
+from kg.store.base import Store
+from kg.store.sparql_text import term_n3
+from kg.validation.engine import (
+    CompiledShapes,
+    compiled_for,
+    compiled_for_store,
+    graph_profile,
+    store_axioms,
+)
+
+#: Chains the shapes follow across descriptions (governance up the tiers, policy inheritance).
+CHAIN_PROPERTIES = (DSKG.subjectTo, ODRL.inheritFrom)
+#: Properties of referenced nodes the shapes (and the text report's labels) read.
+FACT_PROPERTIES = (RDF.type, DSKG.tier, DSKG.subjectTo, ODRL.inheritFrom, SKOS.prefLabel,
+                   FOAF.name, DCT.title, RDFS.label)
+
+#: References kept out of the query: vocabulary terms are not nodes of the store.
+_VOCABULARY_PREFIXES = ("http://www.w3.org/", "http://purl.org/dc/", "http://xmlns.com/foaf/")
+
+
+def _values(terms: Iterable[Identifier]) -> str:
+    return " ".join(sorted(term_n3(t) for t in terms))
+
+
+def inverse_needs(compiled: Iterable[CompiledShapes]) -> tuple[set[URIRef], set[URIRef] | None]:
+    """(predicates the shapes follow backwards, classes of the nodes they start from).
+
+    The classes are None when some such shape targets nodes other than by class.
+    """
+    predicates: set[URIRef] = set()
+    classes: set[URIRef] | None = set()
+    for shapes in compiled:
+        for check in shapes.checks:
+            path = check.shape.path
+            if not (isinstance(path, InvPath) and isinstance(path.arg, URIRef)):
+                continue
+            predicates.add(path.arg)
+            targets = check.root.targets
+            if targets.nodes or targets.subjects_of or targets.objects_of:
+                classes = None
+            elif classes is not None:
+                for cls in targets.classes:
+                    classes |= shapes.model.subclasses.get(cls, {cls})
+    return predicates, classes
+
+
+def references(data: Graph | Store) -> tuple[set[URIRef], set[URIRef], set[URIRef]]:
+    """(IRIs referenced but not described in ``data``, described IRIs that shapes reach
+    backwards from, the predicates they reach back along)."""
+    if isinstance(data, Store):
+        compiled = compiled_for_store(data, store_axioms(data))
+        predicates, classes = inverse_needs(compiled)
+        return (*_store_references(data, predicates, classes), predicates)
+    compiled = compiled_for(*graph_profile(data))
+    predicates, classes = inverse_needs(compiled)
+    described = {s for s in data.subjects() if isinstance(s, URIRef)}
+    referenced = {
+        o for _, p, o in data
+        if isinstance(o, URIRef) and p != RDF.type and o not in described
+        and not str(o).startswith(_VOCABULARY_PREFIXES)
+    }
+    if not predicates:
+        return referenced, set(), predicates
+    if classes is not None:
+        described = {s for s in described
+                     if any(t in classes for t in data.objects(s, RDF.type))}
+    return referenced, described, predicates
+
+
+def _store_references(staging: Store, predicates: set[URIRef], classes: set[URIRef] | None
+                      ) -> tuple[set[URIRef], set[URIRef]]:
+    rows = staging.query(
+        f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && ?p != {term_n3(RDF.type)}) "
+        "FILTER NOT EXISTS { ?o ?q ?z } }").rows
+    referenced = {o for (o,) in rows
+                  if isinstance(o, URIRef) and not str(o).startswith(_VOCABULARY_PREFIXES)}
+    if not predicates:
+        return referenced, set()
+    if classes is None:
+        query = "SELECT DISTINCT ?x WHERE { ?x ?p ?o FILTER(isIRI(?x)) }"
+    else:
+        query = f"SELECT DISTINCT ?x WHERE {{ VALUES ?c {{ {_values(classes)} }} ?x a ?c }}"
+    described = {x for (x,) in staging.query(query).rows if isinstance(x, URIRef)}
+    return referenced, described
+
+
+def context_query(referenced: Iterable[URIRef], described: Iterable[URIRef],
+                  inverse: Iterable[URIRef]) -> str | None:
+    """The one SELECT fetching the context, or None when there is nothing to ask."""
+    referenced, described, inverse = set(referenced), set(described), set(inverse)
+    if not referenced and not (described and inverse):
+        return None
+    chain = "|".join(term_n3(p) for p in CHAIN_PROPERTIES)
+    facts = _values(FACT_PROPERTIES)
+    branches = []
+    if referenced:
+        branches.append(
+            f"{{ VALUES ?ref {{ {_values(referenced)} }}\n"
+            f"  ?ref ({chain})* ?s .\n"
+            f"  VALUES ?p {{ {facts} }}\n"
+            f"  ?s ?p ?o . }}")
+    if described and inverse:
+        branches.append(
+            f"{{ VALUES ?x {{ {_values(described)} }}\n"
+            f"  VALUES ?ip {{ {_values(inverse)} }}\n"
+            f"  ?s ?ip ?x .\n"
+            f"  {{ BIND(?ip AS ?p) BIND(?x AS ?o) }} UNION {{ BIND({term_n3(RDF.type)} AS ?p)"
+            f" ?s ?p ?o }} }}")
+    return "SELECT DISTINCT ?s ?p ?o WHERE {\n" + "\nUNION\n".join(branches) + "\n}"
+
+
+def context_for(store: Store, data: Graph | Store) -> Graph:
+    """Facts from ``store`` about the nodes ``data`` references (one query; see module doc).
+
+    ``data`` is a description, or a staging store holding many (the bulk path). Facts about
+    nodes that ``data`` itself describes are left out: the description replaces what the
+    store says about them.
+    """
+    query = context_query(*references(data))
+    context = Graph()
+    if query is None:
+        return context
+    rows = [(s, p, o) for s, p, o in store.query(query).rows
+            if s is not None and p is not None and o is not None
+            and not (isinstance(o, Literal) and p == RDF.type)]
+    own = _described_in(data, {s for s, _, _ in rows})
+    for s, p, o in rows:
+        if s not in own:
+            context.add((s, p, o))
+    return context
+
+
+def _described_in(data: Graph | Store, nodes: set[Identifier]) -> set[Identifier]:
+    """Which of ``nodes`` are subjects in ``data``."""
+    if not isinstance(data, Store):
+        return {n for n in nodes if (n, None, None) in data}
+    iris = {n for n in nodes if isinstance(n, URIRef)}
+    if not iris:
+        return set()
+    query = f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {_values(iris)} }} ?s ?p ?o }}"
+    return {s for (s,) in data.query(query).rows}

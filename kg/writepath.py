@@ -1,0 +1,446 @@
+"""The one write path: parse -> normalise -> validate -> commit (or reject, store unchanged).
+
+CLI ``load``, REST writes, harvesting and Gaia-X import all come through here. A description
+is one named graph; every commit also writes its provenance record into the meta graph, in
+the same transaction. Small inputs are handled as rdflib graphs; big multi-graph inputs take
+the bulk path (a staging in-memory store, validation compiled to SPARQL, one bulk commit).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal as TypingLiteral
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Identifier, Node
+
+from kg import validation
+from kg.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from kg.namespaces import DCAT, DCT, DSKG, FOAF, META_GRAPH, ODRL, ORG, PROV, RDF, RDFS, SKOS, XSD
+from kg.rdfio import QUAD_FORMATS, iter_quads
+from kg.store import Store, memory_store
+from kg.store.sparql_text import term_n3
+
+Mode = TypingLiteral["create", "replace", "upsert"]
+Triple = tuple[Node, Node, Node]
+
+#: Classes whose blank-node instances get a minted IRI, and the path segment for each.
+KIND_OF_CLASS: dict[URIRef, str] = {
+    DSKG.DataSpace: "dataspace",
+    ORG.Organization: "organisation",
+    ORG.OrganizationalCollaboration: "dataspace",
+    FOAF.Organization: "organisation",
+    DSKG.LegalFramework: "framework",
+    DSKG.Rulebook: "rulebook",
+    ORG.Membership: "membership",
+    DCAT.Dataset: "dataset",
+    DCAT.Distribution: "distribution",
+    DCAT.DataService: "service",
+    DCAT.Catalog: "catalog",
+    ODRL.Offer: "policy",
+    ODRL.Set: "policy",
+    ODRL.Agreement: "policy",
+    ODRL.Policy: "policy",
+}
+LABEL_PROPERTIES = (SKOS.prefLabel, FOAF.name, DCT.title, RDFS.label)
+#: Inputs bigger than this (or with more graphs than BULK_GRAPHS) take the bulk path.
+BULK_BYTES = 4 * 1024 * 1024
+BULK_GRAPHS = 200
+
+# Commits are serialised inside one process: a check-then-write (create must not exist,
+# If-Match must still hold) and its commit happen under this lock.
+WRITE_LOCK = threading.RLock()
+
+
+@dataclass
+class Description:
+    """One description: the triples of one named graph and its main resource."""
+
+    name: URIRef
+    graph: Graph
+    root: URIRef | None = None
+
+
+@dataclass
+class WriteResult:
+    graphs: list[URIRef] = field(default_factory=list)
+    roots: dict[URIRef, URIRef | None] = field(default_factory=dict)
+    created: list[URIRef] = field(default_factory=list)
+    replaced: list[URIRef] = field(default_factory=list)
+    triples: int = 0
+    warnings: int = 0
+    report: validation.ValidationReport | None = None
+
+
+@dataclass
+class Origin:
+    """Who and where a write comes from (goes into the provenance record)."""
+
+    agent: str = "anonymous"
+    source: str | None = None
+    activity: str = "write"
+    extra: list[Triple] = field(default_factory=list)
+    #: extra provenance triples per graph (subject = the graph name), e.g. a harvest's ETag
+    per_graph: dict[URIRef, list[Triple]] = field(default_factory=dict)
+
+
+def agent_iri(agent: str) -> URIRef:
+    safe = re.sub(r"[^A-Za-z0-9._~:-]", "-", agent) or "anonymous"
+    return URIRef(f"https://w3id.org/dskg/agent/{safe}")
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].strip("-")
+
+
+# -- splitting ---------------------------------------------------------------------------
+def roots_of(graph: Graph) -> list[URIRef]:
+    """Typed IRI subjects that no other subject in the graph points at."""
+    objects = {o for s, _p, o in graph if s != o}
+    roots = {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}
+    return sorted(r for r in roots if r not in objects)
+
+
+def _root_for(graph: Graph) -> URIRef | None:
+    roots = roots_of(graph)
+    return roots[0] if len(roots) == 1 else None
+
+
+def split_dataset(dataset: Dataset, *, base_iri: str, name: URIRef | None = None
+                  ) -> list[Description]:
+    """Named graphs become descriptions; default-graph triples become one more.
+
+    ``name`` forces the graph name of the default-graph description (REST, ``--graph``).
+    """
+    descriptions: list[Description] = []
+    for context in dataset.contexts():
+        if len(context) == 0:
+            continue
+        graph = Graph()
+        for triple in context:
+            graph.add(triple)
+        if context.identifier == dataset.default_graph.identifier:
+            descriptions.append(Description(name=name or URIRef(""), graph=graph))
+        else:
+            assert isinstance(context.identifier, URIRef)
+            descriptions.append(Description(name=context.identifier, graph=graph,
+                                            root=_root_for(graph)))
+    return descriptions
+
+
+# -- normalising -------------------------------------------------------------------------
+def _label(graph: Graph, node: Identifier) -> str | None:
+    for prop in LABEL_PROPERTIES:
+        for value in graph.objects(node, prop):
+            if isinstance(value, Literal) and str(value).strip():
+                return str(value)
+    return None
+
+
+def _kind(graph: Graph, node: Identifier) -> str | None:
+    for cls in graph.objects(node, RDF.type):
+        kind = KIND_OF_CLASS.get(cls)  # type: ignore[call-overload]
+        if kind:
+            return kind
+    return None
+
+
+def mint_iri(base_iri: str, kind: str, label: str | None,
+             taken: Callable[[URIRef], bool]) -> URIRef:
+    stem = slugify(label) if label else ""
+    if not stem:
+        stem = uuid.uuid4().hex[:12]
+    candidate = URIRef(f"{base_iri}id/{kind}/{stem}")
+    suffix = 2
+    while taken(candidate):
+        candidate = URIRef(f"{base_iri}id/{kind}/{stem}-{suffix}")
+        suffix += 1
+    return candidate
+
+
+def normalise(description: Description, *, base_iri: str,
+              taken: Callable[[URIRef], bool]) -> Description:
+    """Mint IRIs for blank nodes of our main classes, and name the graph after its root."""
+    graph = description.graph
+    renames: dict[BNode, URIRef] = {}
+    minted: set[URIRef] = set()
+    for node in set(graph.subjects(RDF.type, None)):
+        if isinstance(node, BNode):
+            kind = _kind(graph, node)
+            if kind:
+                iri = mint_iri(base_iri, kind, _label(graph, node),
+                               lambda c: c in minted or taken(c))
+                minted.add(iri)
+                renames[node] = iri
+    if renames:
+        renamed = Graph()
+        for s, p, o in graph:
+            renamed.add((renames.get(s, s), p, renames.get(o, o)))  # type: ignore[arg-type]
+        graph = renamed
+    root = description.root or _root_for(graph)
+    root = renames.get(root, root) if isinstance(root, BNode) else root  # type: ignore[arg-type]
+    name = description.name
+    if str(name) == "":
+        name = root if root is not None else URIRef(f"{base_iri}graph/{uuid.uuid4().hex}")
+    return Description(name=name, graph=graph, root=root)
+
+
+# -- provenance --------------------------------------------------------------------------
+def provenance_record(description: Description, origin: Origin, *, when: datetime,
+                      warnings: int, conforms: bool | None) -> list[Triple]:
+    g = description.name
+    record: list[Triple] = [
+        (g, RDF.type, DSKG.Description),
+        (g, RDF.type, PROV.Entity),
+        (g, PROV.wasAttributedTo, agent_iri(origin.agent)),
+        (g, PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)),
+        (g, DSKG.tripleCount, Literal(len(description.graph))),
+        (g, DSKG.activity, Literal(origin.activity)),
+    ]
+    if description.root is not None:
+        record.append((g, DSKG.describes, description.root))
+    if origin.source:
+        record.append((g, DCT.source, Literal(origin.source)))
+    if conforms is not None:
+        record.append((g, DSKG.conforms, Literal(conforms)))
+        record.append((g, DSKG.warningCount, Literal(warnings)))
+    record.extend((g, p, o) for _s, p, o in origin.extra)
+    record.extend(origin.per_graph.get(g, []))
+    return record
+
+
+# -- the path ----------------------------------------------------------------------------
+def _check_mode(store: Store, names: Sequence[URIRef], mode: Mode) -> tuple[list, list]:
+    existing = [n for n in names if store.has_graph(n)]
+    if mode == "create" and existing:
+        raise Conflict(f"{existing[0]} already exists; use replace (PUT) to change it",
+                       graph=str(existing[0]))
+    if mode == "replace":
+        missing = [n for n in names if n not in existing]
+        if missing:
+            raise NotFound(f"{missing[0]} does not exist", graph=str(missing[0]))
+    created = [n for n in names if n not in existing]
+    return created, existing
+
+
+def validate_descriptions(store: Store, descriptions: Sequence[Description]
+                          ) -> validation.ValidationReport:
+    """Validate the descriptions together, with the store context of what they reference."""
+    union = Graph()
+    for description in descriptions:
+        for triple in description.graph:
+            union.add(triple)
+    context = validation.context_for(store, union)
+    return validation.validate_graph(union, context=context)
+
+
+def commit(store: Store, descriptions: Sequence[Description], origin: Origin, *,
+           mode: Mode = "upsert", validate: bool = True,
+           precondition: Callable[[], None] | None = None) -> WriteResult:
+    """Validate and commit already-parsed descriptions as one transaction."""
+    names = [d.name for d in descriptions]
+    if len(set(names)) != len(names):
+        raise Conflict("two descriptions in one write have the same graph name")
+    report = validate_descriptions(store, descriptions) if validate else None
+    if report is not None and not report.conforms:
+        raise ValidationFailed(_failure_summary(report), report)
+    warnings = 0 if report is None else sum(1 for r in report.results
+                                            if r.severity != "Violation")
+    when = datetime.now(UTC)
+    with WRITE_LOCK:
+        if precondition is not None:
+            precondition()
+        created, replaced = _check_mode(store, names, mode)
+        records: list[Triple] = []
+        for description in descriptions:
+            records += provenance_record(description, origin, when=when, warnings=warnings,
+                                         conforms=None if report is None else report.conforms)
+        store.replace_graphs({d.name: list(d.graph) for d in descriptions},
+                             add={URIRef(META_GRAPH): records},
+                             remove_subjects={URIRef(META_GRAPH): names})
+    return WriteResult(graphs=names, roots={d.name: d.root for d in descriptions},
+                       created=created, replaced=replaced,
+                       triples=sum(len(d.graph) for d in descriptions), warnings=warnings,
+                       report=report)
+
+
+def _failure_summary(report: validation.ValidationReport) -> str:
+    violations = [r for r in report.results if r.severity == "Violation"]
+    first = violations[0] if violations else None
+    if first is None:
+        return "the description does not conform to the shapes"
+    more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+    return f"{first.focus}: {first.message}{more}"
+
+
+def delete_graphs(store: Store, names: Sequence[URIRef], origin: Origin,
+                  precondition: Callable[[], None] | None = None) -> None:
+    """Drop descriptions in one transaction, replacing each provenance record by a
+    tombstone that says who deleted it and when (so deletions stay accountable)."""
+    when = Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime)
+    tombstones: list[Triple] = []
+    for name in names:
+        tombstones += [(name, RDF.type, DSKG.DeletedDescription),
+                       (name, PROV.invalidatedAtTime, when),
+                       (name, DSKG.invalidatedBy, agent_iri(origin.agent)),
+                       (name, DSKG.activity, Literal(origin.activity))]
+    with WRITE_LOCK:
+        if precondition is not None:
+            precondition()
+        missing = [n for n in names if not store.has_graph(n)]
+        if missing:
+            raise NotFound(f"{missing[0]} does not exist", graph=str(missing[0]))
+        store.replace_graphs({}, drop=names, remove_subjects={URIRef(META_GRAPH): names},
+                             add={URIRef(META_GRAPH): tombstones})
+
+
+def update_provenance(graphs: Sequence[URIRef], agent: str) -> str:
+    """SPARQL Update operations that rewrite the records of ``graphs`` after a raw SPARQL
+    Update: appended to the same request, they run in its transaction and count the
+    triples the update left (a graph left empty gets a tombstone instead)."""
+    if not graphs:
+        return ""
+    values = " ".join(term_n3(g) for g in graphs)
+    meta = term_n3(URIRef(META_GRAPH))
+    who = term_n3(agent_iri(agent))
+    when = term_n3(Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime))
+    # Full IRIs, no PREFIX: engines differ on prologues after ';' inside one request.
+    d, p = (lambda name: term_n3(DSKG[name])), (lambda name: term_n3(PROV[name]))
+    counted = (f"{{ SELECT ?g (COUNT(?s) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
+               f"OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }} GROUP BY ?g }}")
+    return (
+        f"DELETE {{ GRAPH {meta} {{ ?g ?p ?o }} }} "
+        f"WHERE {{ VALUES ?g {{ {values} }} GRAPH {meta} {{ ?g ?p ?o }} }} ;\n"
+        f"INSERT {{ GRAPH {meta} {{ ?g a {d('Description')}, {p('Entity')} ; "
+        f"{p('wasAttributedTo')} {who} ; {p('generatedAtTime')} {when} ; "
+        f"{d('tripleCount')} ?n ; {d('activity')} \"sparql-update\" }} }} "
+        f"WHERE {{ {counted} FILTER(?n > 0) }} ;\n"
+        f"INSERT {{ GRAPH {meta} {{ ?g a {d('DeletedDescription')} ; "
+        f"{p('invalidatedAtTime')} {when} ; {d('invalidatedBy')} {who} ; "
+        f"{d('activity')} \"sparql-update\" }} }} "
+        f"WHERE {{ {counted} FILTER(?n = 0) }}"
+    )
+
+
+def write_bytes(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Origin,
+                graph: URIRef | None = None, mode: Mode = "upsert", validate: bool = True,
+                precondition: Callable[[], None] | None = None) -> WriteResult:
+    """Parse ``data`` and commit it: the entry point of CLI load, REST and harvest."""
+    if fmt in QUAD_FORMATS and graph is None and len(data) > BULK_BYTES:
+        return bulk_write(store, data, fmt, base_iri=base_iri, origin=origin, mode=mode,
+                          validate=validate)
+    dataset = Dataset()
+    default = dataset.default_graph
+    for s, p, o, g in iter_quads(data, fmt, base_iri=base_iri):
+        (default if g is None else dataset.graph(g)).add((s, p, o))
+    descriptions = split_dataset(dataset, base_iri=base_iri, name=graph)
+    if graph is not None and any(d.name != graph for d in descriptions):
+        raise Conflict("a single-description write must not contain named graphs")
+    restoring = any(d.name == URIRef(META_GRAPH) for d in descriptions)
+    if restoring and graph is not None:
+        raise Conflict(f"{META_GRAPH} holds provenance records and cannot be written directly")
+    if restoring or len(descriptions) > BULK_GRAPHS:
+        # A restore of our own export (it carries provenance records) or a big load.
+        return bulk_write(store, data, fmt, base_iri=base_iri, origin=origin, mode=mode,
+                          validate=validate)
+    return write_descriptions(store, descriptions, base_iri=base_iri, origin=origin, mode=mode,
+                              validate=validate, precondition=precondition)
+
+
+def write_descriptions(store: Store, descriptions: Iterable[Description], *, base_iri: str,
+                       origin: Origin, mode: Mode = "upsert", validate: bool = True,
+                       precondition: Callable[[], None] | None = None) -> WriteResult:
+    """Normalise parsed descriptions and commit them (Gaia-X import enters here)."""
+    items = list(descriptions)
+    if not items:
+        raise BadRequest("the input holds no triples")
+    normalised: list[Description] = []
+    taken_now: set[URIRef] = set()
+
+    def taken(candidate: URIRef) -> bool:
+        return candidate in taken_now or store.has_graph(candidate) or _is_subject(
+            store, candidate)
+
+    for item in items:
+        done = normalise(item, base_iri=base_iri, taken=taken)
+        taken_now.add(done.name)
+        normalised.append(done)
+    return commit(store, normalised, origin, mode=mode, validate=validate,
+                  precondition=precondition)
+
+
+def _is_subject(store: Store, iri: URIRef) -> bool:
+    return bool(store.query("ASK { ?s ?p ?o }", {"s": iri}).boolean)
+
+
+# -- bulk path ---------------------------------------------------------------------------
+def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Origin,
+               mode: Mode = "upsert", validate: bool = True) -> WriteResult:
+    """Stage the whole input in memory, validate it there with SPARQL, commit in one go.
+
+    Graph names are taken as given (no IRI minting); a restore of our own export keeps the
+    provenance records it carries instead of writing new ones.
+    """
+    staging = memory_store()
+    staging.import_quads(data, fmt, base_iri=base_iri)
+    meta = URIRef(META_GRAPH)
+    names = [n for n in staging.graph_names() if n != meta]
+    report = None
+    if validate:
+        union_refs = staging.query(
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isIRI(?o)) "
+            "FILTER NOT EXISTS { ?o ?q ?x } }").graph
+        context = validation.context_for(store, union_refs or Graph())
+        report = validation.validate_store(staging, context=context)
+        if not report.conforms:
+            raise ValidationFailed(_failure_summary(report), report)
+    warnings = 0 if report is None else sum(1 for r in report.results
+                                            if r.severity != "Violation")
+    with_records = set(staging.query(
+        "SELECT DISTINCT ?g WHERE { GRAPH <" + META_GRAPH + "> { ?g a ?t } }").column("g"))
+    counts = dict(staging.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows)
+    roots = _bulk_roots(staging)
+    when = datetime.now(UTC)
+    records: list[Triple] = []
+    for name in names:
+        if name in with_records:
+            continue
+        description = Description(name=name, graph=Graph(), root=roots.get(name))
+        record = provenance_record(description, origin, when=when, warnings=warnings,
+                                   conforms=None if report is None else report.conforms)
+        count = counts.get(name)
+        records += [t if t[1] != DSKG.tripleCount else (name, DSKG.tripleCount, count)
+                    for t in record]
+    if records:
+        staging.replace_graphs({}, add={meta: records})
+    with WRITE_LOCK:
+        created, replaced = _check_mode(store, names, mode)
+        if replaced:
+            # Rewriting existing graphs: one update drops them and their old records.
+            grouped = {name: list(staging.get_graph(name)) for name in names}
+            store.replace_graphs(grouped, add={meta: list(staging.get_graph(meta))},
+                                 remove_subjects={meta: replaced})
+        else:
+            staging.copy_into(store)  # type: ignore[attr-defined]
+    total = sum(int(c) for c in counts.values() if c is not None)
+    return WriteResult(graphs=names, roots=roots, created=created, replaced=replaced,
+                       triples=total, warnings=warnings, report=report)
+
+
+def _bulk_roots(staging: Store) -> dict[URIRef, URIRef | None]:
+    result = staging.query(
+        "SELECT ?g ?s WHERE { GRAPH ?g { ?s a ?t FILTER(isIRI(?s)) "
+        "FILTER NOT EXISTS { ?x ?p ?s FILTER(?x != ?s) } } }")
+    found: dict[URIRef, set[URIRef]] = {}
+    for g, s in result.rows:
+        found.setdefault(g, set()).add(s)  # type: ignore[arg-type]
+    return {g: next(iter(s)) if len(s) == 1 else None for g, s in found.items()}

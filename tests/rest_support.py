@@ -1,0 +1,66 @@
+"""Helpers for the REST tests: a fresh store holding the default graph, apps, tokens."""
+
+from __future__ import annotations
+
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from fastapi import FastAPI
+from rdflib import URIRef
+
+from api.app import create_app
+from kg.namespaces import META_GRAPH, PROV
+from kg.settings import Settings
+from kg.store import Store
+from kg.store.embedded import EmbeddedStore
+from kg.tokens import create_token
+
+BASE = "http://127.0.0.1:8000/"
+ADMIN_TOKEN = "test-admin-token"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+TURTLE = "text/turtle"
+JSONLD = "application/ld+json"
+
+
+@cache
+def _ecosystem_nquads() -> bytes:
+    from kg.defaultgraph import load_default_graph
+
+    store = EmbeddedStore()
+    load_default_graph(store, BASE)
+    out = BytesIO()
+    store.export(out, "nquads")
+    return out.getvalue()
+
+
+def ecosystem_store() -> Store:
+    """A new in-memory store holding the default graph (copied, so tests may write)."""
+    store = EmbeddedStore()
+    store.import_quads(_ecosystem_nquads(), "nquads")
+    return store
+
+
+def settings() -> Settings:
+    return Settings(store="memory", admin_token=ADMIN_TOKEN, base_iri=BASE,
+                    load_default_graph=False)
+
+
+def app_for(store: Store) -> FastAPI:
+    return create_app(settings(), store)
+
+
+def steward_token(tokens_file: Path, monkeypatch, *spaces: str, subject: str = "steward",
+                  role: str = "steward") -> dict[str, str]:
+    """Authorization headers of a new token (tokens kept in ``tokens_file``)."""
+    monkeypatch.setenv("DSKG_TOKENS_FILE", str(tokens_file))
+    token = create_token(settings(), role, subject, list(spaces))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def attributed_to(store: Store, graph: URIRef) -> set[URIRef]:
+    """The agents the provenance record of ``graph`` names."""
+    result = store.query(f"SELECT ?a WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{PROV.wasAttributedTo}>"
+                         " ?a } }", {"g": graph})
+    return {a for a in result.column("a") if isinstance(a, URIRef)}
+
