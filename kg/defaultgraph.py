@@ -7,21 +7,13 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
+from kg.paths import project_root
 from kg.rdfio import iter_quads
 from kg.store import Store
 from kg.writepath import Description, Origin, commit, split_dataset
 
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/dskg/graph/ontology")
 DEFAULT_GRAPH_AGENT = "dskg-default-graph"
-
-
-def project_root() -> Path:
-    """Where ontology/ and shapes/ live: the source tree, or the installed package data."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent, here / "resources"):
-        if (candidate / "ontology").is_dir():
-            return candidate
-    raise FileNotFoundError("ontology/ not found next to the kg package")
 
 
 def ontology_path() -> Path:

@@ -208,7 +208,9 @@ def provenance_record(description: Description, origin: Origin, *, when: datetim
     if description.root is not None:
         record.append((g, DSKG.describes, description.root))
     if origin.source:
-        record.append((g, DCT.source, Literal(origin.source)))
+        # Not dct:source: the record's subject is also the described resource's IRI, and
+        # DCAT-AP reserves dct:source on a dataset for another dataset.
+        record.append((g, DSKG.receivedFrom, Literal(origin.source)))
     if conforms is not None:
         record.append((g, DSKG.conforms, Literal(conforms)))
         record.append((g, DSKG.warningCount, Literal(warnings)))
@@ -395,10 +397,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
     names = [n for n in staging.graph_names() if n != meta]
     report = None
     if validate:
-        union_refs = staging.query(
-            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isIRI(?o)) "
-            "FILTER NOT EXISTS { ?o ?q ?x } }").graph
-        context = validation.context_for(store, union_refs or Graph())
+        context = validation.context_for(store, staging)
         report = validation.validate_store(staging, context=context)
         if not report.conforms:
             raise ValidationFailed(_failure_summary(report), report)

@@ -9,7 +9,7 @@ from rdflib import Graph, URIRef
 
 from kg.namespaces import DSKG, ORG, RDF
 from kg.store.embedded import EmbeddedStore
-from kg.validation import context_for, validate_graph
+from kg.validation import context_for, validate_graph, validate_store
 from kg.validation.context import references
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
@@ -107,3 +107,14 @@ def test_replaced_description_is_not_mixed_with_its_old_version(store: EmbeddedS
     context = context_for(store, data)
     assert (URIRef(EX + "lopd"), DSKG.tier, None) not in context
     assert not validate_graph(data, context=context).conforms
+
+
+def test_context_for_a_staging_store(store: EmbeddedStore) -> None:
+    """The bulk path: the references of everything staged, fetched from the target store."""
+    staging = EmbeddedStore()
+    staging.replace_graphs({URIRef("urn:test:newcomer"): list(newcomer())})
+    context = context_for(store, staging)
+    assert (URIRef(EX + "agridataspace"), RDF.type, DSKG.DataSpace) in context
+    assert (URIRef(EX + "newco"), None, None) not in context
+    assert validate_store(staging, context=context).conforms
+    assert not validate_store(staging).conforms  # the data space is not staged

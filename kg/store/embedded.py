@@ -79,6 +79,9 @@ class _Deadline:
             try:
                 box["value"] = fn()
             except BaseException as exc:
+                # The traceback's frames hold engine objects that must be freed on this
+                # thread (pyoxigraph results are not sendable), so drop them here.
+                exc.__traceback__ = None
                 box["error"] = exc
 
         worker = threading.Thread(target=target, daemon=True, name="dskg-query")

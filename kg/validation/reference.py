@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Identifier
 
 from kg.namespaces import RDF, SH
-from kg.validation.engine import graph_profile, sets_for
+from kg.validation.engine import focus_nodes, graph_profile, sets_for
 from kg.validation.paths import ShapeError, parse_path
 from kg.validation.report import ValidationReport, ValidationResult, labels_from
 from kg.validation.shapes import subclass_axioms
@@ -39,8 +39,8 @@ def validate_reference(data: Graph, *, context: Graph | None = None,
                                         advanced=False, allow_warnings=True, allow_infos=True)
     if not isinstance(results, Graph):
         raise ShapeError(f"pySHACL could not run the shapes: {text}")
-    keep = set(data.subjects()) if focus_filter is None else set(focus_filter)
-    report = ValidationReport(labels=labels_from([data, context or Graph()]))
+    keep = focus_nodes(data) if focus_filter is None else set(focus_filter)
+    found: list[ValidationResult] = []
     top = [n for r in results.subjects(RDF.type, SH.ValidationReport)
            for n in results.objects(r, SH.result)]  # not the nested sh:detail results
     for node in top:
@@ -50,7 +50,7 @@ def validate_reference(data: Graph, *, context: Graph | None = None,
         path_node = results.value(node, SH.resultPath)
         message = results.value(node, SH.resultMessage)
         severity = results.value(node, SH.resultSeverity)
-        report.results.append(ValidationResult(
+        found.append(ValidationResult(
             focus=focus,
             path=None if path_node is None else parse_path(results, path_node),
             severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
@@ -59,4 +59,4 @@ def validate_reference(data: Graph, *, context: Graph | None = None,
             shape=results.value(node, SH.sourceShape),
             component=URIRef(results.value(node, SH.sourceConstraintComponent)),
         ))
-    return report
+    return ValidationReport(found, labels_from([data, context or Graph()]))

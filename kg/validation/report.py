@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -93,18 +95,26 @@ class ValidationResult:
 
 @dataclass
 class ValidationReport:
-    """All results of one validation run. ``conforms`` is False only on a Violation."""
+    """All results of one validation run. ``conforms`` is False only on a Violation.
+
+    A report is built once and read many times (a bulk load asks ``conforms`` per graph), so
+    the counts are computed on first use and kept: do not add results afterwards.
+    """
 
     results: list[ValidationResult] = field(default_factory=list)
     #: Display names of nodes (skos:prefLabel, foaf:name, dct:title), for the text report.
     labels: dict[Identifier, str] = field(default_factory=dict)
 
+    @cached_property
+    def _counts(self) -> Counter[str]:
+        return Counter(r.severity for r in self.results)
+
     @property
     def conforms(self) -> bool:
-        return not any(r.severity == "Violation" for r in self.results)
+        return self._counts["Violation"] == 0
 
     def count(self, severity: str) -> int:
-        return sum(1 for r in self.results if r.severity == severity)
+        return self._counts[severity]
 
     def keys(self) -> set[tuple[str, str | None, str, str]]:
         return {r.key() for r in self.results}

@@ -21,27 +21,19 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from kg.namespaces import RDFS
+from kg.paths import project_root
 from kg.validation.workspace import Signature, scan_shapes
 
 _lock = threading.RLock()
 _cache: dict[str, object] = {}
 
 
-def _root() -> Path:
-    """The source tree, or the package data of an installed wheel (as kg.defaultgraph)."""
-    package = Path(__file__).resolve().parents[1]
-    for candidate in (package.parent, package / "resources"):
-        if (candidate / "shapes").is_dir():
-            return candidate
-    return package.parent
-
-
 def shapes_dir() -> Path:
-    return _root() / "shapes"
+    return project_root() / "shapes"
 
 
 def ontology_dir() -> Path:
-    return _root() / "ontology"
+    return project_root() / "ontology"
 
 
 def _documents(files: Iterable[Path]) -> Iterable[tuple[bytes, str]]:
