@@ -32,15 +32,6 @@ from kg.store.sparql_text import (
     triples_block,
 )
 
-_FORMAT_MEDIA = {"nquads": "application/n-quads", "trig": "application/trig"}
-_IMPORT_MEDIA = {
-    "nquads": "application/n-quads",
-    "trig": "application/trig",
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "xml": "application/rdf+xml",
-}
-
 
 def _term(binding: dict[str, str]) -> Identifier:
     kind = binding["type"]
