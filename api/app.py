@@ -12,7 +12,9 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from kg import __version__
+from kg.bulkcommit import recover_interrupted_loads
 from kg.defaultgraph import load_default_graph
+from kg.services.textindex import text_index_for
 from kg.settings import Settings
 from kg.store import Store, open_store
 
@@ -27,8 +29,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or Settings.from_env()
     owns_store = store is None
     store = store if store is not None else open_store(settings)
+    recover_interrupted_loads(store)  # a `dskg load` killed half-way is undone first
     if settings.load_default_graph:
         load_default_graph(store, settings.base_iri)
+    text_index_for(store).ready()  # built in the background before the first search
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -50,8 +50,10 @@ def child_validated(path: str) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         store = EmbeddedStore(folder)
+        # As `dskg load` calls it: the process holds the store alone.
         result = write_bytes(store, Path(path).read_bytes(), "nquads",
-                             base_iri="http://127.0.0.1:8000/", origin=Origin(agent="bench"))
+                             base_iri="http://127.0.0.1:8000/", origin=Origin(agent="bench"),
+                             exclusive=True)
         store.close()
         seconds = time.perf_counter() - started
     return {"seconds": seconds, "triples": result.triples, "rss": peak_rss_mib()}

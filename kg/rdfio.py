@@ -87,7 +87,7 @@ def iter_quads(data: bytes, fmt: str, base_iri: str | None = None, *,
     count, before any quad is converted.
     """
     if fmt == "json-ld":
-        data, fmt, base_iri = _expanded(data, base_iri), "nquads", None
+        data, fmt, base_iri = jsonld_to_nquads(data, base_iri), "nquads", None
     if max_triples is not None and count_quads(data, fmt, base_iri,
                                                stop_after=max_triples) > max_triples:
         raise PayloadTooLarge(
@@ -96,7 +96,7 @@ def iter_quads(data: bytes, fmt: str, base_iri: str | None = None, *,
     yield from parse_quads(data, fmt, base_iri)
 
 
-def _expanded(data: bytes, base_iri: str | None) -> bytes:
+def jsonld_to_nquads(data: bytes, base_iri: str | None) -> bytes:
     """JSON-LD expanded to N-Quads with shipped contexts only."""
     nquads = to_nquads(load_json(data), base_iri)
     try:

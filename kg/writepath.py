@@ -21,9 +21,10 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 from kg import validation
+from kg.bulkcommit import JournaledLoad
 from kg.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from kg.namespaces import DCAT, DCT, DSKG, FOAF, META_GRAPH, ODRL, ORG, PROV, RDF, RDFS, SKOS, XSD
-from kg.rdfio import QUAD_FORMATS, iter_quads
+from kg.rdfio import QUAD_FORMATS, iter_quads, jsonld_to_nquads
 from kg.store import Store, memory_store
 from kg.store.sparql_text import term_n3
 
@@ -121,7 +122,7 @@ def split_dataset(dataset: Dataset, *, base_iri: str, name: URIRef | None = None
     ``name`` forces the graph name of the default-graph description (REST, ``--graph``).
     """
     descriptions: list[Description] = []
-    for context in dataset.contexts():
+    for context in dataset.graphs():
         if len(context) == 0:
             continue
         graph = Graph()
@@ -196,26 +197,41 @@ def normalise(description: Description, *, base_iri: str,
 # -- provenance --------------------------------------------------------------------------
 def provenance_record(description: Description, origin: Origin, *, when: datetime,
                       warnings: int, conforms: bool | None) -> list[Triple]:
-    g = description.name
-    record: list[Triple] = [
-        (g, RDF.type, DSKG.Description),
-        (g, RDF.type, PROV.Entity),
-        (g, PROV.wasAttributedTo, agent_iri(origin.agent)),
-        (g, PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)),
-        (g, DSKG.tripleCount, Literal(len(description.graph))),
-        (g, DSKG.activity, Literal(origin.activity)),
+    return description_record(description.name, len(description.graph), description.root,
+                              origin, shared_record(origin, when=when, warnings=warnings,
+                                                    conforms=conforms))
+
+
+def shared_record(origin: Origin, *, when: datetime, warnings: int, conforms: bool | None
+                  ) -> list[tuple[Node, Node]]:
+    """The (predicate, object) pairs every record of one write shares."""
+    shared: list[tuple[Node, Node]] = [
+        (RDF.type, DSKG.Description),
+        (RDF.type, PROV.Entity),
+        (PROV.wasAttributedTo, agent_iri(origin.agent)),
+        (PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)),
+        (DSKG.activity, Literal(origin.activity)),
     ]
-    if description.root is not None:
-        record.append((g, DSKG.describes, description.root))
     if origin.source:
         # Not dct:source: the record's subject is also the described resource's IRI, and
         # DCAT-AP reserves dct:source on a dataset for another dataset.
-        record.append((g, DSKG.receivedFrom, Literal(origin.source)))
+        shared.append((DSKG.receivedFrom, Literal(origin.source)))
     if conforms is not None:
-        record.append((g, DSKG.conforms, Literal(conforms)))
-        record.append((g, DSKG.warningCount, Literal(warnings)))
-    record.extend((g, p, o) for _s, p, o in origin.extra)
-    record.extend(origin.per_graph.get(g, []))
+        shared.append((DSKG.conforms, Literal(conforms)))
+        shared.append((DSKG.warningCount, Literal(warnings)))
+    shared.extend((p, o) for _s, p, o in origin.extra)
+    return shared
+
+
+def description_record(name: URIRef, triples: int | Literal, root: URIRef | None,
+                       origin: Origin, shared: list[tuple[Node, Node]]) -> list[Triple]:
+    """The provenance record of graph ``name``: the shared pairs and its own facts."""
+    record: list[Triple] = [(name, p, o) for p, o in shared]
+    record.append((name, DSKG.tripleCount,
+                   triples if isinstance(triples, Literal) else Literal(triples)))
+    if root is not None:
+        record.append((name, DSKG.describes, root))
+    record.extend(origin.per_graph.get(name, []))
     return record
 
 
@@ -338,11 +354,15 @@ def update_provenance(graphs: Sequence[URIRef], agent: str) -> str:
 
 def write_bytes(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Origin,
                 graph: URIRef | None = None, mode: Mode = "upsert", validate: bool = True,
-                precondition: Callable[[], None] | None = None) -> WriteResult:
-    """Parse ``data`` and commit it: the entry point of CLI load, REST and harvest."""
+                precondition: Callable[[], None] | None = None,
+                exclusive: bool = False) -> WriteResult:
+    """Parse ``data`` and commit it: the entry point of CLI load, REST and harvest.
+    ``exclusive``: see ``bulk_write``."""
+    if fmt == "json-ld":  # expanded once, with shipped contexts only, whichever path follows
+        data, fmt = jsonld_to_nquads(data, base_iri), "nquads"
     if fmt in QUAD_FORMATS and graph is None and len(data) > BULK_BYTES:
         return bulk_write(store, data, fmt, base_iri=base_iri, origin=origin, mode=mode,
-                          validate=validate)
+                          validate=validate, exclusive=exclusive)
     dataset = Dataset()
     default = dataset.default_graph
     for s, p, o, g in iter_quads(data, fmt, base_iri=base_iri):
@@ -356,7 +376,7 @@ def write_bytes(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: O
     if restoring or len(descriptions) > BULK_GRAPHS:
         # A restore of our own export (it carries provenance records) or a big load.
         return bulk_write(store, data, fmt, base_iri=base_iri, origin=origin, mode=mode,
-                          validate=validate)
+                          validate=validate, exclusive=exclusive)
     return write_descriptions(store, descriptions, base_iri=base_iri, origin=origin, mode=mode,
                               validate=validate, precondition=precondition)
 
@@ -389,54 +409,94 @@ def _is_subject(store: Store, iri: URIRef) -> bool:
 
 # -- bulk path ---------------------------------------------------------------------------
 def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Origin,
-               mode: Mode = "upsert", validate: bool = True) -> WriteResult:
+               mode: Mode = "upsert", validate: bool = True,
+               exclusive: bool = False) -> WriteResult:
     """Stage the whole input in memory, validate it there with SPARQL, commit in one go.
 
     Graph names are taken as given (no IRI minting); a restore of our own export keeps the
-    provenance records it carries instead of writing new ones.
+    provenance records it carries instead of writing new ones. ``exclusive``: the caller
+    holds the store alone (``dskg load`` on an embedded store), so a load of new graphs may
+    use the engine's bulk loader, journaled (``kg.bulkcommit``), instead of a transaction;
+    the loader then runs while the staged copy is validated, and a rejected load is undone.
     """
     staging = memory_store()
     staging.import_quads(data, fmt, base_iri=base_iri)
     meta = URIRef(META_GRAPH)
-    names = [n for n in staging.graph_names() if n != meta]
+    staged = staging.graph_names()
+    names = [n for n in staged if n != meta]
+    if exclusive and meta not in staged and not store.bulk_import_is_atomic:
+        with WRITE_LOCK:
+            created, replaced = _check_mode(store, names, mode)
+            if not replaced:
+                with JournaledLoad(store, names, agent_iri(origin.agent)) as load:
+                    load.start(data, fmt, base_iri)  # the input as given: what staging holds
+                    # The context may be read while the new graphs arrive: it only keeps
+                    # facts about nodes the input does not describe, which the input
+                    # cannot change (none of its triples has such a subject).
+                    context = validation.context_for(store, staging) if validate else None
+                    staged_write = _validate_staged(staging, names, origin, validate, context)
+                    load.commit(staged_write.records)
+                return staged_write.result(created, [])
+    staged_write = _validate_staged(staging, names, origin, validate,
+                                    validation.context_for(store, staging) if validate else None)
+    records = staged_write.records
+    with WRITE_LOCK:
+        created, replaced = _check_mode(store, names, mode)
+        carried = list(staging.get_graph(meta)) if meta in staged else []
+        if replaced:
+            # Rewriting existing graphs: one update drops them and their old records.
+            grouped = {name: list(staging.get_graph(name)) for name in names}
+            store.replace_graphs(grouped, add={meta: carried + records},
+                                 remove_subjects={meta: replaced})
+        else:
+            if records:
+                staging.replace_graphs({}, add={meta: records})
+            staging.copy_into(store)  # type: ignore[attr-defined]
+    return staged_write.result(created, replaced)
+
+
+@dataclass
+class _StagedWrite:
+    """A validated staging store's outcome: report, provenance records, figures."""
+
+    names: list[URIRef]
+    report: validation.ValidationReport | None
+    warnings: int
+    records: list[Triple]
+    roots: dict[URIRef, URIRef | None]
+    triples: int
+
+    def result(self, created: list[URIRef], replaced: list[URIRef]) -> WriteResult:
+        return WriteResult(graphs=self.names, roots=self.roots, created=created,
+                           replaced=replaced, triples=self.triples, warnings=self.warnings,
+                           report=self.report)
+
+
+def _validate_staged(staging: Store, names: list[URIRef], origin: Origin, validate: bool,
+                     context: Graph | None) -> _StagedWrite:
+    """Validate the staged input (raise ValidationFailed) and make its provenance records
+    (none for graphs whose records the input carries: a restore of our own export)."""
     report = None
     if validate:
-        context = validation.context_for(store, staging)
-        report = validation.validate_store(staging, context=context)
+        # Warnings are counted, not listed: a load reports how many there are.
+        report = validation.validate_store(staging, context=context, list_warnings=False)
         if not report.conforms:
             raise ValidationFailed(_failure_summary(report), report)
-    warnings = 0 if report is None else sum(1 for r in report.results
-                                            if r.severity != "Violation")
+    warnings = 0 if report is None else report.count("Warning") + report.count("Info")
     with_records = set(staging.query(
         "SELECT DISTINCT ?g WHERE { GRAPH <" + META_GRAPH + "> { ?g a ?t } }").column("g"))
     counts = dict(staging.query(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows)
     roots = _bulk_roots(staging)
-    when = datetime.now(UTC)
+    shared = shared_record(origin, when=datetime.now(UTC), warnings=warnings,
+                           conforms=None if report is None else report.conforms)
     records: list[Triple] = []
     for name in names:
-        if name in with_records:
-            continue
-        description = Description(name=name, graph=Graph(), root=roots.get(name))
-        record = provenance_record(description, origin, when=when, warnings=warnings,
-                                   conforms=None if report is None else report.conforms)
-        count = counts.get(name)
-        records += [t if t[1] != DSKG.tripleCount else (name, DSKG.tripleCount, count)
-                    for t in record]
-    if records:
-        staging.replace_graphs({}, add={meta: records})
-    with WRITE_LOCK:
-        created, replaced = _check_mode(store, names, mode)
-        if replaced:
-            # Rewriting existing graphs: one update drops them and their old records.
-            grouped = {name: list(staging.get_graph(name)) for name in names}
-            store.replace_graphs(grouped, add={meta: list(staging.get_graph(meta))},
-                                 remove_subjects={meta: replaced})
-        else:
-            staging.copy_into(store)  # type: ignore[attr-defined]
+        if name not in with_records:
+            records += description_record(name, counts.get(name, Literal(0)), roots.get(name),
+                                          origin, shared)
     total = sum(int(c) for c in counts.values() if c is not None)
-    return WriteResult(graphs=names, roots=roots, created=created, replaced=replaced,
-                       triples=total, warnings=warnings, report=report)
+    return _StagedWrite(names, report, warnings, records, roots, total)
 
 
 def _bulk_roots(staging: Store) -> dict[URIRef, URIRef | None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
 from datetime import date
@@ -34,6 +35,7 @@ from kg.errors import DskgError, NotFound, ParseError, ValidationFailed
 from kg.services import KINDS, ServiceContext
 from kg.services.html import resource_page as plain_resource_page
 from kg.services.resources import ResourceView
+from kg.store import Store
 from kg.web import browse as browse_model
 from kg.web import edit as edit_model
 from kg.web import gaiaxui, mayi, sparqlui, validateui
@@ -46,10 +48,6 @@ router = APIRouter(include_in_schema=False)
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 LIST_KINDS = tuple(KINDS)
-#: POSTs that never write (their success must not invalidate the cached pictures).
-READ_ONLY_POSTS = ("/validate", "/policies/evaluate", "/policies/evaluate/batch",
-                   "/gaiax/verify", "/ui/validate")
-UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 FORM_LIMIT = validateui.MAX_BYTES
 NAV = (("/organisations", "Organisations"), ("/dataspaces", "Data spaces"),
        ("/datasets", "Datasets"), ("/policies", "Policies"), ("/ui/sparql", "SPARQL"),
@@ -84,15 +82,29 @@ templates.filters["svg"] = Markup  # diagrams are built escaped by kg.web.diagra
 
 # -- state -------------------------------------------------------------------------------
 class WebState:
-    def __init__(self) -> None:
+    """Caches of whole-graph values (home picture, form choices, names), emptied by every
+    write through the app's store, whoever makes it (REST, a scheduled harvest, SPARQL
+    Update), and after ``WriteAwareCache.ttl`` for writes by other processes."""
+
+    def __init__(self, store: Store) -> None:
         self.writes = WriteCounter()
         self.cache = WriteAwareCache(self.writes)
+        store.subscribe(self._on_change)
+
+    def _on_change(self, graphs: frozenset | None) -> None:
+        self.writes.bump()
+
+
+_STATE_LOCK = threading.Lock()
 
 
 def _state(app: Any) -> WebState:
     state = getattr(app.state, "web", None)
     if state is None:
-        state = app.state.web = WebState()
+        with _STATE_LOCK:
+            state = getattr(app.state, "web", None)
+            if state is None:
+                state = app.state.web = WebState(app.state.store)
     return state
 
 
@@ -337,7 +349,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 
 class WebMiddleware:
-    """Pure ASGI: routes browsers' list requests to the browse page, counts writes, turns
+    """Pure ASGI: routes browsers' list requests to the browse page, turns
     problem+json errors into HTML pages for browsers, adds security headers to HTML, and
     gives the request the app's name cache (a new one after each write)."""
 
@@ -364,9 +376,6 @@ class WebMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = Headers(raw=message["headers"])
-                if method in UNSAFE and status < 400 and application is not None \
-                        and not _read_only(path, status):
-                    _state(application).writes.bump()
                 content_type = headers.get("content-type", "")
                 if html and method == "GET" and status >= 400 and \
                         content_type.startswith("application/problem+json"):
@@ -390,12 +399,6 @@ class WebMiddleware:
         finally:
             _CURRENT_APP.reset(token)
             NAME_CACHE.reset(names)
-
-
-def _read_only(path: str, status: int) -> bool:
-    if path == "/sparql":
-        return status != 204  # an update answers 204; a query posted as a form, 200
-    return path in READ_ONLY_POSTS or path in ("/ui/may-i", "/ui/sparql")
 
 
 async def send_error_page(send: Send, start: Message, body: bytes) -> None:

@@ -60,6 +60,7 @@ def settings() -> Settings:
 def opened_store(config: Settings | None = None, *, load_defaults: bool = True
                  ) -> Iterator[Store]:
     """Open the configured store (loading the default graph on first use) and close it."""
+    from kg.bulkcommit import recover_interrupted_loads as undo_interrupted_loads
     from kg.defaultgraph import load_default_graph
 
     config = config or settings()
@@ -72,6 +73,7 @@ def opened_store(config: Settings | None = None, *, load_defaults: bool = True
                 "HTTP API") from None
         raise
     try:
+        undo_interrupted_loads(store)
         if load_defaults and config.load_default_graph:
             load_default_graph(store, config.base_iri)
         yield store

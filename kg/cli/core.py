@@ -80,8 +80,11 @@ def load(
                 if progress is not None:
                     progress.add_task(f"validating and committing {path.name}", total=None)
                 origin = Origin(agent="cli", source=path.resolve().as_uri(), activity="load")
+                # exclusive: this process holds the store alone (an embedded store is locked
+                # by its opener), so a big load of new graphs may use the bulk loader.
                 result = write_bytes(store, data, fmt, base_iri=config.base_iri, origin=origin,
-                                     graph=URIRef(graph) if graph else None, mode=mode)
+                                     graph=URIRef(graph) if graph else None, mode=mode,
+                                     exclusive=True)
                 console.print(
                     f"{path}: {len(result.graphs)} description(s), {result.triples} triples "
                     f"({len(result.created)} new, {len(result.replaced)} replaced, "

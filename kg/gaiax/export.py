@@ -35,7 +35,7 @@ from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import verify_batch
 from kg.namespaces import DCAT, DCT, DSKG, FOAF, GX2210, IANA_MEDIA, ODRL, RDFS, SH, SKOS
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import predicate_filter
 
 KEY_ENV = "DSKG_GAIAX_KEY"
 DID_ENV = "DSKG_GAIAX_DID"
@@ -87,8 +87,8 @@ def _ids(base_iri: str, kind: str, node: URIRef) -> str:
 
 
 def _one(store: Store, node: URIRef, props: tuple[URIRef, ...]) -> str | None:
-    values = " ".join(term_n3(p) for p in props)
-    rows = store.query(f"SELECT ?p ?v WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?v }}",
+    # The predicates are filtered, not bound: see kg.store.sparql_text.predicate_filter.
+    rows = store.query(f"SELECT ?p ?v WHERE {{ ?s ?p ?v {predicate_filter(props)} }}",
                        {"s": node}).rows
     ranked = sorted(rows, key=lambda row: (props.index(row[0]),  # type: ignore[arg-type]
                                            getattr(row[1], "language", None) not in (None, "en"),

@@ -23,7 +23,7 @@ BODY = ("(odrl:permission|odrl:prohibition|odrl:obligation|odrl:duty|odrl:conseq
 # named as a target must not bring its every dcat:dataset along.
 DESCRIBED = "FILTER(?p NOT IN (dcat:dataset, dcat:record, dcat:service, dcat:catalog))"
 ASSET_UP = "(odrl:partOf|dct:isPartOf)"
-STRUCTURAL = "rdf:type odrl:partOf dct:isPartOf odrl:hasPolicy odrl:source odrl:refinement"
+STRUCTURAL = "rdf:type, odrl:partOf, dct:isPartOf, odrl:hasPolicy, odrl:source, odrl:refinement"
 SPACES = "?cat dcat:dataset ?target . ?top dcat:catalog* ?cat . ?space dskg:catalog ?top ."
 
 def _triples(where: str) -> str:
@@ -38,7 +38,7 @@ TARGET_QUERIES = (
     _triples("?target ?p ?o . BIND(?target AS ?s) "
                "FILTER(?p NOT IN (dcat:dataset, dcat:record))"),
     # the asset collections it is part of
-    _triples(f"?target {ASSET_UP}+ ?s . VALUES ?p {{ {STRUCTURAL} }} ?s ?p ?o"),
+    _triples(f"?target {ASSET_UP}+ ?s . ?s ?p ?o FILTER(?p IN ({STRUCTURAL}))"),
     # the data spaces listing it, their rulebooks and the frameworks they are subject to
     _triples(f"{SPACES} ?space (dskg:rulebook|dskg:subjectTo)* ?s . ?s ?p ?o . "
                "FILTER(?p NOT IN (dcat:dataset, dcat:record))"),

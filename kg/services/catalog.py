@@ -18,7 +18,7 @@ from kg.errors import BadRequest
 from kg.namespaces import DCAT, DCT, FOAF, HYDRA, META_GRAPH, ODRL, RDF, SKOS, XSD
 from kg.services.context import ServiceContext
 from kg.services.documents import bind_prefixes, bounded_description
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import predicate_filter, term_n3
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -77,7 +77,7 @@ def _add_agents(ctx: ServiceContext, out: Graph) -> None:
         return
     result = ctx.store.query(
         f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {_values(agents)} }} "
-        f"VALUES ?p {{ {_values(set(_AGENT_FACTS))} }} GRAPH ?g {{ ?s ?p ?o }} "
+        f"GRAPH ?g {{ ?s ?p ?o }} {predicate_filter(_AGENT_FACTS)} "
         f"FILTER(?g != <{META_GRAPH}>) }}",
         timeout=ctx.settings.query_timeout)
     for s, p, o in result.rows:

@@ -17,7 +17,7 @@ from kg.services.context import ServiceContext
 from kg.services.documents import LABEL_PROPERTIES, best_literal
 from kg.services.kinds import kind_for_types
 from kg.services.tiers import TIER_BY_IRI, TIERS
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import predicate_filter, term_n3
 
 CHAIN = {DSKG.governedBy: "governedBy", DSKG.rulebook: "rulebook", DSKG.subjectTo: "subjectTo"}
 _ORDER = {t.iri: i for i, t in enumerate(TIERS)}
@@ -29,7 +29,7 @@ def governance_chain(ctx: ServiceContext, space: URIRef) -> dict[str, Any]:
     timeout = ctx.settings.query_timeout
     edges_result = ctx.store.query(
         f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?space ({path})* ?s . "
-        f"VALUES ?p {{ {' '.join(term_n3(p) for p in CHAIN)} }} ?s ?p ?o . FILTER(isIRI(?o)) }}",
+        f"?s ?p ?o {predicate_filter(CHAIN)} FILTER(isIRI(?o)) }}",
         {"space": space}, timeout=timeout)
     edges = sorted({(s, p, o) for s, p, o in edges_result.rows})  # type: ignore[misc]
     node_iris = sorted({space} | {s for s, _, _ in edges} | {o for _, _, o in edges})
@@ -59,7 +59,7 @@ def _facts(ctx: ServiceContext, iris: list[URIRef]) -> dict[URIRef, dict[URIRef,
     props = (RDF.type, DSKG.tier, *LABEL_PROPERTIES)
     result = ctx.store.query(
         "SELECT ?s ?p ?o WHERE { VALUES ?s { " + " ".join(term_n3(i) for i in iris)
-        + " } VALUES ?p { " + " ".join(term_n3(p) for p in props) + " } ?s ?p ?o }",
+        + " } ?s ?p ?o " + predicate_filter(props) + " }",
         timeout=ctx.settings.query_timeout)
     facts: dict[URIRef, dict[URIRef, list[Identifier]]] = {}
     for s, p, o in result.rows:

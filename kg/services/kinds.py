@@ -70,6 +70,10 @@ KINDS: dict[str, Kind] = {
     )
 }
 
+#: Every class that decides a resource's kind (kinds' classes and their exclusions).
+KIND_DECIDING_CLASSES = tuple(sorted({c for kind in KINDS.values()
+                                      for c in (*kind.classes, *kind.excluded)}))
+
 #: The order in which a resource's kind is decided when its types fit several.
 PRECEDENCE = ("dataspaces", "memberships", "datasets", "policies", "organisations")
 

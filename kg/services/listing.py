@@ -9,6 +9,7 @@ query text.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ from kg.services.context import ServiceContext
 from kg.services.documents import best_literal
 from kg.services.ids import SLUG, looks_like_iri, parse_iri
 from kg.services.kinds import KINDS, Kind
+from kg.services.textindex import TEXT_PROPERTIES, kind_members, text_index_for
 from kg.services.tiers import resolve_tier
 from kg.store.sparql_text import term_n3
 
@@ -79,10 +81,12 @@ FILTER_PATTERNS: dict[str, dict[str, str]] = {
         "role": "?s org:role ?f_role .",
     },
 }
-_TEXT_PROPERTIES = (SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label, DCT.description,
-                    SKOS.definition)
+#: The ``q`` filter as a scan, for when the text index is not ready (kg.services.textindex).
 TEXT_PATTERN = ("?s ?q_p ?q_text . VALUES ?q_p { " + " ".join(term_n3(p) for p in
-                _TEXT_PROPERTIES) + " } FILTER(CONTAINS(LCASE(STR(?q_text)), ?f_q))")
+                TEXT_PROPERTIES) + " } FILTER(CONTAINS(LCASE(STR(?q_text)), ?f_q))")
+#: Up to this many text matches are handed to the listing query as VALUES; beyond, the
+#: query filters by text itself (a huge VALUES block costs more than the scan).
+TEXT_VALUES_LIMIT = 5000
 PREFIXES = ("PREFIX dskg: <https://w3id.org/dskg#> PREFIX org: <http://www.w3.org/ns/org#> "
             "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/> "
             "PREFIX odrl: <http://www.w3.org/ns/odrl/2/> ")
@@ -193,11 +197,15 @@ def bindings_for(ctx: ServiceContext, filters: Filters) -> dict[str, Identifier]
     return bound
 
 
-def where_clause(kind: Kind, filters: Filters) -> str:
+def where_clause(kind: Kind, filters: Filters, text_matches: list[URIRef] | None = None) -> str:
+    """The listing's group pattern; with ``text_matches`` (from the text index) the ``q``
+    filter is those subjects instead of a text scan."""
     patterns = [kind.type_pattern("s")]
     allowed = FILTER_PATTERNS[kind.name]
     for name in filters.given():
-        if name == "q":
+        if name == "q" and text_matches is not None:
+            patterns.insert(0, f"VALUES ?s {{ {' '.join(term_n3(s) for s in text_matches)} }}")
+        elif name == "q":
             patterns.append(TEXT_PATTERN)
         elif name in allowed:
             patterns.append(allowed[name])
@@ -214,11 +222,25 @@ def list_resources(ctx: ServiceContext, kind: Kind, filters: Filters, *,
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise BadRequest("offset must not be negative")
-    where = where_clause(kind, filters)
+    where = where_clause(kind, filters)  # checks the filter names first
     try:
         bound = bindings_for(ctx, filters)
     except _NoMatchError:
         return Page(kind, 0, limit, offset)
+    if filters.q:
+        found = text_index_for(ctx.store).matches(filters.q)
+        if found is not None:
+            members = kind_members(found, kind)
+            if set(filters.given()) == {"q"}:
+                # The index answers alone: total, and a page in IRI order.
+                page = heapq.nsmallest(offset + limit, members)[offset:]
+                return Page(kind, len(members), limit, offset, summaries(ctx, kind, page),
+                            "iri")
+            if len(members) <= TEXT_VALUES_LIMIT:
+                if not members:
+                    return Page(kind, 0, limit, offset)
+                where = where_clause(kind, filters, members)
+                bound.pop("f_q")
     timeout = ctx.settings.query_timeout
     count = ctx.store.query(f"{PREFIXES}SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}",
                             bound, timeout=timeout)

@@ -10,7 +10,7 @@ from kg.errors import NotFound
 from kg.namespaces import RDF
 from kg.services.context import ServiceContext
 from kg.services.documents import Document, description_of, label_of, load_document
-from kg.services.kinds import Kind, kind_for_types
+from kg.services.kinds import KIND_DECIDING_CLASSES, Kind, kind_for_types
 from kg.store.sparql_text import term_n3
 
 
@@ -64,6 +64,10 @@ def dereference(ctx: ServiceContext, iri: URIRef) -> str:
     return ctx.ids.href(iri, kind)
 
 
+#: IRIs asked about per query by links_for.
+LINK_BATCH = 2000
+
+
 def links_for(ctx: ServiceContext, graph: Graph) -> dict[URIRef, str]:
     """URL paths on this node for the IRIs of ``graph`` that the store describes."""
     iris = sorted({t for triple in graph for t in triple
@@ -71,22 +75,20 @@ def links_for(ctx: ServiceContext, graph: Graph) -> dict[URIRef, str]:
     if not iris:
         return {}
     known: dict[URIRef, set[URIRef]] = {}
-    # One bounded branch per IRI: a term repeated in every description (a licence typed in
-    # each dataset's graph) must cost a few rows, not one per description.
-    for start in range(0, len(iris), 40):
-        branches = []
-        for iri in iris[start:start + 40]:
-            node = term_n3(iri)
-            branches.append(f"{{ SELECT ?s ?t WHERE {{ BIND({node} AS ?s) {node} a ?t }} "
-                            "LIMIT 16 }")
-            branches.append(f"{{ SELECT ?s WHERE {{ BIND({node} AS ?s) {node} ?p ?o }} "
-                            "LIMIT 1 }")
-        result = ctx.store.query("SELECT ?s ?t WHERE { " + " UNION ".join(branches) + " }",
-                                 timeout=ctx.settings.query_timeout)
-        for s, t in result.rows:
-            types = known.setdefault(s, set())  # type: ignore[arg-type]
-            if isinstance(t, URIRef):
-                types.add(t)
+    # EXISTS probes, never row enumeration: a term repeated in every description (a licence
+    # typed in each dataset's graph) costs one look-up, not one row per description. Only
+    # the classes that decide a kind are asked for.
+    classes = " ".join(term_n3(c) for c in KIND_DECIDING_CLASSES)
+    timeout = ctx.settings.query_timeout
+    for start in range(0, len(iris), LINK_BATCH):
+        values = " ".join(term_n3(i) for i in iris[start:start + LINK_BATCH])
+        for (s,) in ctx.store.query(f"SELECT ?s WHERE {{ VALUES ?s {{ {values} }} "
+                                    "FILTER EXISTS { ?s ?p ?o } }", timeout=timeout).rows:
+            known.setdefault(s, set())  # type: ignore[arg-type]
+        for s, t in ctx.store.query(
+                f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} VALUES ?t {{ {classes} }} "
+                f"FILTER EXISTS {{ ?s a ?t }} }}", timeout=timeout).rows:
+            known.setdefault(s, set()).add(t)  # type: ignore[arg-type]
     return {iri: ctx.ids.href(iri, kind_for_types(types)) for iri, types in known.items()}
 
 

@@ -7,8 +7,9 @@ only the implementations (``embedded``, ``remote``) know their engine.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, Literal
 
@@ -16,6 +17,8 @@ from rdflib import Graph, URIRef
 from rdflib.term import Identifier, Node
 
 Triple = tuple[Node, Node, Node]
+#: Called after a write with the graphs it changed, or None when they are not known.
+ChangeListener = Callable[[frozenset[URIRef] | None], None]
 QueryKind = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 
 #: Result formats the store can serialise natively (media type -> short name).
@@ -69,6 +72,37 @@ class Store(ABC):
 
     #: Human-readable kind, shown in /health and `dskg stats`.
     kind: str = "abstract"
+    #: Whether ``bulk_import`` is one transaction (else the write path journals it).
+    bulk_import_is_atomic: bool = True
+    #: Whether other processes may write to it too (then change events are not the whole
+    #: story: caches above the store also expire).
+    shared_with_other_writers: bool = False
+
+    def __init__(self) -> None:
+        self._listeners: list[ChangeListener] = []
+        self._listeners_guard = threading.Lock()
+
+    # -- change listeners ----------------------------------------------------------------
+    # Caches and indexes above the store (the web pages' picture, the text index) learn of
+    # every write here, whichever path made it: REST, CLI in the same process, a scheduled
+    # harvest, SPARQL Update.
+    def subscribe(self, listener: ChangeListener) -> None:
+        """Call ``listener`` after every write through this store object."""
+        with self._listeners_guard:
+            self._listeners.append(listener)
+
+    def unsubscribe(self, listener: ChangeListener) -> None:
+        with self._listeners_guard:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def changed(self, graphs: Iterable[URIRef] | None) -> None:
+        """Tell the listeners which graphs a write changed (None: unknown, maybe all)."""
+        which = None if graphs is None else frozenset(graphs)
+        with self._listeners_guard:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(which)
 
     # -- reads ---------------------------------------------------------------------------
     @abstractmethod
@@ -136,13 +170,18 @@ class Store(ABC):
         SPARQL Update request, which engines apply as one transaction."""
         from kg.store.sparql_text import replace_graphs_update
 
+        graphs = dict(graphs)
+        drop = list(drop)
         request = replace_graphs_update(graphs, drop, add, remove_subjects)
         if request:
-            self.update(request)
+            touched = {*graphs, *drop, *(add or {}), *(remove_subjects or {})}
+            self.update(request, touched=touched)
 
     @abstractmethod
-    def update(self, sparql_update: str, *, timeout: float | None = None) -> None:
-        """Run a SPARQL 1.1 Update request atomically."""
+    def update(self, sparql_update: str, *, timeout: float | None = None,
+               touched: Iterable[URIRef] | None = None) -> None:
+        """Run a SPARQL 1.1 Update request atomically, then call ``changed(touched)``
+        (``touched``: the graphs the request changes, when the caller knows them)."""
 
     @abstractmethod
     def clear(self) -> None:
@@ -154,9 +193,17 @@ class Store(ABC):
         """Write every named graph (the whole dataset) to ``out``."""
 
     @abstractmethod
-    def import_quads(self, data: BinaryIO | bytes, format: Literal["nquads", "trig"] = "nquads"
-                     ) -> None:
-        """Add quads from N-Quads/TriG in one transaction (the bulk path of the write path)."""
+    def import_quads(self, data: BinaryIO | bytes, format: str = "nquads", *,
+                     base_iri: str | None = None, to_graph: URIRef | None = None) -> None:
+        """Add RDF (N-Quads, TriG, or a triples format into ``to_graph``) in one
+        transaction (the staging of the write path's bulk path, restores)."""
+
+    def bulk_import(self, data: bytes, format: str = "nquads", *,
+                    base_iri: str | None = None) -> None:
+        """Add quads with the engine's fastest loader. Unless ``bulk_import_is_atomic``, a
+        failure or a crash can leave part of them: the write path journals such loads
+        (``kg.bulkcommit``) and only uses them while it holds the store alone."""
+        self.import_quads(data, format, base_iri=base_iri)
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (flush on-disk stores)."""

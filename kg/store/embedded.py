@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -97,7 +97,11 @@ class _Deadline:
 class EmbeddedStore(Store):
     """pyoxigraph ``Store``; ``path=None`` keeps everything in memory."""
 
+    #: Oxigraph's bulk loader writes index files directly, outside any transaction.
+    bulk_import_is_atomic = False
+
     def __init__(self, path: str | Path | None = None) -> None:
+        super().__init__()
         self.path = str(path) if path is not None else None
         self.kind = "embedded (in memory)" if path is None else f"embedded ({path})"
         try:
@@ -177,16 +181,19 @@ class EmbeddedStore(Store):
         return int(next(iter(answer))["n"].value)
 
     # -- writes --------------------------------------------------------------------------
-    def update(self, sparql_update: str, *, timeout: float | None = None) -> None:
+    def update(self, sparql_update: str, *, timeout: float | None = None,
+               touched: Iterable[URIRef] | None = None) -> None:
         try:
             self._ox.update(sparql_update)
         except SyntaxError as exc:
             raise query_syntax_error(exc, "SPARQL Update") from None
         except OSError as exc:
             raise StoreUnavailable(f"store error: {exc}") from exc
+        self.changed(touched)
 
     def clear(self) -> None:
         self._ox.clear()
+        self.changed(None)
 
     # -- bulk ----------------------------------------------------------------------------
     def export(self, out: BinaryIO, format: str = "nquads") -> None:
@@ -207,6 +214,17 @@ class EmbeddedStore(Store):
             self._ox.load(source, **kwargs)
         except SyntaxError as exc:
             raise parse_error(exc, format) from None
+        self.changed(None if to_graph is None else [to_graph])
+
+    def bulk_import(self, data: bytes, format: str = "nquads", *,
+                    base_iri: str | None = None) -> None:
+        kwargs: dict[str, Any] = {"base_iri": base_iri} if base_iri else {}
+        try:
+            self._ox.bulk_load(data, format=RDF_FORMATS[format], **kwargs)
+        except SyntaxError as exc:
+            raise parse_error(exc, format) from None
+        finally:
+            self.changed(None)
 
     def copy_into(self, other: Store) -> None:
         """Copy every quad of this store into ``other`` in one transaction."""

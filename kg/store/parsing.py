@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 import pyoxigraph as ox
@@ -12,7 +12,7 @@ from rdflib.term import Identifier
 
 from kg.errors import ParseError, PayloadTooLarge
 from kg.store.embedded import RDF_FORMATS
-from kg.store.terms import from_ox
+from kg.store.terms import from_ox, to_ox
 
 Quad = tuple[Identifier, Identifier, Identifier, URIRef | None]
 #: Most text the internal entities of one RDF/XML document may expand to.
@@ -86,3 +86,22 @@ def _check_xml_entities(data: bytes) -> None:
     if expanded > MAX_XML_ENTITY_BYTES:
         raise ParseError(f"RDF/XML entities would expand to {expanded:,} bytes; at most "
                          f"{MAX_XML_ENTITY_BYTES:,} are allowed", format="xml")
+
+
+def serialize_quads(quads: Iterable[Quad]) -> bytes:
+    """N-Quads of ``quads`` written by the engine's serialiser (fast, exact escaping)."""
+    default = ox.DefaultGraph()
+    # Provenance records repeat the same predicates and values on every line: convert
+    # each distinct term once.
+    converted: dict[Identifier, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+
+    def term(t: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        found = converted.get(t)
+        if found is None:
+            found = converted[t] = to_ox(t)
+        return found
+
+    return ox.serialize(
+        (ox.Quad(term(s), term(p), term(o), default if g is None else term(g))
+         for s, p, o, g in quads),
+        format=ox.RdfFormat.N_QUADS)

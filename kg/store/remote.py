@@ -48,8 +48,11 @@ def _term(binding: dict[str, str]) -> Identifier:
 class RemoteStore(Store):
     """SPARQL 1.1 endpoint(s). ``update_url`` and ``gsp_url`` default to ``query_url``."""
 
+    shared_with_other_writers = True
+
     def __init__(self, query_url: str, update_url: str | None = None,
                  gsp_url: str | None = None, *, union_graph_clause: bool = True) -> None:
+        super().__init__()
         self.query_url = query_url
         self.update_url = update_url or query_url
         self.gsp_url = gsp_url
@@ -162,14 +165,21 @@ class RemoteStore(Store):
                        drop: Iterable[URIRef] = (),
                        add: Mapping[URIRef, Iterable[Triple]] | None = None,
                        remove_subjects: Mapping[URIRef, Iterable[URIRef]] | None = None) -> None:
+        graphs, drop = dict(graphs), list(drop)
         request = _replace_request(graphs, drop, add, remove_subjects)
         if request:
-            self.update(request)
+            self.update(request, touched={*graphs, *drop, *(add or {}),
+                                          *(remove_subjects or {})})
 
-    def update(self, sparql_update: str, *, timeout: float | None = None) -> None:
+    def update(self, sparql_update: str, *, timeout: float | None = None,
+               touched: Iterable[URIRef] | None = None) -> None:
         wrapper = self._wrapper(self.update_url, timeout)
         wrapper.setQuery(sparql_update)
-        self._run(wrapper)
+        try:
+            self._run(wrapper)
+        finally:
+            # Also after a failure: the engine may have applied part of it (unknown graphs).
+            self.changed(touched)
 
     def clear(self) -> None:
         self.update("CLEAR ALL")
@@ -197,7 +207,7 @@ class RemoteStore(Store):
                 graphs.setdefault(name, []).append((s, p, o))
         request = _replace_request({}, (), graphs, None)
         if request:
-            self.update(request)
+            self.update(request, touched=graphs)
 
     def close(self) -> None:
         self._http.close()

@@ -35,6 +35,17 @@ def term_n3(term: Node) -> str:
     raise TypeError(f"cannot write term {term!r}")
 
 
+def predicate_filter(predicates: Iterable[Node], variable: str = "p") -> str:
+    """``FILTER(?p IN (...))`` for a fixed set of predicates.
+
+    Use it instead of ``VALUES ?p {...}`` next to bound subjects: with the predicate bound
+    the engine (Oxigraph) scans each predicate's index through the whole store, with it
+    filtered it reads only the bound subjects' triples (60 ms vs 0.3 ms for ten subjects at
+    10k datasets)."""
+    listed = ", ".join(sorted(term_n3(p) for p in predicates))
+    return f"FILTER(?{variable} IN ({listed}))"
+
+
 def triples_block(triples: Iterable[tuple[Node, Node, Node]]) -> str:
     return "\n".join(f"{term_n3(s)} {term_n3(p)} {term_n3(o)} ." for s, p, o in triples)
 

@@ -19,7 +19,7 @@ from rdflib.term import Identifier
 
 from kg.namespaces import DCT, DSKG, FOAF, ODRL, RDF, RDFS, SKOS
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import predicate_filter, term_n3
 from kg.validation.engine import (
     CompiledShapes,
     compiled_for,
@@ -111,19 +111,17 @@ def context_query(referenced: Iterable[URIRef], described: Iterable[URIRef],
     if not referenced and not (described and inverse):
         return None
     chain = "|".join(term_n3(p) for p in CHAIN_PROPERTIES)
-    facts = _values(FACT_PROPERTIES)
+    # Predicates are filtered, not bound with VALUES (see predicate_filter).
     branches = []
     if referenced:
         branches.append(
             f"{{ VALUES ?ref {{ {_values(referenced)} }}\n"
             f"  ?ref ({chain})* ?s .\n"
-            f"  VALUES ?p {{ {facts} }}\n"
-            f"  ?s ?p ?o . }}")
+            f"  ?s ?p ?o {predicate_filter(FACT_PROPERTIES)} }}")
     if described and inverse:
         branches.append(
             f"{{ VALUES ?x {{ {_values(described)} }}\n"
-            f"  VALUES ?ip {{ {_values(inverse)} }}\n"
-            f"  ?s ?ip ?x .\n"
+            f"  ?s ?ip ?x {predicate_filter(inverse, 'ip')}\n"
             f"  {{ BIND(?ip AS ?p) BIND(?x AS ?o) }} UNION {{ BIND({term_n3(RDF.type)} AS ?p)"
             f" ?s ?p ?o }} }}")
     return "SELECT DISTINCT ?s ?p ?o WHERE {\n" + "\nUNION\n".join(branches) + "\n}"

@@ -104,10 +104,12 @@ class ValidationReport:
     results: list[ValidationResult] = field(default_factory=list)
     #: Display names of nodes (skos:prefLabel, foaf:name, dct:title), for the text report.
     labels: dict[Identifier, str] = field(default_factory=dict)
+    #: Results counted but not listed, by severity (a bulk load counts its warnings).
+    unlisted: Counter[str] = field(default_factory=Counter)
 
     @cached_property
     def _counts(self) -> Counter[str]:
-        return Counter(r.severity for r in self.results)
+        return Counter(r.severity for r in self.results) + self.unlisted
 
     @property
     def conforms(self) -> bool:

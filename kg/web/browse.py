@@ -6,6 +6,7 @@ answer, its items' references (publisher, themes, tier, ...) shown by label and 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -13,7 +14,7 @@ from urllib.parse import urlencode
 from rdflib import URIRef
 
 from kg.errors import BadRequest
-from kg.namespaces import DCAT, DCT, DEFAULT_ID_BASE, DSKG, FOAF, ODRL, RDFS, SKOS
+from kg.namespaces import DCAT, DCT, DEFAULT_ID_BASE, DSKG, ODRL, SKOS
 from kg.services.context import ServiceContext
 from kg.services.kinds import KINDS, Kind, kind_for_types
 from kg.services.listing import (
@@ -26,6 +27,7 @@ from kg.services.listing import (
     list_resources,
     summaries,
 )
+from kg.services.textindex import TEXT_PROPERTIES, first_kind, text_index_for
 from kg.services.tiers import TIERS
 from kg.store.sparql_text import term_n3
 from kg.web.labels import Names, lookup
@@ -35,9 +37,6 @@ PAGE_SIZES = (20, 50, 100)
 SEARCH_KINDS = ("dataspaces", "organisations", "datasets", "policies")
 SEARCH_LIMIT = 6
 SEARCH_SCAN = 120
-#: What free text is matched against: the REST ``q`` filter's properties.
-TEXT_PROPERTIES = (SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label, DCT.description,
-                   SKOS.definition)
 #: Organisations and datasets offered in form menus (more can be typed by id or IRI).
 CHOICES_LIMIT = 300
 THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
@@ -258,12 +257,33 @@ def browse(ctx: ServiceContext, kind: Kind, params: Mapping[str, str], found: Ch
     return listing
 
 
+def _scan(ctx: ServiceContext, q: str) -> dict[object, set[URIRef]]:
+    """Matches by reading the text values (while the text index is not ready), with their
+    classes; at most SEARCH_SCAN of them."""
+    word = term_n3(bindings_for(ctx, Filters(q=q))["f_q"])
+    classes = " ".join(term_n3(c) for name in SEARCH_KINDS for c in KINDS[name].classes)
+    rows = ctx.store.query(
+        f"SELECT DISTINCT ?s ?c WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ VALUES ?q_p {{ "
+        f"{' '.join(term_n3(p) for p in TEXT_PROPERTIES)} }} ?s ?q_p ?q_text "
+        f"FILTER(CONTAINS(LCASE(STR(?q_text)), {word})) }} LIMIT {SEARCH_SCAN} }} "
+        f"OPTIONAL {{ ?s a ?c . VALUES ?c {{ {classes} }} }} }}",
+        timeout=ctx.settings.query_timeout).rows
+    types: dict[object, set[URIRef]] = {}
+    for s, c in rows:
+        found = types.setdefault(s, set())
+        if isinstance(c, URIRef):
+            found.add(c)
+    return types
+
+
 @dataclass
 class SearchGroup:
     kind: Kind
     items: list[Item]
     more: bool  # there are more matches than shown
     more_href: str
+    #: how many match (None when the scan stopped early and does not know)
+    total: int | None = None
 
     @property
     def shown(self) -> int:
@@ -274,31 +294,30 @@ def search(ctx: ServiceContext, q: str) -> list[SearchGroup]:
     """The first matches of each kind for free text, with the REST ``q`` filter's meaning
     (labels and descriptions, case-insensitive).
 
-    One scan of the text finds matches of every kind at once (the store has no text index,
-    so a word found nowhere costs one pass over all labels and descriptions); it stops after
-    ``SEARCH_SCAN`` matches (then a kind missing from them may still match: its group links
-    to its REST list for the word). No total is counted: the REST list counts."""
-    word = term_n3(bindings_for(ctx, Filters(q=q))["f_q"])
-    timeout = ctx.settings.query_timeout
-    classes = " ".join(term_n3(c) for name in SEARCH_KINDS for c in KINDS[name].classes)
-    rows = ctx.store.query(
-        f"SELECT DISTINCT ?s ?c WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ VALUES ?q_p {{ "
-        f"{' '.join(term_n3(p) for p in TEXT_PROPERTIES)} }} ?s ?q_p ?q_text "
-        f"FILTER(CONTAINS(LCASE(STR(?q_text)), {word})) }} LIMIT {SEARCH_SCAN} }} "
-        f"OPTIONAL {{ ?s a ?c . VALUES ?c {{ {classes} }} }} }}", timeout=timeout).rows
-    types: dict[object, set[URIRef]] = {}
-    for s, c in rows:
-        found = types.setdefault(s, set())
-        if isinstance(c, URIRef):
-            found.add(c)
-    cut = len(types) >= SEARCH_SCAN
+    The text index (kg.services.textindex) finds every match of every kind at once. While
+    it is being built, one scan of the text does, stopping after ``SEARCH_SCAN`` matches
+    (then a kind missing from them may still match: its group links to its REST list)."""
+    by_kind: dict[str, list[URIRef]] = {name: [] for name in SEARCH_KINDS}
+    indexed = text_index_for(ctx.store).matches(q)
+    if indexed is not None:
+        cut = False
+        for s, kinds in indexed.items():
+            shown_as = first_kind(kinds)
+            if shown_as in by_kind and isinstance(s, URIRef):
+                by_kind[shown_as].append(s)
+    else:
+        types = _scan(ctx, q)
+        cut = len(types) >= SEARCH_SCAN
+        for s, found in types.items():
+            kind_of = kind_for_types(found)
+            if kind_of is not None and kind_of.name in by_kind and isinstance(s, URIRef):
+                by_kind[kind_of.name].append(s)
     groups = []
     for name in SEARCH_KINDS:
-        kind = KINDS[name]
-        iris = sorted(s for s, found in types.items()
-                      if isinstance(s, URIRef) and kind_for_types(found) == kind)
-        page = Page(kind, len(iris), SEARCH_LIMIT, 0,
-                    summaries(ctx, kind, iris[:SEARCH_LIMIT]))
+        kind, iris = KINDS[name], by_kind[name]
+        first = heapq.nsmallest(SEARCH_LIMIT, iris)
+        page = Page(kind, len(iris), SEARCH_LIMIT, 0, summaries(ctx, kind, first))
         groups.append(SearchGroup(kind, items_of(ctx, kind, page),
-                                  len(iris) > SEARCH_LIMIT or cut, _href(kind, {"q": q})))
+                                  len(iris) > SEARCH_LIMIT or cut, _href(kind, {"q": q}),
+                                  None if cut else len(iris)))
     return groups

@@ -1,0 +1,160 @@
+"""Committing a big load of new descriptions with the engine's bulk loader, crash-safe.
+
+A transactional load into an on-disk Oxigraph store costs about four times its bulk loader
+(3.9M quads: 143 s vs 36 s), but the bulk loader is not a transaction. The write path uses
+it only for new graphs, only while it holds the store alone (``dskg load``), and journals
+it in the meta graph so that a load cut short, by a rejection, an error or a crash, is
+undone:
+
+1. one transaction writes the load activity ``<urn:uuid:…> a dskg:BulkLoad`` (no end);
+2. the bulk loader writes ``<graph> prov:wasGeneratedBy <load>`` for every graph to come;
+3. the bulk loader writes the graphs, in a thread, while the caller validates its staged
+   copy (both take about as long; 2 cores do them side by side);
+4. the bulk loader writes the provenance records (they hold the validation outcome);
+5. one transaction adds ``prov:endedAtTime``: the commit point.
+
+A load with no end is interrupted: ``recover_interrupted_loads`` (run whenever a process
+opens the store) drops every graph tagged with that load, its records and the activity.
+Nothing that existed before the load is touched: the journaled path never writes to an
+existing graph.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from kg.namespaces import DSKG, META_GRAPH, PROV, RDF, XSD
+from kg.store import Store
+from kg.store.parsing import serialize_quads
+from kg.store.sparql_text import term_n3
+
+Triple = tuple[Node, Node, Node]
+META = URIRef(META_GRAPH)
+#: Graphs removed per transaction when a load is undone (a crash part-way through an undo
+#: leaves the activity open, so the next open finishes it).
+UNDO_BATCH = 2000
+log = logging.getLogger("dskg.load")
+
+
+def _now() -> Literal:
+    return Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime)
+
+
+def _meta_nquads(triples: Sequence[Triple]) -> bytes:
+    return serialize_quads((s, p, o, META) for s, p, o in triples)
+
+
+class JournaledLoad:
+    """One journaled bulk load of the new graphs ``names`` (see the module doc)::
+
+        with JournaledLoad(store, names, agent) as load:
+            load.start(data, fmt, base_iri)
+            ... validate ...
+            load.commit(records)
+
+    Leaving the block by an exception (a rejection included) undoes the load.
+    """
+
+    def __init__(self, store: Store, names: Sequence[URIRef], agent: URIRef) -> None:
+        self.store = store
+        self.names = list(names)
+        self.agent = agent
+        self.iri = URIRef(f"urn:uuid:{uuid.uuid4()}")
+        self._worker: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    def __enter__(self) -> JournaledLoad:
+        self.store.replace_graphs({}, add={META: [
+            (self.iri, RDF.type, DSKG.BulkLoad), (self.iri, RDF.type, PROV.Activity),
+            (self.iri, PROV.startedAtTime, _now()), (self.iri, PROV.wasAssociatedWith,
+                                                     self.agent)]})
+        try:
+            self.store.bulk_import(_meta_nquads(
+                [(name, PROV.wasGeneratedBy, self.iri) for name in self.names]))
+        except BaseException:
+            undo_load(self.store, self.iri)
+            raise
+        return self
+
+    def start(self, data: bytes, fmt: str, base_iri: str | None) -> None:
+        """Bulk-load the graphs in a background thread (the engine releases the GIL)."""
+
+        def run() -> None:
+            try:
+                self.store.bulk_import(data, fmt, base_iri=base_iri)
+            except BaseException as exc:
+                self._failure = exc
+
+        self._worker = threading.Thread(target=run, name="dskg-bulk-load", daemon=True)
+        self._worker.start()
+
+    def _wait(self) -> None:
+        if self._worker is not None:
+            self._worker.join()
+            self._worker = None
+
+    def commit(self, records: Sequence[Triple]) -> None:
+        """Wait for the graphs, write the records, then the commit point."""
+        self._wait()
+        if self._failure is not None:
+            raise self._failure
+        self.store.bulk_import(_meta_nquads(records))
+        self.store.replace_graphs({}, add={META: [(self.iri, PROV.endedAtTime, _now())]})
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if exc is None:
+            return
+        self._wait()  # never undo under a loader still writing
+        undo_load(self.store, self.iri)
+
+
+def interrupted_loads(store: Store) -> list[URIRef]:
+    """Bulk loads that started and never reached their commit point."""
+    rows = store.query(
+        "SELECT ?load WHERE { GRAPH ?meta { ?load a ?kind "
+        "FILTER NOT EXISTS { ?load ?ended ?t } } }",
+        {"meta": META, "kind": DSKG.BulkLoad, "ended": PROV.endedAtTime}).rows
+    return sorted(row[0] for row in rows if isinstance(row[0], URIRef))
+
+
+def undo_load(store: Store, load: URIRef) -> int:
+    """Remove what ``load`` wrote: its graphs and their records, in transactions of
+    UNDO_BATCH graphs, then the activity. Returns how many graphs were dropped."""
+    meta, by, tag = term_n3(META), term_n3(PROV.wasGeneratedBy), term_n3(load)
+    dropped = 0
+    while True:
+        batch = [row[0] for row in store.query(
+            f"SELECT ?g WHERE {{ GRAPH {meta} {{ ?g {by} {tag} }} }} LIMIT {UNDO_BATCH}"
+        ).rows if isinstance(row[0], URIRef)]
+        if not batch:
+            break
+        values = " ".join(term_n3(g) for g in batch)
+        store.update(
+            f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {values} }} "
+            f"GRAPH ?g {{ ?s ?p ?o }} }} ;\n"
+            f"DELETE {{ GRAPH {meta} {{ ?g ?p ?o }} }} WHERE {{ VALUES ?g {{ {values} }} "
+            f"GRAPH {meta} {{ ?g ?p ?o }} }}",
+            touched=[*batch, META])
+        dropped += len(batch)
+    store.update(f"DELETE WHERE {{ GRAPH {meta} {{ {tag} ?p ?o }} }}", touched=[META])
+    return dropped
+
+
+def recover_interrupted_loads(store: Store) -> dict[URIRef, int]:
+    """Undo every interrupted bulk load (run when a process opens the store).
+    Returns {load: graphs dropped}."""
+    undone = {}
+    for load in interrupted_loads(store):
+        undone[load] = undo_load(store, load)
+        log.warning("undid the interrupted bulk load %s: %d new description(s) removed",
+                    load, undone[load])
+    return undone
