@@ -32,7 +32,12 @@ WORDS = ("agdatahub", "HEALTH", "x-road", "données", "data space", "gaia", "zzz
 
 
 class _NoIndex:
+    """An index that is never ready: callers fall back to asking the store."""
+
     def matches(self, text: str) -> None:
+        return None
+
+    def kinds_of(self, iris: object) -> None:
         return None
 
 
@@ -77,6 +82,22 @@ def test_the_index_answers_what_the_text_scan_answers(
     scanned = {(kind, str(f)): everything(ctx, kind, f) for kind, f in cases}
     assert indexed == scanned
     assert sum(total for total, _ in indexed.values()) > 100  # the words do match things
+
+
+def test_page_links_from_the_index_equal_links_from_the_store(
+        default_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.services import resources
+
+    ctx = ServiceContext(default_store, SETTINGS)
+    wait_ready(text_index_for(default_store))
+    graphs = [g for g in default_store.graph_names() if "/id/" in g][::7]
+    indexed = {g: resources.links_for(ctx, default_store.get_graph(g)) for g in graphs}
+    monkeypatch.setattr(resources, "text_index_for", lambda store: _NoIndex())
+    asked = {g: resources.links_for(ctx, default_store.get_graph(g)) for g in graphs}
+    assert indexed == asked
+    hrefs = [h for links in indexed.values() for h in links.values()]
+    assert any(h.startswith("/datasets/") for h in hrefs)
+    assert any(h.startswith("/organisations/") for h in hrefs)
 
 
 def test_writes_are_searchable_at_once_without_a_rebuild(fresh_store: Store) -> None:

@@ -10,7 +10,8 @@ from kg.errors import NotFound
 from kg.namespaces import RDF
 from kg.services.context import ServiceContext
 from kg.services.documents import Document, description_of, label_of, load_document
-from kg.services.kinds import KIND_DECIDING_CLASSES, Kind, kind_for_types
+from kg.services.kinds import KINDS, Kind, kind_for_types
+from kg.services.textindex import first_kind, text_index_for
 from kg.store.sparql_text import term_n3
 
 
@@ -74,22 +75,35 @@ def links_for(ctx: ServiceContext, graph: Graph) -> dict[URIRef, str]:
                    if isinstance(t, URIRef) and not (triple[1] == RDF.type and t == triple[2])})
     if not iris:
         return {}
-    known: dict[URIRef, set[URIRef]] = {}
-    # EXISTS probes, never row enumeration: a term repeated in every description (a licence
-    # typed in each dataset's graph) costs one look-up, not one row per description. Only
-    # the classes that decide a kind are asked for.
-    classes = " ".join(term_n3(c) for c in KIND_DECIDING_CLASSES)
     timeout = ctx.settings.query_timeout
+    described: list[URIRef] = []
+    # EXISTS probes, never row enumeration: a term repeated in every description (a licence
+    # typed in each dataset's graph) costs one look-up, not one row per description.
     for start in range(0, len(iris), LINK_BATCH):
         values = " ".join(term_n3(i) for i in iris[start:start + LINK_BATCH])
-        for (s,) in ctx.store.query(f"SELECT ?s WHERE {{ VALUES ?s {{ {values} }} "
-                                    "FILTER EXISTS { ?s ?p ?o } }", timeout=timeout).rows:
-            known.setdefault(s, set())  # type: ignore[arg-type]
-        for s, t in ctx.store.query(
-                f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} VALUES ?t {{ {classes} }} "
-                f"FILTER EXISTS {{ ?s a ?t }} }}", timeout=timeout).rows:
-            known.setdefault(s, set()).add(t)  # type: ignore[arg-type]
-    return {iri: ctx.ids.href(iri, kind_for_types(types)) for iri, types in known.items()}
+        described += [s for (s,) in ctx.store.query(
+            f"SELECT ?s WHERE {{ VALUES ?s {{ {values} }} FILTER EXISTS {{ ?s ?p ?o }} }}",
+            timeout=timeout).rows if isinstance(s, URIRef)]
+    kinds = text_index_for(ctx.store).kinds_of(described)
+    if kinds is None:  # the index is being built: ask the store
+        return {iri: ctx.ids.href(iri, kind) for iri, kind in _kinds_from_store(
+            ctx, described).items()}
+    return {iri: ctx.ids.href(iri, KINDS[name] if (name := first_kind(kinds[iri])) else None)
+            for iri in described}
+
+
+def _kinds_from_store(ctx: ServiceContext, iris: list[URIRef]) -> dict[URIRef, Kind | None]:
+    """The kind of each IRI from its classes, one bounded branch per IRI (a node typed in
+    every description must cost a few rows, not one per description)."""
+    found: dict[URIRef, set[URIRef]] = {iri: set() for iri in iris}
+    for start in range(0, len(iris), 40):
+        branches = [f"{{ SELECT ?s ?t WHERE {{ BIND({term_n3(iri)} AS ?s) {term_n3(iri)} a ?t }}"
+                    " LIMIT 16 }" for iri in iris[start:start + 40]]
+        for s, t in ctx.store.query("SELECT ?s ?t WHERE { " + " UNION ".join(branches) + " }",
+                                    timeout=ctx.settings.query_timeout).rows:
+            if isinstance(t, URIRef):
+                found[s].add(t)  # type: ignore[index]
+    return {iri: kind_for_types(types) for iri, types in found.items()}
 
 
 def resource_view(ctx: ServiceContext, document: Document, kind: Kind | None = None
