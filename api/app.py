@@ -17,6 +17,7 @@ from kg.defaultgraph import load_default_graph
 from kg.services.textindex import text_index_for
 from kg.settings import Settings
 from kg.store import Store, open_store
+from kg.tokens import check_tokens_file
 
 #: Area routers, included when present (each module exposes ``router``).
 ROUTE_MODULES = ("health", "lifecycle", "sparql", "validation", "policy", "gaiax", "rest",
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or Settings.from_env()
     owns_store = store is None
     store = store if store is not None else open_store(settings)
+    check_tokens_file(settings)  # a damaged token file stops the start, with its position
     recover_interrupted_loads(store)  # a `dskg load` killed half-way is undone first
     if settings.load_default_graph:
         load_default_graph(store, settings.base_iri)

@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 
 from kg.auth import ROLES, Principal, _same, token_digest
-from kg.errors import BadRequest
+from kg.errors import BadRequest, ConfigError
 from kg.settings import Settings
 
 
@@ -26,9 +26,29 @@ def tokens_file(settings: Settings) -> Path | None:
 
 
 def _read(path: Path | None) -> list[dict]:
+    """The entries of the token file; ConfigError (never a guess) when it is damaged."""
     if path is None or not path.exists():
         return []
-    return list(json.loads(path.read_text(encoding="utf-8")))
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"the token file {path} is not valid JSON (line {exc.lineno}, "
+                          f"column {exc.colno}): restore it from a backup or remove it and "
+                          "issue the tokens again") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"the token file {path} cannot be read: {exc}") from None
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and {"sha256", "subject", "role"} <= e.keys()
+            for e in entries):
+        raise ConfigError(f"the token file {path} is not a list of token entries "
+                          "(sha256, subject, role)")
+    return entries
+
+
+def check_tokens_file(settings: Settings) -> int:
+    """Read the token file once (at start-up, so a damaged file stops the server with a
+    clear message instead of failing each request). Returns how many tokens it holds."""
+    return len(_read(tokens_file(settings)))
 
 
 def lookup(digest: str, settings: Settings) -> Principal | None:

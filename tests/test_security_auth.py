@@ -72,6 +72,23 @@ def test_the_token_file_holds_digests_only(tmp_path: Path,
     assert json.loads(text)[0]["sha256"] == auth.token_digest(token)
 
 
+def test_a_damaged_token_file_is_named_with_its_position_and_never_rewritten(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.errors import ConfigError
+
+    path = tmp_path / "tokens.json"
+    monkeypatch.setenv("DSKG_TOKENS_FILE", str(path))
+    path.write_text('[{"subject": "stella", "role": "steward",\n  "sha256": }]', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"not valid JSON \(line 2, column 13\)"):
+        app_for(ecosystem_store())  # the server does not start on it
+    with pytest.raises(ConfigError):
+        create_token(settings(), "reader", "rita")  # nor is it overwritten (tokens kept)
+    assert path.read_text(encoding="utf-8").startswith('[{"subject": "stella"')
+    path.write_text('{"sha256": "abc"}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a list of token entries"):
+        app_for(ecosystem_store())
+
+
 def test_tokens_are_compared_as_digests_in_constant_time(
         tokens: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[bytes, bytes]] = []

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.body import read_body
-from api.deps import get_principal
+from api.deps import get_principal, require_steward
 from api.negotiation import choose
 from kg import services
 from kg.errors import BadRequest, NotFound
@@ -181,6 +181,7 @@ def _add_kind_routes(kind: Kind) -> None:
 
     async def create_one(request: Request) -> Response:
         ctx = service_context(request)
+        require_steward(request)  # 401/403 before the body is read (scope checked later)
         body = await read_body(request)
         outcome = await run_in_threadpool(
             services.create, ctx, get_principal(request), kind, body,
@@ -191,6 +192,7 @@ def _add_kind_routes(kind: Kind) -> None:
 
     async def replace_one(request: Request, resource_id: str) -> Response:
         ctx = service_context(request)
+        require_steward(request)
         body = await read_body(request)
         outcome = await run_in_threadpool(
             services.replace, ctx, get_principal(request), kind, resource_id, body,
