@@ -24,9 +24,10 @@ from kg.errors import (
 from kg.store.base import (
     QueryResult,
     Store,
+    Triple,
 )
 from kg.store.sparql_text import bind_variables, term_n3
-from kg.store.terms import from_ox
+from kg.store.terms import from_ox, to_ox
 
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -225,6 +226,13 @@ class EmbeddedStore(Store):
             raise parse_error(exc, format) from None
         finally:
             self.changed(None)
+
+    def add_triples(self, graph: URIRef, triples: Iterable[Triple]) -> None:
+        """Add rdflib triples to ``graph`` as they are, blank-node labels kept (a scratch
+        store for validation: results on blank nodes must map back to the input). Not a
+        write path: nothing is validated or recorded, and no listener is told."""
+        name = ox.NamedNode(str(graph))
+        self._ox.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in triples)
 
     def copy_into(self, other: Store) -> None:
         """Copy every quad of this store into ``other`` in one transaction."""

@@ -19,13 +19,13 @@ from rdflib.term import Identifier
 
 from kg.namespaces import RDF, RDFS, SH
 from kg.store.base import Store
+from kg.store.embedded import EmbeddedStore
 from kg.store.sparql_text import term_n3
 from kg.validation.compiler import ShapesModel, Targets, read_shapes
 from kg.validation.messages import default_message, expectation
 from kg.validation.report import ValidationReport, ValidationResult, labels_from
 from kg.validation.shapes import ShapeSet, shape_sets, subclass_closure, subclass_pairs
 from kg.validation.sparqlgen import Check, Compiler
-from kg.validation.workspace import Workspace
 
 DATA_GRAPH = URIRef("urn:dskg:validation:data")
 CONTEXT_GRAPH = URIRef("urn:dskg:validation:context")
@@ -204,7 +204,7 @@ def validate_graph(data: Graph, *, context: Graph | None = None,
     classes, predicates, nodes, extra = graph_profile(data, context)
     checks = [check for c in compiled_for(classes, predicates, nodes, extra, shapes)
               for check in c.checks if _relevant(check, classes, predicates, c, nodes)]
-    workspace = Workspace()
+    workspace = EmbeddedStore()  # a scratch in-memory store for this description
     workspace.add_triples(DATA_GRAPH, data)
     workspace.add_triples(CONTEXT_GRAPH, context)
     keep = focus_nodes(data)

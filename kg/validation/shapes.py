@@ -19,10 +19,49 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, URIRef
+from rdflib.term import Identifier
 
-from kg.namespaces import RDFS
+from kg.namespaces import OWL, RDF, RDFS, SH
 from kg.paths import project_root
-from kg.validation.workspace import Signature, scan_shapes
+from kg.store.parsing import triples_with
+
+
+@dataclass
+class Signature:
+    """What the shapes of a file can apply to, and the subclass axioms it states."""
+
+    classes: set[URIRef] = field(default_factory=set)
+    predicates: set[URIRef] = field(default_factory=set)
+    nodes: set[Identifier] = field(default_factory=set)
+    axioms: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+
+
+_SCANNED = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf,
+            RDFS.subClassOf, RDF.type)
+
+
+def scan_shapes(data: bytes, fmt: str, signature: Signature) -> None:
+    """Add the targets and subclass axioms of one shapes document to ``signature`` (a fast
+    scan: only these few predicates' triples become rdflib terms)."""
+    shapes: set[Identifier] = set()
+    classes: set[Identifier] = set()
+    for s, p, o in triples_with(data, fmt, _SCANNED):
+        if p == SH.targetClass and isinstance(o, URIRef):
+            signature.classes.add(o)
+        elif p in (SH.targetSubjectsOf, SH.targetObjectsOf) and isinstance(o, URIRef):
+            signature.predicates.add(o)
+        elif p == SH.targetNode:
+            signature.nodes.add(o)
+        elif p == RDFS.subClassOf and isinstance(o, URIRef) and isinstance(s, URIRef):
+            signature.axioms.add((s, o))
+        elif p == RDF.type and o == SH.NodeShape:
+            shapes.add(s)
+        elif p == RDF.type and o in (RDFS.Class, OWL.Class):
+            classes.add(s)
+    for implicit in shapes & classes:  # a node shape that is a class targets its instances
+        if isinstance(implicit, URIRef):
+            signature.classes.add(implicit)
+
 
 _lock = threading.RLock()
 _cache: dict[str, object] = {}
