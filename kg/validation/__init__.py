@@ -8,9 +8,9 @@ nodes it references, see :func:`context_for`); ``validate_store`` checks everyth
 Where the engine knowingly differs: a shape that nests itself (Gaia-X 22.10's parent
 organisation) is followed three levels deep; a literal's lexical form is judged by XSD as
 Oxigraph reads it (rdflib accepts a few forms XSD does not, e.g. a dateTime without seconds);
-SHACL features no shipped shape uses (``sh:qualifiedValueShape``, SPARQL constraints inside
-nested shapes, ``sh:closed`` on property shapes, ``$currentShape``) raise ``ShapeError``
-instead of being skipped.
+SHACL features no shipped shape uses (SPARQL constraints inside nested shapes, ``sh:closed``
+on property shapes, ``$currentShape``, ``sh:target`` and rules) raise ``ShapeError`` instead
+of being skipped.
 """
 
 from __future__ import annotations

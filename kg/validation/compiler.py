@@ -50,7 +50,7 @@ SIMPLE_PARAMETERS: dict[URIRef, str] = {
     SH["in"]: "InConstraintComponent",
 }
 #: SHACL features this engine does not evaluate (a shape using one is refused, not ignored).
-UNSUPPORTED = (SH.qualifiedValueShape, SH.target, SH.rule)
+UNSUPPORTED = (SH.target, SH.rule)
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,18 @@ class Targets:
 
     def __bool__(self) -> bool:
         return bool(self.classes or self.nodes or self.subjects_of or self.objects_of)
+
+
+@dataclass(eq=False)
+class Qualified:
+    """The parameters of sh:qualifiedMinCount / sh:qualifiedMaxCount: how many values
+    (``count``) conform to ``shape`` and, with sh:qualifiedValueShapesDisjoint, to none of
+    the ``siblings`` (the qualified value shapes of the other property shapes of the same
+    parents)."""
+
+    shape: Shape
+    count: int
+    siblings: list[Shape]
 
 
 @dataclass(eq=False)
@@ -171,6 +183,9 @@ class _Reader:
             for value in values:
                 shape.constraints.append(Constraint(component, self.parameter(
                     parameter, value, shape), self.extra(parameter, node)))
+        qualified = g.value(node, SH.qualifiedValueShape)
+        if qualified is not None:
+            self.read_qualified(shape, qualified)
         if (node, SH.closed, Literal(True)) in g:
             if shape.path is not None:
                 raise ShapeError(f"sh:closed on property shape {node} is not supported")
@@ -189,6 +204,29 @@ class _Reader:
                                    if isinstance(m, Literal))
             shape.constraints.append(Constraint(SH.SPARQLConstraintComponent,
                                                 self.sparql_text(sparql), message))
+
+    def read_qualified(self, shape: Shape, qualified: Node) -> None:
+        g, node = self.g, shape.node
+        if shape.path is None:
+            raise ShapeError(f"sh:qualifiedValueShape on node shape {node}")
+        siblings: list[Shape] = []
+        if (node, SH.qualifiedValueShapesDisjoint, Literal(True)) in g:
+            for parent in g.subjects(SH.property, node):
+                for other in g.objects(parent, SH.property):
+                    sibling = g.value(other, SH.qualifiedValueShape)
+                    if sibling is not None and sibling != qualified and sibling not in [
+                            s.node for s in siblings]:
+                        siblings.append(self.shape(sibling, shape))
+        target = self.shape(qualified, shape)
+        for parameter, local in ((SH.qualifiedMinCount, "QualifiedMinCountConstraintComponent"),
+                                 (SH.qualifiedMaxCount, "QualifiedMaxCountConstraintComponent")):
+            value = g.value(node, parameter)
+            if value is None:
+                continue
+            if not isinstance(value, Literal) or not isinstance(value.toPython(), int):
+                raise ShapeError(f"{parameter} of {node} must be an integer")
+            shape.constraints.append(Constraint(SH[local], Qualified(
+                target, int(value.toPython()), siblings)))
 
     def parameter(self, parameter: URIRef, value: Node, shape: Shape) -> Any:
         if parameter in (SH["and"], SH["or"], SH.xone):

@@ -44,6 +44,10 @@ def expectation(c: Constraint, shape: Shape) -> str:
         "HasValue": lambda: f"the value {short(p)}",
         "In": lambda: "one of " + ", ".join(short(t) for t in p),
         "Closed": lambda: "no properties other than " + ", ".join(short(t) for t in sorted(p)),
+        "QualifiedMinCount": lambda: f"at least {p.count} value{'s' if p.count != 1 else ''} "
+        f"conforming to {_shape_name(p.shape)}",
+        "QualifiedMaxCount": lambda: f"at most {p.count} value{'s' if p.count != 1 else ''} "
+        f"conforming to {_shape_name(p.shape)}",
         "SPARQL": lambda: "to pass the shape's SPARQL check",
     }
     make = texts.get(local)

@@ -286,6 +286,22 @@ class Compiler:
             if comp == SH.MinCountConstraintComponent:
                 return _absent(body, xs[0], top), None
             return body, None
+        if comp in (SH.QualifiedMinCountConstraintComponent,
+                    SH.QualifiedMaxCountConstraintComponent):
+            # Like min/maxCount, counting only the values that conform to the qualified
+            # shape (and, when disjoint, to none of its siblings).
+            minimum = comp == SH.QualifiedMinCountConstraintComponent
+            wanted = p.count if minimum else p.count + 1
+            if wanted == 0:
+                return None
+            xs = [self.var("q") for _ in range(wanted)]
+            walk = sparql_path(path)
+            tests = [f"!sameTerm({a}, {b})" for i, a in enumerate(xs) for b in xs[i + 1:]]
+            for x in xs:
+                tests.append(f"!{self.not_conforms(p.shape, x)}")
+                tests += [self.not_conforms(s, x) for s in p.siblings]
+            body = " ".join(f"{f} {walk} {x} ." for x in xs) + f" FILTER({' && '.join(tests)})"
+            return (_absent(body, xs[0], top) if minimum else body), None
         if comp == SH.HasValueConstraintComponent:
             if path is None:
                 return f"FILTER(!sameTerm({f}, {n3(p)}))", None
