@@ -38,9 +38,7 @@ from kg.store.sparql_text import predicate_filter, term_n3
 #: The properties whose values the REST ``q`` filter and the search page look in.
 TEXT_PROPERTIES = (SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label, DCT.description,
                    SKOS.definition)
-#: Classes kept per subject (what decides the REST kind of a match).
-KIND_CLASSES = KIND_DECIDING_CLASSES
-#: Changed graphs scanned one by one before the joined string is rebuilt.
+#: Changed graphs scanned one by one before the flat list of values is laid out again.
 COMPACT_AFTER = 2000
 #: Graphs re-read per query after a write.
 READ_BATCH = 500
@@ -66,7 +64,7 @@ class TextIndex:
         # Every text value at the last compaction, and the (graph, subject) it belongs to.
         self._values: list[str] = []
         self._owners: list[tuple[URIRef, Identifier]] = []
-        self._changed: set[URIRef] = set()  # graphs whose pieces in _joined are outdated
+        self._changed: set[URIRef] = set()  # graphs whose entries in _values are outdated
         self._pending: set[URIRef] = set()  # graphs written since, not yet re-read
         self._ready = False
         self._ever_built = False
@@ -202,7 +200,7 @@ class TextIndex:
                 if isinstance(g, URIRef) and g != meta and isinstance(o, Literal | URIRef):
                     texts.setdefault(g, []).append(
                         (one.setdefault(s, s), _clean(o)))  # type: ignore[arg-type]
-        for cls in KIND_CLASSES:
+        for cls in KIND_DECIDING_CLASSES:
             for g, s in self.store.query(
                     f"SELECT ?g ?s WHERE {{ GRAPH ?g {{ ?s a {term_n3(cls)} }} }}").rows:
                 if isinstance(g, URIRef) and g != meta:
@@ -226,7 +224,7 @@ class TextIndex:
             self._texts.pop(graph, None)
         wanted = predicate_filter((*TEXT_PROPERTIES, RDF.type))
         meta = URIRef(META_GRAPH)
-        kind_classes = set(KIND_CLASSES)
+        kind_classes = set(KIND_DECIDING_CLASSES)
         for start in range(0, len(graphs), READ_BATCH):
             batch = [g for g in graphs[start:start + READ_BATCH] if g != meta]
             if not batch:
