@@ -101,3 +101,81 @@ def test_quality_table_of_data_spaces(runner: CliRunner) -> None:
     result = runner.invoke(app, ["quality"])
     assert result.exit_code == 0, result.output
     assert "rating" in result.output
+
+
+DCAT, DCT = "http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/"
+DATASET = """@prefix dct: <http://purl.org/dc/terms/> . @prefix dcat: <http://www.w3.org/ns/dcat#> .
+<https://example.org/d/soil> a dcat:Dataset ;
+    dct:title "Soil moisture"@en ; dct:description "Hourly soil moisture."@en ;
+    dct:publisher <https://w3id.org/dskg/id/organisation/agdatahub> ;
+    dcat:theme <http://publications.europa.eu/resource/authority/data-theme/AGRI> ;
+    dcat:distribution <https://example.org/d/soil-csv> .
+<https://example.org/d/soil-csv> a dcat:Distribution ;
+    dcat:accessURL <https://data.example.org/soil.csv> ;
+    dcat:mediaType <http://www.iana.org/assignments/media-types/text/csv> .
+"""
+VOCABULARY = """@prefix dct: <http://purl.org/dc/terms/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<http://publications.europa.eu/resource/authority/data-theme/AGRI> a skos:Concept .
+<http://www.iana.org/assignments/media-types/text/csv> a dct:MediaType .
+"""
+
+
+def test_more_shapes_run_as_published_with_the_store_or_a_vocabulary_as_background(
+        runner: CliRunner, tmp_path: Path, shared_vocab: Path) -> None:
+    """SEMIC's range.ttl, as published, on top of our shapes: it wants the theme, media type
+    and publisher typed, which the store (the default graph's vocabularies) or a vocabulary
+    file given as background provides; the background itself is not validated."""
+    data, vocabulary = tmp_path / "soil.ttl", tmp_path / "vocabulary.ttl"
+    data.write_text(DATASET, encoding="utf-8")
+    vocabulary.write_text(VOCABULARY, encoding="utf-8")
+    ranges = str(shared_vocab / "dcat-ap" / "range.ttl")
+
+    assert runner.invoke(app, ["validate", str(data), "--against-store"]).exit_code == 0
+    alone = runner.invoke(app, ["validate", str(data), "--shapes", ranges, "--format", "json"])
+    assert alone.exit_code == 1
+    missing = {r["path"] for r in json.loads(alone.stdout)["results"]
+               if r["severity"] == "Violation"}
+    assert missing == {DCAT + "theme", DCAT + "mediaType", DCT + "publisher"}
+
+    with_vocabulary = runner.invoke(app, ["validate", str(data), "--shapes", ranges,
+                                          "--background", str(vocabulary), "--format", "json"])
+    still = {r["path"] for r in json.loads(with_vocabulary.stdout)["results"]
+             if r["severity"] == "Violation"}
+    assert still == {DCT + "publisher"}  # the publisher is only known to the store
+    with_store = runner.invoke(app, ["validate", str(data), "--shapes", ranges,
+                                     "--against-store"])
+    assert with_store.exit_code == 0, with_store.output
+
+
+def test_the_optional_semic_files_are_shipped_and_read_the_stores_vocabularies(
+        runner: CliRunner, tmp_path: Path) -> None:
+    """mdr-vocabularies.shape.ttl wants each theme in the EU data-theme scheme: the default
+    graph's vocabularies say so (skos:inScheme), and --against-store hands it every fact of
+    the referenced nodes, not only those our own shapes read."""
+    data = tmp_path / "soil.ttl"
+    data.write_text(DATASET, encoding="utf-8")
+    optional = Path(__file__).parents[1] / "shapes" / "optional" / "dcat-ap"
+    vocabularies = str(optional / "mdr-vocabularies.shape.ttl")
+    alone = runner.invoke(app, ["validate", str(data), "--shapes", vocabularies,
+                                "--format", "json"])
+    themes = [r for r in json.loads(alone.stdout)["results"] if r["path"] == DCAT + "theme"]
+    assert themes and all(r["severity"] == "Warning" for r in themes)
+    checked = runner.invoke(app, ["validate", str(data), "--shapes", vocabularies,
+                                  "--shapes", str(optional / "range.ttl"), "--against-store",
+                                  "--format", "json"])
+    assert checked.exit_code == 0, checked.output
+    assert not [r for r in json.loads(checked.stdout)["results"]
+                if r["path"] == DCAT + "theme"]
+
+
+def test_shapes_the_engine_cannot_run_are_refused_as_bad_input(runner: CliRunner,
+                                                               tmp_path: Path) -> None:
+    rules = tmp_path / "rules.ttl"
+    rules.write_text("""@prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix dcat: <http://www.w3.org/ns/dcat#> .
+        <https://example.org/rules/R> a sh:NodeShape ; sh:targetClass dcat:Dataset ;
+            sh:rule [ a sh:TripleRule ] .""", encoding="utf-8")
+    result = runner.invoke(app, ["validate", GOOD, "--shapes", str(rules)])
+    assert result.exit_code == 2
+    assert "sh:rule" in result.output or "rule" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from kg.cli.app import app, console, opened_store, settings, stdout_bytes
 from kg.errors import BadRequest
 from kg.rdfio import parse_file
 from kg.validation import ValidationReport, context_for, validate_graph, validate_store
+from kg.validation.paths import ShapeError
 from kg.validation.quality import datasets_quality, dataspace_quality
 
 FORMATS = ("text", "json", "turtle")
@@ -26,6 +28,14 @@ def _read(files: list[Path]) -> Graph:
         for s, p, o, _g in parse_file(path).quads((None, None, None, None)):
             union.add((s, p, o))
     return union
+
+
+def _with_shapes(run: Callable[[], ValidationReport]) -> ValidationReport:
+    """A run with user-given shapes: a shape the engine cannot evaluate is bad input."""
+    try:
+        return run()
+    except ShapeError as exc:
+        raise BadRequest(f"--shapes: {exc}") from None
 
 
 def _print(report: ValidationReport, fmt: str) -> None:
@@ -50,6 +60,14 @@ def validate(
         "already in the graph may be referenced).")] = False,
     all_: Annotated[bool, typer.Option(
         "--all", help="Audit everything in the configured store instead of files.")] = False,
+    shapes: Annotated[list[Path] | None, typer.Option(
+        "--shapes", help="More SHACL shapes to check as well, e.g. SEMIC's range.ttl or a "
+        "data space's own rules (repeatable).", exists=True, dir_okay=False,
+        readable=True)] = None,
+    background: Annotated[list[Path] | None, typer.Option(
+        "--background", help="Facts the shapes may read but that are not validated "
+        "themselves, e.g. a controlled vocabulary (repeatable).", exists=True,
+        dir_okay=False, readable=True)] = None,
 ) -> None:
     """Validate descriptions against the shapes. Exit 0: conforms; 1: violations; 2: unreadable.
 
@@ -59,16 +77,27 @@ def validate(
         raise BadRequest(f"unknown --format {format!r}: use {', '.join(FORMATS)}")
     if all_ == bool(files):
         raise BadRequest("give FILE arguments, or --all to audit the store (not both)")
+    if all_ and background:
+        raise BadRequest("--background goes with FILE arguments; an audit reads the store")
+    extra = _read(shapes) if shapes else None
+    known = _read(background or [])
     if all_:
         with opened_store(settings()) as store:
             report = validate_store(store)
+            if extra is not None:
+                report = report.merged(_with_shapes(lambda: validate_store(store, shapes=extra)))
     else:
         data = _read(files or [])
         if against_store:
             with opened_store(settings()) as store:
-                report = validate_graph(data, context=context_for(store, data))
+                # Shapes given on the command line may read any fact of what is referenced.
+                context = context_for(store, data, every_fact=extra is not None) + known
         else:
-            report = validate_graph(data)
+            context = known
+        report = validate_graph(data, context=context)
+        if extra is not None:
+            report = report.merged(_with_shapes(
+                lambda: validate_graph(data, context=context, shapes=extra)))
     _print(report, format)
     if not report.conforms:
         raise typer.Exit(1)

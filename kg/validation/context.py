@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.paths import InvPath
 from rdflib.term import Identifier
 
-from kg.namespaces import DCT, DSKG, FOAF, ODRL, RDF, RDFS, SKOS
+from kg.namespaces import DCAT, DCT, DSKG, FOAF, ODRL, RDF, RDFS, SKOS
 from kg.store.base import Store
 from kg.store.sparql_text import predicate_filter, term_n3
 from kg.validation.engine import (
@@ -34,6 +34,9 @@ CHAIN_PROPERTIES = (DSKG.subjectTo, ODRL.inheritFrom)
 FACT_PROPERTIES = (RDF.type, DSKG.tier, DSKG.subjectTo, ODRL.inheritFrom, SKOS.prefLabel,
                    FOAF.name, DCT.title, RDFS.label)
 
+#: Links left out of ``every_fact`` contexts: a catalog's every dataset is not a fact about it
+#: that a shape needs.
+FAN_OUT = (DCAT.dataset, DCAT.record, DCAT.service, DCAT.catalog)
 #: References kept out of the query: vocabulary terms are not nodes of the store.
 _VOCABULARY_PREFIXES = ("http://www.w3.org/", "http://purl.org/dc/", "http://xmlns.com/foaf/")
 
@@ -105,19 +108,24 @@ def _store_references(staging: Store, predicates: set[URIRef], classes: set[URIR
 
 
 def context_query(referenced: Iterable[URIRef], described: Iterable[URIRef],
-                  inverse: Iterable[URIRef]) -> str | None:
-    """The one SELECT fetching the context, or None when there is nothing to ask."""
+                  inverse: Iterable[URIRef], *, every_fact: bool = False) -> str | None:
+    """The one SELECT fetching the context, or None when there is nothing to ask.
+
+    ``every_fact``: all the facts of the referenced nodes, not only those our shapes read
+    (for shapes given by the user), except the links that fan out to whole catalogs."""
     referenced, described, inverse = set(referenced), set(described), set(inverse)
     if not referenced and not (described and inverse):
         return None
     chain = "|".join(term_n3(p) for p in CHAIN_PROPERTIES)
     # Predicates are filtered, not bound with VALUES (see predicate_filter).
+    facts = (f"FILTER(?p NOT IN ({', '.join(term_n3(p) for p in FAN_OUT)}))" if every_fact
+             else predicate_filter(FACT_PROPERTIES))
     branches = []
     if referenced:
         branches.append(
             f"{{ VALUES ?ref {{ {_values(referenced)} }}\n"
             f"  ?ref ({chain})* ?s .\n"
-            f"  ?s ?p ?o {predicate_filter(FACT_PROPERTIES)} }}")
+            f"  ?s ?p ?o {facts} }}")
     if described and inverse:
         branches.append(
             f"{{ VALUES ?x {{ {_values(described)} }}\n"
@@ -127,14 +135,14 @@ def context_query(referenced: Iterable[URIRef], described: Iterable[URIRef],
     return "SELECT DISTINCT ?s ?p ?o WHERE {\n" + "\nUNION\n".join(branches) + "\n}"
 
 
-def context_for(store: Store, data: Graph | Store) -> Graph:
+def context_for(store: Store, data: Graph | Store, *, every_fact: bool = False) -> Graph:
     """Facts from ``store`` about the nodes ``data`` references (one query; see module doc).
 
     ``data`` is a description, or a staging store holding many (the bulk path). Facts about
     nodes that ``data`` itself describes are left out: the description replaces what the
     store says about them.
     """
-    query = context_query(*references(data))
+    query = context_query(*references(data), every_fact=every_fact)
     context = Graph()
     if query is None:
         return context

@@ -107,6 +107,11 @@ class ValidationReport:
     #: Results counted but not listed, by severity (a bulk load counts its warnings).
     unlisted: Counter[str] = field(default_factory=Counter)
 
+    def merged(self, other: ValidationReport) -> ValidationReport:
+        """One report holding the results of both (runs with different shapes)."""
+        return ValidationReport([*self.results, *other.results], {**self.labels, **other.labels},
+                                self.unlisted + other.unlisted)
+
     @cached_property
     def _counts(self) -> Counter[str]:
         return Counter(r.severity for r in self.results) + self.unlisted
