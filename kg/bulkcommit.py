@@ -138,14 +138,18 @@ def undo_load(store: Store, load: URIRef) -> int:
         if not batch:
             break
         values = " ".join(term_n3(g) for g in batch)
+        # DROP, not DELETE: the graphs themselves go too (an emptied graph would still be
+        # listed, and the next write to it would count as a replacement).
+        drops = " ;\n".join(f"DROP SILENT GRAPH {term_n3(g)}" for g in batch)
         store.update(
-            f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {values} }} "
-            f"GRAPH ?g {{ ?s ?p ?o }} }} ;\n"
+            f"{drops} ;\n"
             f"DELETE {{ GRAPH {meta} {{ ?g ?p ?o }} }} WHERE {{ VALUES ?g {{ {values} }} "
             f"GRAPH {meta} {{ ?g ?p ?o }} }}",
             touched=[*batch, META])
         dropped += len(batch)
     store.update(f"DELETE WHERE {{ GRAPH {meta} {{ {tag} ?p ?o }} }}", touched=[META])
+    if not store.query(f"ASK {{ GRAPH {meta} {{ ?s ?p ?o }} }}").boolean:
+        store.update(f"DROP SILENT GRAPH {meta}", touched=[META])  # the load made it
     return dropped
 
 
