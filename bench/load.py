@@ -1,5 +1,8 @@
 """Validated load vs a bare Oxigraph bulk load, and 3-hop query latency via /sparql vs store.
 
+The third row per size loads the same file with one dataset's title removed: the time until
+the load is rejected and everything it wrote is undone (the store is checked to be empty).
+
     python -m bench.load                 # 1k and 10k datasets
     python -m bench.load 10000 100000    # the sizes you name
 
@@ -59,6 +62,32 @@ def child_validated(path: str) -> dict:
     return {"seconds": seconds, "triples": result.triples, "rss": peak_rss_mib()}
 
 
+def child_rejected(path: str) -> dict:
+    """The same file with one dataset's title removed: rejected, and the store left empty."""
+    from kg.errors import ValidationFailed
+    from kg.store.embedded import EmbeddedStore
+    from kg.writepath import Origin, write_bytes
+
+    lines = Path(path).read_bytes().splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines)
+               if b"/dataset/3> <http://purl.org/dc/terms/title>" in line)
+    data = b"".join(lines[:cut] + lines[cut + 1:])
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        store = EmbeddedStore(folder)
+        try:
+            write_bytes(store, data, "nquads", base_iri="http://127.0.0.1:8000/",
+                        origin=Origin(agent="bench"), exclusive=True)
+            raise AssertionError("the load with a missing title was not rejected")
+        except ValidationFailed:
+            pass
+        seconds = time.perf_counter() - started
+        left = store.triple_count() + len(store.graph_names())
+        store.close()
+    assert left == 0, f"the rejected load left {left} quads and graphs"
+    return {"seconds": seconds, "triples": 0, "rss": peak_rss_mib()}
+
+
 def query_latency(path: Path, runs: int = 200) -> tuple[list[float], list[float]]:
     """The same 3-hop query on the bare store and through /sparql (same store, same run)."""
     import httpx
@@ -91,7 +120,9 @@ def query_latency(path: Path, runs: int = 200) -> tuple[list[float], list[float]
 def main(argv: list[str]) -> None:
     if argv and argv[0] == "--child":
         mode, path = argv[1], argv[2]
-        print(json.dumps(child_bare(path) if mode == "bare" else child_validated(path)))
+        child = {"bare": child_bare, "validated": child_validated,
+                 "rejected": child_rejected}[mode]
+        print(json.dumps(child(path)))
         return
     sizes = [int(a) for a in argv] or [1000, 10000]
     rows = []
@@ -104,6 +135,10 @@ def main(argv: list[str]) -> None:
         rows.append([f"{size:,}", "dskg load (validated)", validated["triples"],
                      validated["seconds"], int(validated["triples"] / validated["seconds"]),
                      validated["rss"], validated["seconds"] / bare["seconds"]])
+        rejected = run_child("bench.load", "--child", "rejected", str(path))
+        rows.append([f"{size:,}", "dskg load, one title missing: rejected, undone", "-",
+                     rejected["seconds"], "-", rejected["rss"],
+                     rejected["seconds"] / bare["seconds"]])
     print("Load: validated write path vs bare Oxigraph bulk load of the same N-Quads file")
     print_table(["datasets", "loader", "triples", "seconds", "triples/s", "peak MiB",
                  "x bare"], rows)
