@@ -34,7 +34,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     recover_interrupted_loads(store)  # a `dskg load` killed half-way is undone first
     if settings.load_default_graph:
         load_default_graph(store, settings.base_iri)
-    text_index_for(store).ready()  # built in the background before the first search
+    index = text_index_for(store, settings)
+    if index is not None:
+        index.ready()  # built in the background before the first search
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -72,8 +72,8 @@ def main() -> None:
     ctx = ServiceContext(store, settings)
     started = time.perf_counter()
     client = TestClient(create_app(settings, store))  # starts building the text index
-    index = text_index_for(store)
-    while not index.ready():
+    index = text_index_for(store, settings)
+    while index is not None and not index.ready():
         time.sleep(0.05)
     print(f"text index built in the background in {time.perf_counter() - started:.1f} s "
           "(searches meanwhile scan the text)")

@@ -89,6 +89,9 @@ class Settings:
     service_allow: list[str] = field(default_factory=list)
     load_default_graph: bool = True
     cors_origins: list[str] = field(default_factory=list)
+    #: Keep the in-process text index for search (kg.services.textindex); off, searches
+    #: read the store's text each time (for a remote store too big to index in memory).
+    text_index: bool = True
     config_path: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
     gaiax_trust_dir: str | None = None
@@ -128,6 +131,7 @@ class Settings:
             service_allow=_list(env, "DSKG_SERVICE_ALLOW"),
             load_default_graph=_bool(env, "DSKG_DEFAULT_GRAPH", True),
             cors_origins=_list(env, "DSKG_CORS_ORIGINS"),
+            text_index=_bool(env, "DSKG_TEXT_INDEX", True),
             config_path=config_path,
             config=config,
         )

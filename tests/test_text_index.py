@@ -31,16 +31,6 @@ WORDS = ("agdatahub", "HEALTH", "x-road", "données", "data space", "gaia", "zzz
          "energy", "mobility", "a")
 
 
-class _NoIndex:
-    """An index that is never ready: callers fall back to asking the store."""
-
-    def matches(self, text: str) -> None:
-        return None
-
-    def kinds_of(self, iris: object) -> None:
-        return None
-
-
 def everything(ctx: ServiceContext, kind: str, filters: Filters) -> tuple[int, list[str]]:
     """Total and every item IRI of a listing, page by page."""
     found, offset = [], 0
@@ -62,7 +52,8 @@ def fresh_store() -> Iterator[Store]:
     store.close()
 
 
-def wait_ready(index: TextIndex, seconds: float = 30) -> None:
+def wait_ready(index: TextIndex | None, seconds: float = 30) -> None:
+    assert index is not None
     deadline = time.monotonic() + seconds
     while not index.ready():
         assert time.monotonic() < deadline, "the text index was never built"
@@ -72,13 +63,13 @@ def wait_ready(index: TextIndex, seconds: float = 30) -> None:
 def test_the_index_answers_what_the_text_scan_answers(
         default_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     ctx = ServiceContext(default_store, SETTINGS)
-    wait_ready(text_index_for(default_store))
+    wait_ready(text_index_for(default_store, SETTINGS))
     cases = [(kind, Filters(q=word)) for kind in KINDS for word in WORDS]
     cases += [("datasets", Filters(q="data", theme="AGRI")),
               ("organisations", Filters(q="agency", country="ES")),
               ("policies", Filters(q="research", tier="eu"))]
     indexed = {(kind, str(f)): everything(ctx, kind, f) for kind, f in cases}
-    monkeypatch.setattr(listing_module, "text_index_for", lambda store: _NoIndex())
+    monkeypatch.setattr(listing_module, "text_index_for", lambda store, settings: None)
     scanned = {(kind, str(f)): everything(ctx, kind, f) for kind, f in cases}
     assert indexed == scanned
     assert sum(total for total, _ in indexed.values()) > 100  # the words do match things
@@ -89,10 +80,10 @@ def test_page_links_from_the_index_equal_links_from_the_store(
     from kg.services import resources
 
     ctx = ServiceContext(default_store, SETTINGS)
-    wait_ready(text_index_for(default_store))
+    wait_ready(text_index_for(default_store, SETTINGS))
     graphs = [g for g in default_store.graph_names() if "/id/" in g][::7]
     indexed = {g: resources.links_for(ctx, default_store.get_graph(g)) for g in graphs}
-    monkeypatch.setattr(resources, "text_index_for", lambda store: _NoIndex())
+    monkeypatch.setattr(resources, "text_index_for", lambda store, settings: None)
     asked = {g: resources.links_for(ctx, default_store.get_graph(g)) for g in graphs}
     assert indexed == asked
     hrefs = [h for links in indexed.values() for h in links.values()]
@@ -101,7 +92,7 @@ def test_page_links_from_the_index_equal_links_from_the_store(
 
 
 def test_writes_are_searchable_at_once_without_a_rebuild(fresh_store: Store) -> None:
-    index = text_index_for(fresh_store)
+    index = text_index_for(fresh_store, SETTINGS)
     wait_ready(index)
     ctx = ServiceContext(fresh_store, SETTINGS)
     assert everything(ctx, "organisations", Filters(q="quokka"))[0] == 0
@@ -122,7 +113,7 @@ def test_writes_are_searchable_at_once_without_a_rebuild(fresh_store: Store) -> 
 
 def test_a_sparql_update_makes_the_index_rebuild_and_search_stays_exact(
         fresh_store: Store) -> None:
-    index = text_index_for(fresh_store)
+    index = text_index_for(fresh_store, SETTINGS)
     wait_ready(index)
     ctx = ServiceContext(fresh_store, SETTINGS)
     # The graph is named through a variable: which graphs change is not known in advance.
@@ -156,3 +147,17 @@ def test_web_caches_follow_writes_that_do_not_come_over_http(fresh_store: Store)
         search = web.get("/ui/search", params={"q": "platypus"}, headers=browser).text
         assert "Platypus Data Cooperative" in search
         assert web.get("/", headers=browser).text != before  # the picture was recomputed
+
+
+def test_with_the_index_off_search_reads_the_store(fresh_store: Store) -> None:
+    from dataclasses import replace
+
+    from api.app import create_app
+
+    off = replace(SETTINGS, text_index=False)
+    assert text_index_for(fresh_store, off) is None
+    with TestClient(create_app(off, fresh_store)) as web:
+        page = web.get("/ui/search", params={"q": "agdatahub"}, headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "Agdatahub" in page.text
+        listed = web.get("/organisations", params={"q": "agdatahub"}).json()
+        assert listed["total"] >= 1

@@ -228,7 +228,8 @@ def list_resources(ctx: ServiceContext, kind: Kind, filters: Filters, *,
     except _NoMatchError:
         return Page(kind, 0, limit, offset)
     if filters.q:
-        found = text_index_for(ctx.store).matches(filters.q)
+        index = text_index_for(ctx.store, ctx.settings)
+        found = index.matches(filters.q) if index is not None else None
         if found is not None:
             members = kind_members(found, kind)
             if set(filters.given()) == {"q"}:

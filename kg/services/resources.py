@@ -84,8 +84,9 @@ def links_for(ctx: ServiceContext, graph: Graph) -> dict[URIRef, str]:
         described += [s for (s,) in ctx.store.query(
             f"SELECT ?s WHERE {{ VALUES ?s {{ {values} }} FILTER EXISTS {{ ?s ?p ?o }} }}",
             timeout=timeout).rows if isinstance(s, URIRef)]
-    kinds = text_index_for(ctx.store).kinds_of(described)
-    if kinds is None:  # the index is being built: ask the store
+    index = text_index_for(ctx.store, ctx.settings)
+    kinds = index.kinds_of(described) if index is not None else None
+    if kinds is None:  # the index is off or being built: ask the store
         return {iri: ctx.ids.href(iri, kind) for iri, kind in _kinds_from_store(
             ctx, described).items()}
     return {iri: ctx.ids.href(iri, KINDS[name] if (name := first_kind(kinds[iri])) else None)

@@ -32,6 +32,7 @@ from rdflib.term import Identifier
 
 from kg.namespaces import DCT, FOAF, META_GRAPH, RDF, RDFS, SKOS
 from kg.services.kinds import KIND_DECIDING_CLASSES, KINDS, PRECEDENCE, Kind
+from kg.settings import Settings
 from kg.store.base import Store
 from kg.store.sparql_text import predicate_filter, term_n3
 
@@ -278,8 +279,11 @@ _INDEXES_LOCK = threading.Lock()
 SHARED_REFRESH = 300.0
 
 
-def text_index_for(store: Store) -> TextIndex:
-    """The one text index of ``store`` (made on first use, then kept current)."""
+def text_index_for(store: Store, settings: Settings) -> TextIndex | None:
+    """The one text index of ``store`` (made on first use, then kept current); None when
+    the settings turn it off (callers then read the store)."""
+    if not settings.text_index:
+        return None
     with _INDEXES_LOCK:
         index = _INDEXES.get(store)
         if index is None:

@@ -298,7 +298,8 @@ def search(ctx: ServiceContext, q: str) -> list[SearchGroup]:
     it is being built, one scan of the text does, stopping after ``SEARCH_SCAN`` matches
     (then a kind missing from them may still match: its group links to its REST list)."""
     by_kind: dict[str, list[URIRef]] = {name: [] for name in SEARCH_KINDS}
-    indexed = text_index_for(ctx.store).matches(q)
+    index = text_index_for(ctx.store, ctx.settings)
+    indexed = index.matches(q) if index is not None else None
     if indexed is not None:
         cut = False
         for s, kinds in indexed.items():
