@@ -112,6 +112,30 @@ def test_the_cache_recomputes_after_a_write_or_when_old() -> None:
     assert cache.get("home", compute) == 3
 
 
+def test_after_writes_settle_the_cache_recomputes_in_the_background() -> None:
+    import time
+
+    counter = WriteCounter()
+    cache = WriteAwareCache(counter, settle=0.05)
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert cache.get("home", compute) == 1
+    for _ in range(3):  # a burst of writes: one recomputation after it, not three
+        counter.bump()
+        cache.written()
+    deadline = time.monotonic() + 5
+    while len(calls) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert calls == [1, 1]  # recomputed once, without a page asking
+    assert cache.get("home", compute) == 2  # the page finds it ready
+    assert len(calls) == 2
+
+
 def test_naming_a_term_repeated_in_many_descriptions_stays_bounded() -> None:
     store = EmbeddedStore()
     licence = "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"

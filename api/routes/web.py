@@ -93,6 +93,7 @@ class WebState:
 
     def _on_change(self, graphs: frozenset | None) -> None:
         self.writes.bump()
+        self.cache.written()
 
 
 _STATE_LOCK = threading.Lock()
