@@ -169,13 +169,13 @@ class TextIndex:
                 generation = self._generation
                 # Everything is read below; graphs written from now on stay pending.
                 pending = set(self._pending)
-            texts, types = self._read_all()
+            texts, types, one = self._read_all()
             with self._lock:
                 if generation != self._generation:
                     continue  # an unknown change happened meanwhile: read again
                 self._pending -= pending
                 self._texts, self._types = texts, types
-                self._one = self._next_one
+                self._one = one
                 self._classes = {}
                 for entries in types.values():
                     for subject, cls in entries:
@@ -187,7 +187,8 @@ class TextIndex:
                 return
 
     def _read_all(self) -> tuple[dict[URIRef, list[Entry]],
-                                 dict[URIRef, list[tuple[Identifier, URIRef]]]]:
+                                 dict[URIRef, list[tuple[Identifier, URIRef]]],
+                                 dict[Identifier, Identifier]]:
         texts: dict[URIRef, list[Entry]] = {}
         types: dict[URIRef, list[tuple[Identifier, URIRef]]] = {}
         meta = URIRef(META_GRAPH)
@@ -207,8 +208,7 @@ class TextIndex:
                 if isinstance(g, URIRef) and g != meta:
                     types.setdefault(g, []).append(
                         (one.setdefault(s, s), cls))  # type: ignore[arg-type]
-        self._next_one = one  # taken by _build under the lock
-        return texts, types
+        return texts, types, one
 
     def _apply_pending(self) -> None:
         """Re-read the graphs written since the last search (caller holds the lock)."""

@@ -21,6 +21,13 @@ Triple = tuple[Node, Node, Node]
 ChangeListener = Callable[[frozenset[URIRef] | None], None]
 QueryKind = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 
+
+def touched_by(graphs: Mapping[URIRef, object], drop: Iterable[URIRef],
+               add: Mapping[URIRef, object] | None,
+               remove_subjects: Mapping[URIRef, object] | None) -> set[URIRef]:
+    """The graphs a ``replace_graphs`` call changes (what its change event names)."""
+    return {*graphs, *drop, *(add or {}), *(remove_subjects or {})}
+
 #: Result formats the store can serialise natively (media type -> short name).
 RESULT_FORMATS = {
     "application/sparql-results+json": "json",
@@ -90,11 +97,6 @@ class Store(ABC):
         """Call ``listener`` after every write through this store object."""
         with self._listeners_guard:
             self._listeners.append(listener)
-
-    def unsubscribe(self, listener: ChangeListener) -> None:
-        with self._listeners_guard:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
 
     def changed(self, graphs: Iterable[URIRef] | None) -> None:
         """Tell the listeners which graphs a write changed (None: unknown, maybe all)."""
@@ -170,12 +172,10 @@ class Store(ABC):
         SPARQL Update request, which engines apply as one transaction."""
         from kg.store.sparql_text import replace_graphs_update
 
-        graphs = dict(graphs)
-        drop = list(drop)
+        graphs, drop = dict(graphs), list(drop)
         request = replace_graphs_update(graphs, drop, add, remove_subjects)
         if request:
-            touched = {*graphs, *drop, *(add or {}), *(remove_subjects or {})}
-            self.update(request, touched=touched)
+            self.update(request, touched=touched_by(graphs, drop, add, remove_subjects))
 
     @abstractmethod
     def update(self, sparql_update: str, *, timeout: float | None = None,

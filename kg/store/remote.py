@@ -24,7 +24,7 @@ from kg.errors import (
     ResultTooLarge,
     StoreUnavailable,
 )
-from kg.store.base import QueryResult, Store, Triple
+from kg.store.base import QueryResult, Store, Triple, touched_by
 from kg.store.sparql_text import (
     bind_variables,
     replace_graphs_update,
@@ -168,8 +168,7 @@ class RemoteStore(Store):
         graphs, drop = dict(graphs), list(drop)
         request = _replace_request(graphs, drop, add, remove_subjects)
         if request:
-            self.update(request, touched={*graphs, *drop, *(add or {}),
-                                          *(remove_subjects or {})})
+            self.update(request, touched=touched_by(graphs, drop, add, remove_subjects))
 
     def update(self, sparql_update: str, *, timeout: float | None = None,
                touched: Iterable[URIRef] | None = None) -> None:
@@ -178,7 +177,8 @@ class RemoteStore(Store):
         try:
             self._run(wrapper)
         finally:
-            # Also after a failure: the engine may have applied part of it (unknown graphs).
+            # Also after a failure: an engine without transactions (Virtuoso's default) may
+            # have applied part of the request.
             self.changed(touched)
 
     def clear(self) -> None:
