@@ -61,9 +61,9 @@ def steward_token(tokens_file: Path, monkeypatch, *spaces: str, subject: str = "
 def attributed_to(store: Store, graph: URIRef) -> set[URIRef]:
     """The agents the provenance record of ``graph`` (or of the graph describing the
     resource ``graph``) names."""
-    result = store.query(f"SELECT ?a WHERE {{ GRAPH <{META_GRAPH}> {{ {{ BIND(?x AS ?g) }} "
-                         f"UNION {{ ?g <https://w3id.org/dskg#describes> ?x }} "
-                         f"?g <{PROV.wasAttributedTo}> ?a }} }}", {"x": graph})
+    result = store.query(f"SELECT ?a WHERE {{ GRAPH <{META_GRAPH}> {{ "
+                         f"?g <{PROV.wasAttributedTo}> ?a FILTER(?g = <{graph}> || EXISTS "
+                         f"{{ ?g <https://w3id.org/dskg#describes> <{graph}> }}) }} }}")
     return {a for a in result.column("a") if isinstance(a, URIRef)}
 
 
