@@ -9,6 +9,7 @@ the bulk path (a staging in-memory store, validation compiled to SPARQL, one bul
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import threading
 import unicodedata
@@ -130,7 +131,7 @@ def own_graph_name(description: Description, base_iri: str) -> Description:
     """A description whose graph is named after a resource it describes gets a graph IRI
     of its own (older inputs and stores name graphs after their main resource)."""
     name = description.name
-    if (name, None, None) not in description.graph:
+    if (name, RDF.type, None) not in description.graph:
         return description
     return Description(name=graph_iri_for(base_iri, name), graph=description.graph,
                        root=description.root or name)
@@ -521,8 +522,11 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
     staging = memory_store()
     staging.import_quads(data, fmt, base_iri=base_iri)
     meta = URIRef(META_GRAPH)
-    if meta not in staging.graph_names():  # a restore keeps its graphs as they were
-        rename_resource_graphs(staging, base_iri)
+    renamed = meta not in staging.graph_names() and rename_resource_graphs(staging, base_iri)
+    if renamed:  # the bulk loader must read the graphs as renamed, not as given
+        buffer = io.BytesIO()
+        staging.export(buffer, "nquads")
+        data, fmt = buffer.getvalue(), "nquads"
     staged = staging.graph_names()
     names = [n for n in staged if n != meta]
     roots = _bulk_roots(staging)
@@ -565,7 +569,7 @@ def rename_resource_graphs(store: Store, base_iri: str) -> bool:
     """Give every graph named after a resource it describes an IRI of its own (the names
     ``graph_iri_for`` makes); one update. Returns whether any graph was renamed."""
     meta = term_n3(URIRef(META_GRAPH))
-    named = f"FILTER(?g != {meta}) FILTER EXISTS {{ GRAPH ?g {{ ?g ?x ?y }} }}"
+    named = f"FILTER(?g != {meta}) FILTER EXISTS {{ GRAPH ?g {{ ?g a ?t }} }}"
     old = [g for g in store.query(f"SELECT DISTINCT ?g {{ GRAPH ?g {{ ?s ?p ?o }} {named} }}"
                                   ).column("g") if isinstance(g, URIRef)]
     if not old:
