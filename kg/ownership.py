@@ -246,6 +246,8 @@ class Review:
                                 f"{previous or NODE_OWNER}; {self.writer.describe()} may not "
                                 "change it", content=False)
                 claim.owner = previous
+                if not self.writer.holds(previous):
+                    continue  # not theirs to change: what it says is beside the point
             self._subjects(claim, elsewhere, owned_here)
             self._pointers(claim, elsewhere, owned_here)
             self._tiers(claim, nationals)
