@@ -281,3 +281,24 @@ def test_no_lower_tier_write_changes_a_higher_tier_decision(
              f" <http://www.w3.org/ns/odrl/2/use> ] .\n")
     httpx.post(f"{url}/policies", content=body, headers={**TTL, **token})
     assert decisions(url) == before
+
+
+def test_every_description_goes_back_unchanged(node: tuple[str, Store, Path]) -> None:
+    """GET as Turtle or JSON-LD, PUT the same body with its ETag: 200, for every data space
+    (the admin) and for what a steward owns (its data space, dataset, membership)."""
+    url, _store, tokens = node
+    steward = make_token(tokens, "--role", "steward", "--dataspace", "agdatahub")
+    spaces = httpx.get(f"{url}/dataspaces", params={"limit": 1000}).json()["items"]
+    assert len(spaces) > 10
+    jobs = [(f"/dataspaces/{s['id']}", ADMIN) for s in spaces]
+    membership = httpx.get(f"{url}/memberships", params={"dataspace": "agdatahub"}
+                           ).json()["items"][0]["id"]
+    jobs += [(path, steward) for path in ("/dataspaces/agdatahub", "/datasets/agdatahub-farm-data",
+                                          f"/memberships/{membership}")]
+    for path, who in jobs:
+        for media in ("text/turtle", "application/ld+json"):
+            got = httpx.get(url + path, headers={"Accept": media})
+            assert got.status_code == 200, (path, got.text)
+            put = httpx.put(url + path, content=got.content,
+                            headers={**who, "Content-Type": media, "If-Match": got.headers["ETag"]})
+            assert put.status_code == 200, (path, media, put.text)

@@ -127,11 +127,12 @@ def context_query(referenced: Iterable[URIRef], described: Iterable[URIRef],
             f"  ?ref ({chain})* ?s .\n"
             f"  ?s ?p ?o {facts} }}")
     if described and inverse:
-        branches.append(
-            f"{{ VALUES ?x {{ {_values(described)} }}\n"
-            f"  ?s ?ip ?x {predicate_filter(inverse, 'ip')}\n"
-            f"  {{ BIND(?ip AS ?p) BIND(?x AS ?o) }} UNION {{ BIND({term_n3(RDF.type)} AS ?p)"
-            f" ?s ?p ?o }} }}")
+        # The links themselves, and the types of the nodes they come from. (BIND goes after
+        # the pattern it reads, in the same group: a group is evaluated before its parent.)
+        values = f"VALUES ?x {{ {_values(described)} }}"
+        branches.append(f"{{ {values}\n  ?s ?p ?x {predicate_filter(inverse)} BIND(?x AS ?o) }}")
+        branches.append(f"{{ {values}\n  ?s ?ip ?x {predicate_filter(inverse, 'ip')}\n"
+                        f"  ?s {term_n3(RDF.type)} ?o BIND({term_n3(RDF.type)} AS ?p) }}")
     return "SELECT DISTINCT ?s ?p ?o WHERE {\n" + "\nUNION\n".join(branches) + "\n}"
 
 
