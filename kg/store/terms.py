@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
+
 import pyoxigraph as ox
+import rdflib.term as rdflib_term
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def _quiet_rdflib() -> None:
+    """rdflib computes a Python value for every typed literal and, for an ill-typed one
+    ("none"^^xsd:boolean, "2020-1-1"^^xsd:date), prints a warning or logs a traceback. An
+    ill-typed literal is the user's data, kept as written and reported by validation
+    (sh:datatype), so these messages are noise on the user's terminal: drop just them."""
+    for table in (rdflib_term.XSDToPython, rdflib_term._toPythonMapping):
+        table[URIRef(XSD_BOOLEAN)] = _xsd_boolean
+    warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
+    logging.getLogger("rdflib.term").addFilter(
+        lambda record: not record.getMessage().startswith("Failed to convert Literal"))
+
+
+def _xsd_boolean(lexical: str) -> bool:
+    """XSD's boolean lexical mapping; anything else is ill-typed (rdflib's own maps it to
+    false with a warning, so "none"^^xsd:boolean would not even count as ill-typed)."""
+    value = lexical.strip(" \t\r\n")  # the whiteSpace facet is "collapse"
+    if value in ("true", "1"):
+        return True
+    if value in ("false", "0"):
+        return False
+    raise ValueError(f"{lexical!r} is not an xsd:boolean")
+
+
+_quiet_rdflib()
 
 
 def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -35,5 +66,6 @@ def from_ox(term: object) -> Identifier:
         datatype = term.datatype.value
         if datatype == XSD_STRING:
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
+        # normalize=False: the lexical form stays as written ("012", "1.50", "none").
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
     raise TypeError(f"unsupported term from the store: {term!r}")
