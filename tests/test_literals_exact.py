@@ -38,7 +38,8 @@ TURTLE = """\
 @prefix dcat: <http://www.w3.org/ns/dcat#> .
 @prefix ex: <https://example.org/vocab#> .
 <https://example.org/ds/exact> a dcat:Dataset ;
-  dct:title "Exact \U0001d518\U0001d52b\U0001d526 e\\u0301 \ufb01 \\u200d \u05e2\u05d1\u05e8\u05d9\u05ea"@en ;
+  dct:title "Exact \U0001d518\U0001d52b\U0001d526 e\\u0301 \ufb01 \\u200d"@en ;
+  dct:alternative "\u05e2\u05d1\u05e8\u05d9\u05ea"@he ;
   dct:alternative "\\"q\\"\\ttab"@en ;
   dct:description "Zeile\\nzwei \u2028 \U0001f600"@de ;
   ex:count "12"^^xsd:integer ; ex:ratio "1.5"^^xsd:decimal ; ex:yes true ;
