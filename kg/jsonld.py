@@ -49,6 +49,13 @@ def shipped_context(url: str) -> Any:
     return json.loads(text)
 
 
+def dskg_context() -> Any:
+    """Our context's ``@context`` value, embedded in every JSON-LD answer: a client then
+    needs no network (nor this node) to read it. The same document is served at
+    ``/context.jsonld`` for those who want to reference it."""
+    return shipped_context(DSKG_CONTEXT_URL)["@context"]
+
+
 def shipped_contexts() -> list[str]:
     return sorted(_index())
 
