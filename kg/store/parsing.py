@@ -66,6 +66,17 @@ def count_quads(data: bytes, fmt: str, base_iri: str | None = None, *,
     return count
 
 
+def syntax_error(data: bytes, fmt: str) -> tuple[int, str] | None:
+    """The line and message of the first syntax error in ``data``, or None (nothing is
+    converted: a fast check of text another tool wrote)."""
+    try:
+        for _quad in ox.parse(data, format=RDF_FORMATS[fmt]):
+            pass
+    except SyntaxError as exc:
+        return exc.lineno or 0, str(exc.msg)
+    return None
+
+
 def _check_xml_entities(data: bytes) -> None:
     """The RDF/XML reader expands internal entities: refuse external and parameter ones,
     ones that nest, and more than MAX_XML_ENTITY_BYTES of expansion ("billion laughs")."""
