@@ -44,7 +44,7 @@ TURTLE = """\
   dct:description "Zeile\\nzwei \u2028 \U0001f600"@de ;
   ex:count "12"^^xsd:integer ; ex:ratio "1.5"^^xsd:decimal ; ex:yes true ;
   ex:flag "none"^^xsd:boolean ; ex:when "2020-1-1"^^xsd:date ; ex:odd " 1"^^xsd:int ;
-  ex:big "abc"^^xsd:integer ; ex:custom "x y"^^ex:myType ;
+  ex:big "abc"^^xsd:integer ; ex:custom "x y"^^ex:myType ; ex:spaced " 12"^^xsd:integer ;
   ex:padded "012"^^xsd:integer ; ex:mixed "colour"@en-GB .
 """
 CATALOG = """ex:catalog a dcat:Catalog ; dct:title "Exact"@en ;
@@ -112,6 +112,9 @@ def test_rest_write_keeps_every_literal(node: tuple[str, EmbeddedStore]) -> None
     assert '"none"^^<http://www.w3.org/2001/XMLSchema#boolean>' in back.text
     assert '"2020-1-1"^^<http://www.w3.org/2001/XMLSchema#date>' in back.text
     assert "e\u0301" in back.text and "\U0001d518" in back.text
+    # Turtle too: rdflib's writer would print " 12"^^xsd:integer as the number 12.
+    as_turtle = httpx.get(url + answer.headers["location"], headers={"Accept": "text/turtle"})
+    assert literals_of(parse_graph(as_turtle.content, "turtle")) == written()
 
 
 def test_cli_load_keeps_every_literal(tmp_path: Path) -> None:

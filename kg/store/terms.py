@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import warnings
+from typing import Any
 
 import pyoxigraph as ox
 import rdflib.term as rdflib_term
@@ -39,6 +41,33 @@ def _xsd_boolean(lexical: str) -> bool:
 
 
 _quiet_rdflib()
+
+#: Turtle's short forms of numbers and booleans: a lexical form outside them is written in
+#: full ("012"^^xsd:integer is written 012, but "1"^^xsd:boolean must not become 1).
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_SHORT_FORMS = {
+    URIRef(_XSD + "integer"): re.compile(r"[+-]?[0-9]+"),
+    URIRef(_XSD + "decimal"): re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    URIRef(_XSD + "double"): re.compile(
+        r"[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+)"),
+    URIRef(XSD_BOOLEAN): re.compile(r"true|false"),
+}
+_rdflib_literal_n3 = Literal._literal_n3
+
+
+def _exact_literal_n3(self: Literal, use_plain: bool = False,
+                      qname_callback: Any = None) -> str:
+    """rdflib's Turtle writer re-prints short-form literals from their value ("1e0" as
+    1e+00, "1"^^xsd:boolean as 1, an integer): write the lexical form as it is when it is a
+    Turtle short form of its datatype, else the full "lexical"^^datatype form."""
+    if use_plain and self.datatype in _SHORT_FORMS:
+        if _SHORT_FORMS[self.datatype].fullmatch(str(self)):
+            return str(self)
+        use_plain = False
+    return _rdflib_literal_n3(self, use_plain, qname_callback)
+
+
+Literal._literal_n3 = _exact_literal_n3  # type: ignore[method-assign]
 
 
 def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
