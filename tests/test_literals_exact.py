@@ -9,6 +9,7 @@ canonical form, and language tags are kept in lower case (RDF 1.1 allows both).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -171,3 +172,31 @@ def test_ill_typed_literal_reaches_validation_as_written(node: tuple[str, Embedd
     assert answer.status_code == 200, answer.text
     assert "2020-1-1" in answer.text
     assert "Traceback" not in answer.text
+
+
+def test_gaiax_import_keeps_every_literal(tmp_path: Path) -> None:
+    from kg.gaiax.importer import import_document
+    from kg.gaiax.trust import TrustStore
+    from kg.writepath import Origin
+    from tests.fixtures.gaiax import factory
+
+    issuer = factory.Issuer(factory.rsa_key())
+    issuer.write(tmp_path)
+    participant = factory.participant()
+    name = "Provider \U0001d518\U0001d52b\U0001d526 e\u0301 \u05e2\u05d1 \U0001f600 SA"
+    participant["credentialSubject"]["gx:legalName"] = name
+    participant["credentialSubject"]["https://example.org/vocab#padded"] = {
+        "@value": "0012", "@type": "http://www.w3.org/2001/XMLSchema#token"}
+    participant["credentialSubject"]["https://example.org/vocab#flag"] = {
+        "@value": "none", "@type": "http://www.w3.org/2001/XMLSchema#boolean"}
+    document = factory.presentation(*(issuer.sign(c) for c in (
+        participant, factory.registration(), factory.terms())))
+    store = EmbeddedStore()
+    result = import_document(store, json.dumps(document), TrustStore.from_directory(tmp_path),
+                             base_iri="http://127.0.0.1:8000/", origin=Origin(agent="test"))
+    stored = store.get_graph(result.graphs[0])
+    found = {lexical(o) for o in stored.objects() if isinstance(o, Literal)}
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    assert {(name, None, xsd + "string"), ("0012", None, xsd + "token"),
+            ("none", None, xsd + "boolean")} <= {
+        (text, lang, dt or xsd + "string") for text, lang, dt in found}

@@ -24,6 +24,8 @@ def _quiet_rdflib() -> None:
     (sh:datatype), so these messages are noise on the user's terminal: drop just them."""
     for table in (rdflib_term.XSDToPython, rdflib_term._toPythonMapping):
         table[URIRef(XSD_BOOLEAN)] = _xsd_boolean
+    # pySHACL puts rdflib's own converter back after each run, reading it from here.
+    rdflib_term._parseBoolean = _xsd_boolean  # type: ignore[attr-defined]
     warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
     logging.getLogger("rdflib.term").addFilter(
         lambda record: not record.getMessage().startswith("Failed to convert Literal"))
