@@ -218,7 +218,9 @@ def to_nquads(doc: Any, base_iri: str | None = None, *, source: str | None = Non
         cause = _root_cause(exc)
         if isinstance(cause, RemoteContextRefused):
             raise cause from None
-        raise ParseError(f"invalid JSON-LD: {_describe(cause)}", format="json-ld") from None
+        line, column = _locate(source, getattr(cause, "details", None))
+        raise ParseError(f"invalid JSON-LD: {_describe(cause)}", line=line, column=column,
+                         format="json-ld") from None
     except RecursionError:
         raise ParseError("JSON-LD too deeply nested", format="json-ld") from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -228,6 +230,27 @@ def to_nquads(doc: Any, base_iri: str | None = None, *, source: str | None = Non
     if not nquads.strip() and _terms(doc):
         raise _dropped(doc, source)
     return nquads
+
+
+def _locate(source: str | None, details: Any) -> tuple[int | None, int | None]:
+    """Where in the JSON text the value a JSON-LD error names is (pyld names the offending
+    value or context, not its position): the first place it is written, or None."""
+    if source is None or not isinstance(details, dict):
+        return None, None
+    value = details.get("value", details.get("context"))
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, dict) and value:
+        key = next(iter(value))
+        pattern = '"' + re.escape(json.dumps(key)[1:-1]) + r'"\s*:'
+    elif isinstance(value, str | int | float | bool) or value is None:
+        pattern = r":\s*\[?\s*(" + re.escape(json.dumps(value)) + r")"
+    else:
+        return None, None
+    found = re.search(pattern, source)
+    if found is None:
+        return None, None
+    return position(source, found.start(found.lastindex or 0))
 
 
 def _root_cause(exc: BaseException) -> BaseException:

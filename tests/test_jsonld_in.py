@@ -151,3 +151,12 @@ def test_a_charset_other_than_utf8_is_refused(node: str, charset: str) -> None:
     assert validate(node, body, "text/turtle; charset=UTF-8").status_code == 200
     assert validate(node, b'{"@id": "http://example.org/s", "http://example.org/p": 1}',
                     f"application/ld+json; charset={charset}").status_code == 415
+
+
+def test_invalid_json_ld_is_reported_where_it_is_written(node: str) -> None:
+    body = b'{\n  "@id": "http://example.org/s",\n  "@type": 5\n}'
+    answer = validate(node, body)
+    assert answer.status_code == 400, answer.text
+    problem = answer.json()
+    assert "@type" in problem["detail"] and "invalid type value" in problem["detail"]
+    assert (problem["line"], problem["column"]) == (3, 12)
