@@ -166,6 +166,16 @@ def _odrl_uids(expanded: Any) -> None:
             stack.extend(v for k, v in value.items() if k not in ("@value", "@context"))
 
 
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld's processor, with ODRL uids added to the expanded document on the way to RDF
+    (one expansion, not two)."""
+
+    def expand(self, input_: Any, options: Any) -> Any:
+        expanded = super().expand(input_, options)
+        _odrl_uids(expanded)
+        return expanded
+
+
 def _terms(doc: Any) -> list[str]:
     """The non-keyword keys of a JSON-LD document (outside its contexts), in order."""
     found: dict[str, None] = {}
@@ -205,13 +215,11 @@ def to_nquads(doc: Any, base_iri: str | None = None, *, source: str | None = Non
     A document with terms of which expansion kept nothing is refused, naming them
     (``source``, the JSON text, gives the position of the first one).
     """
-    options: dict[str, Any] = {"documentLoader": document_loader}
+    options: dict[str, Any] = {"format": "application/n-quads", "documentLoader": document_loader}
     if base_iri:
         options["base"] = base_iri
     try:
-        expanded = jsonld.expand(doc, options)
-        _odrl_uids(expanded)
-        nquads = str(jsonld.to_rdf(expanded, {**options, "format": "application/n-quads"}))
+        nquads = str(_Processor().to_rdf(doc, options))
     except RemoteContextRefused:
         raise
     except jsonld.JsonLdError as exc:
