@@ -42,7 +42,8 @@ const loader = async (url) => { throw new Error('jsonld.js tried to fetch ' + ur
 
 @pytest.fixture(scope="module")
 def node() -> Iterator[str]:
-    with serve_app(app_for(ecosystem_store())) as url:
+    store = ecosystem_store()
+    with serve_app(app_for(store)) as url:
         yield url
 
 
@@ -58,6 +59,11 @@ def answers(node: str) -> dict[str, tuple[dict[str, Any], Graph]]:
     first = httpx.get(f"{node}/datasets", params={"limit": 1},
                       headers={"Accept": "application/json"}).json()["items"][0]["@id"]
     urls["resource"] = f"{node}/resource?iri={first}"
+    # a whole named graph through the Graph Store Protocol
+    graph = httpx.get(f"{node}/sparql", params={
+        "query": f"SELECT ?g WHERE {{ GRAPH ?g {{ <{first}> a ?t }} }} LIMIT 1"},
+        headers={"Accept": "application/sparql-results+json"}).json()
+    urls["graph"] = f"{node}/graphs?graph={graph['results']['bindings'][0]['g']['value']}"
     out = {}
     for name, url in urls.items():
         as_jsonld = httpx.get(url, headers={"Accept": "application/ld+json"},
