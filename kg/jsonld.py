@@ -220,12 +220,12 @@ def to_nquads(doc: Any, base_iri: str | None = None, *, source: str | None = Non
         options["base"] = base_iri
     try:
         nquads = str(_Processor().to_rdf(doc, options))
-    except RemoteContextRefused:
-        raise
+    except RemoteContextRefused as exc:
+        raise _placed(exc, source) from None
     except jsonld.JsonLdError as exc:
         cause = _root_cause(exc)
         if isinstance(cause, RemoteContextRefused):
-            raise cause from None
+            raise _placed(cause, source) from None
         line, column = _locate(source, getattr(cause, "details", None))
         raise ParseError(f"invalid JSON-LD: {_describe(cause)}", line=line, column=column,
                          format="json-ld") from None
@@ -238,6 +238,19 @@ def to_nquads(doc: Any, base_iri: str | None = None, *, source: str | None = Non
     if not nquads.strip() and _terms(doc):
         raise _dropped(doc, source)
     return nquads
+
+
+def _placed(exc: RemoteContextRefused, source: str | None) -> RemoteContextRefused:
+    """The refusal with the line and column where the context URL is written."""
+    url = exc.extra.get("context")
+    if source is not None and isinstance(url, str) and "line" not in exc.extra:
+        at = source.find(json.dumps(url)[1:-1])
+        if at >= 0:
+            line, column = position(source, at)
+            exc.extra.update(line=line, column=column)
+            exc.message = f"{exc.message} (line {line}, column {column})"
+            exc.args = (exc.message,)
+    return exc
 
 
 def _locate(source: str | None, details: Any) -> tuple[int | None, int | None]:

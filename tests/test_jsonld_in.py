@@ -160,3 +160,12 @@ def test_invalid_json_ld_is_reported_where_it_is_written(node: str) -> None:
     problem = answer.json()
     assert "@type" in problem["detail"] and "invalid type value" in problem["detail"]
     assert (problem["line"], problem["column"]) == (3, 12)
+
+
+def test_a_remote_context_is_refused_where_it_is_named(node: str) -> None:
+    body = b'{\n  "@context": "http://example.org/ctx",\n  "name": "x"\n}'
+    answer = validate(node, body)
+    assert answer.status_code == 400
+    problem = answer.json()
+    assert problem["context"] == "http://example.org/ctx"
+    assert (problem["line"], problem["column"]) == (2, 16)
