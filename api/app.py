@@ -22,7 +22,7 @@ from kg.tokens import check_tokens_file
 
 #: Area routers, included when present (each module exposes ``router``).
 ROUTE_MODULES = ("health", "lifecycle", "sparql", "validation", "policy", "gaiax", "rest",
-                 "graphs", "catalog", "federation", "web", "ops")
+                 "graphs", "catalog", "federation", "web", "ops", "docs")
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -52,6 +52,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         description="Knowledge graph of the European data-space ecosystem: SPARQL 1.1, "
         "REST and Linked Data over organisations, data spaces, datasets and ODRL policies.",
         lifespan=lifespan,
+        # /docs and /redoc are served by api.routes.docs with assets from the node itself
+        # (FastAPI's own pages load them from a CDN, which our CSP blocks).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store

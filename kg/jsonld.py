@@ -7,6 +7,8 @@ refused with RemoteContextRefused naming it. Nothing here ever opens a network c
 from __future__ import annotations
 
 import json
+import math
+import re
 import sys
 from functools import cache
 from importlib import resources
@@ -49,6 +51,13 @@ def shipped_context(url: str) -> Any:
     return json.loads(text)
 
 
+def dskg_context() -> Any:
+    """Our context's ``@context`` value, embedded in every JSON-LD answer: a client then
+    needs no network (nor this node) to read it. The same document is served at
+    ``/context.jsonld`` for those who want to reference it."""
+    return shipped_context(DSKG_CONTEXT_URL)["@context"]
+
+
 def shipped_contexts() -> list[str]:
     return sorted(_index())
 
@@ -84,16 +93,45 @@ def _check_depth(doc: Any) -> None:
             stack.extend((item, depth + 1) for item in value)
 
 
+class _NotJson(ValueError):
+    """A number JSON (RFC 8259) does not allow: NaN, Infinity, or one too big for a double."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJson(name)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotJson(text)
+    return value
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset`` in ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
 def load_json(data: bytes | str) -> Any:
-    """Parse JSON with line/column on errors and a bound on nesting."""
+    """Parse JSON with line/column on errors and a bound on nesting. Only standard JSON:
+    NaN, Infinity and numbers beyond a double's range are refused (Python accepts them)."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError as exc:
         raise ParseError(f"JSON-LD is not UTF-8: {exc.reason} at byte {exc.start}",
                          format="json-ld") from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     limit = sys.getrecursionlimit()
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    except _NotJson as exc:
+        where = re.search(r"(?<![\w.\"])" + re.escape(str(exc)) + r"(?![\w.])", text)
+        line, column = position(text, where.start()) if where else (None, None)
+        raise ParseError(f"{exc} is not a JSON number (JSON has no NaN or Infinity, and "
+                         "numbers must fit a double)", line=line, column=column,
+                         format="json-ld") from None
     except json.JSONDecodeError as exc:
         raise ParseError(f"JSON syntax error: {exc.msg}", line=exc.lineno, column=exc.colno,
                          format="json-ld") from None
@@ -104,26 +142,136 @@ def load_json(data: bytes | str) -> Any:
     return doc
 
 
-def to_nquads(doc: Any, base_iri: str | None = None) -> str:
-    """Expand a JSON-LD document (already parsed) to N-Quads using shipped contexts only."""
+ODRL = "http://www.w3.org/ns/odrl/2/"
+_ODRL_POLICIES = frozenset(ODRL + name for name in (
+    "Policy", "Set", "Offer", "Agreement", "Assertion", "Privacy", "Request", "Ticket"))
+
+
+def _odrl_uids(expanded: Any) -> None:
+    """ODRL's own context makes ``uid`` an alias of ``@id``, so a policy written as the
+    ODRL specification writes it never has an odrl:uid statement: its uid is its IRI.
+    Say so in RDF (policies with an IRI and no odrl:uid get odrl:uid = that IRI)."""
+    stack = [expanded]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            node_id = value.get("@id")
+            types = value.get("@type") or []
+            if (isinstance(node_id, str) and not node_id.startswith("_:")
+                    and ODRL + "uid" not in value
+                    and any(t in _ODRL_POLICIES for t in types if isinstance(t, str))):
+                value[ODRL + "uid"] = [{"@id": node_id}]
+            stack.extend(v for k, v in value.items() if k not in ("@value", "@context"))
+
+
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld's processor, with ODRL uids added to the expanded document on the way to RDF
+    (one expansion, not two)."""
+
+    def expand(self, input_: Any, options: Any) -> Any:
+        expanded = super().expand(input_, options)
+        _odrl_uids(expanded)
+        return expanded
+
+
+def _terms(doc: Any) -> list[str]:
+    """The non-keyword keys of a JSON-LD document (outside its contexts), in order."""
+    found: dict[str, None] = {}
+    stack = [doc]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(reversed(value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key == "@context" or key == "@value":
+                    continue
+                if not key.startswith("@"):
+                    found.setdefault(key)
+                stack.append(item)
+    return list(found)
+
+
+def _dropped(doc: Any, source: str | None) -> ParseError:
+    terms = _terms(doc)
+    shown = ", ".join(repr(t) for t in terms[:10]) + (" ..." if len(terms) > 10 else "")
+    line = column = None
+    if source is not None:
+        where = re.search(r'"' + re.escape(json.dumps(terms[0])[1:-1]) + r'"\s*:', source)
+        if where:
+            line, column = position(source, where.start())
+    return ParseError(
+        f"the JSON-LD gives no RDF statement: JSON-LD expansion dropped every term ({shown}); "
+        "a term needs a definition in the @context (or must be an absolute IRI) and the "
+        "node it is on needs an @id that is an IRI or none", line=line, column=column,
+        format="json-ld")
+
+
+def to_nquads(doc: Any, base_iri: str | None = None, *, source: str | None = None) -> str:
+    """Expand a JSON-LD document (already parsed) to N-Quads using shipped contexts only.
+
+    A document with terms of which expansion kept nothing is refused, naming them
+    (``source``, the JSON text, gives the position of the first one).
+    """
     options: dict[str, Any] = {"format": "application/n-quads", "documentLoader": document_loader}
     if base_iri:
         options["base"] = base_iri
     try:
-        return str(jsonld.to_rdf(doc, options))
-    except RemoteContextRefused:
-        raise
+        nquads = str(_Processor().to_rdf(doc, options))
+    except RemoteContextRefused as exc:
+        raise _placed(exc, source) from None
     except jsonld.JsonLdError as exc:
         cause = _root_cause(exc)
         if isinstance(cause, RemoteContextRefused):
-            raise cause from None
-        raise ParseError(f"invalid JSON-LD: {_describe(cause)}", format="json-ld") from None
+            raise _placed(cause, source) from None
+        line, column = _locate(source, getattr(cause, "details", None))
+        raise ParseError(f"invalid JSON-LD: {_describe(cause)}", line=line, column=column,
+                         format="json-ld") from None
     except RecursionError:
         raise ParseError("JSON-LD too deeply nested", format="json-ld") from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         # pyld lets some malformed documents (e.g. an empty @context string) escape as plain
         # Python errors; they are still the input's fault.
         raise ParseError(f"invalid JSON-LD: {exc}", format="json-ld") from None
+    if not nquads.strip() and _terms(doc):
+        raise _dropped(doc, source)
+    return nquads
+
+
+def _placed(exc: RemoteContextRefused, source: str | None) -> RemoteContextRefused:
+    """The refusal with the line and column where the context URL is written."""
+    url = exc.extra.get("context")
+    if source is not None and isinstance(url, str) and "line" not in exc.extra:
+        at = source.find(json.dumps(url)[1:-1])
+        if at >= 0:
+            line, column = position(source, at)
+            exc.extra.update(line=line, column=column)
+            exc.message = f"{exc.message} (line {line}, column {column})"
+            exc.args = (exc.message,)
+    return exc
+
+
+def _locate(source: str | None, details: Any) -> tuple[int | None, int | None]:
+    """Where in the JSON text the value a JSON-LD error names is (pyld names the offending
+    value or context, not its position): the first place it is written, or None."""
+    if source is None or not isinstance(details, dict):
+        return None, None
+    value = details.get("value", details.get("context"))
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, dict) and value:
+        key = next(iter(value))
+        pattern = '"' + re.escape(json.dumps(key)[1:-1]) + r'"\s*:'
+    elif isinstance(value, str | int | float | bool) or value is None:
+        pattern = r":\s*\[?\s*(" + re.escape(json.dumps(value)) + r")"
+    else:
+        return None, None
+    found = re.search(pattern, source)
+    if found is None:
+        return None, None
+    return position(source, found.start(found.lastindex or 0))
 
 
 def _root_cause(exc: BaseException) -> BaseException:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,10 @@ def _gaiax(env: dict[str, str]) -> tuple[str | None, str | None, str | None]:
     return trust, key, did
 
 
+#: Hosts a server may bind without a configured public URL.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
 @dataclass
 class Settings:
     """Everything configurable. Build with :meth:`from_env`; tests build it directly."""
@@ -97,6 +101,9 @@ class Settings:
     gaiax_trust_dir: str | None = None
     gaiax_key: str | None = None
     gaiax_did: str | None = None
+    #: True when the base IRI was configured (DSKG_BASE_IRI or [node] base_iri), not the
+    #: default: `serve` then keeps it instead of deriving it from its host and port.
+    base_iri_configured: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -134,6 +141,8 @@ class Settings:
             text_index=_bool(env, "DSKG_TEXT_INDEX", True),
             config_path=config_path,
             config=config,
+            base_iri_configured=bool(env.get("DSKG_BASE_IRI")
+                                     or config.get("node", {}).get("base_iri")),
         )
         settings.gaiax_trust_dir, settings.gaiax_key, settings.gaiax_did = _gaiax(env)
         # Peers' SPARQL endpoints are what SERVICE may call (federation issue).
@@ -141,6 +150,20 @@ class Settings:
             if peer.get("sparql"):
                 settings.service_allow.append(str(peer["sparql"]))
         return settings
+
+    def for_server(self, host: str, port: int) -> Settings:
+        """The settings of a server bound to ``host``:``port``. Without a configured base
+        IRI, a server on loopback names its resources after its own address; one beyond
+        loopback refuses to guess its public URL (ConfigError)."""
+        if self.base_iri_configured:
+            return self
+        if host.lower() not in LOOPBACK_HOSTS:
+            raise ConfigError(
+                f"serving on {host} (beyond loopback) needs the node's public URL, which "
+                "names every resource it creates: set DSKG_BASE_IRI (e.g. "
+                "https://kg.example.org/) or base_iri in the node table of DSKG_CONFIG")
+        where = f"[{host}]" if ":" in host else host
+        return replace(self, base_iri=f"http://{where}:{port}/")
 
     @property
     def store_is_remote(self) -> bool:

@@ -3,12 +3,14 @@ with Hydra so harvesters (CKAN ckanext-dcat, piveau) can walk it."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from api.negotiation import choose
 from api.routes.rest import service_context
+from kg.jsonld import DSKG_CONTEXT_URL, shipped_context
 from kg.services.catalog import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, build_catalog
 from kg.services.documents import RDF_MEDIA, serialize
 
@@ -36,3 +38,13 @@ def catalog(
     graph = build_catalog(service_context(request), page, page_size, page_url)
     return Response(serialize(graph, RDF_MEDIA[media]), media_type=media,
                     headers={"Vary": "Accept", "Cache-Control": "no-cache"})
+
+
+@router.get("/context.jsonld", name="jsonld_context", tags=["Linked Data"],
+            summary="The JSON-LD context this node's JSON-LD answers embed",
+            responses={200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}})
+def jsonld_context() -> Response:
+    return Response(json.dumps(shipped_context(DSKG_CONTEXT_URL), indent=2),
+                    media_type="application/ld+json",
+                    headers={"Cache-Control": "public, max-age=86400",
+                             "Access-Control-Allow-Origin": "*"})

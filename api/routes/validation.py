@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.body import read_body
 from api.negotiation import choose
-from kg.rdfio import format_for_media_type, parse_graph
+from kg.rdfio import format_for_media_type, parse_graph, require_statements
 from kg.services import KINDS, ServiceContext
 from kg.store import Store
 from kg.validation import ValidationReport, context_for, validate_graph
@@ -31,6 +31,7 @@ _PROBLEM = {"content": {"application/problem+json": {}}}
 def _validate(store: Store, data: bytes, media_type: str | None, base_iri: str,
               with_store: bool) -> ValidationReport:
     graph = parse_graph(data, format_for_media_type(media_type), base_iri=base_iri)
+    require_statements(graph)
     context = context_for(store, graph) if with_store else None
     return validate_graph(graph, context=context)
 

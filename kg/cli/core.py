@@ -28,14 +28,17 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
 ) -> None:
-    """Start the HTTP server (SPARQL endpoint at /sparql) on the configured store."""
+    """Start the HTTP server (SPARQL endpoint at /sparql) on the configured store.
+
+    Resources are named under DSKG_BASE_IRI; without it, under this server's own address
+    (http://HOST:PORT/) on loopback, and a server beyond loopback refuses to start."""
     import uvicorn
 
     from api.app import create_app
 
-    config = settings()
-    console.print(f"dskg serving on http://{host}:{port}/ (store: {config.store})",
-                  highlight=False)
+    config = settings().for_server(host, port)
+    console.print(f"dskg serving on http://{host}:{port}/ (store: {config.store}; resources "
+                  f"named under {config.base_iri})", highlight=False)
     uvicorn.run(create_app(config), host=host, port=port, log_level="info")
 
 

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from kg.cli.app import app, console, opened_store, settings, stdout_bytes
 from kg.errors import BadRequest
-from kg.rdfio import parse_file
+from kg.rdfio import parse_file, require_statements
 from kg.validation import ValidationReport, context_for, validate_graph, validate_store
 from kg.validation.paths import ShapeError
 from kg.validation.quality import datasets_quality, dataspace_quality
@@ -25,7 +25,9 @@ def _read(files: list[Path]) -> Graph:
     """Every triple of every file, whatever graph it is in (ParseError: exit 2)."""
     union = Graph()
     for path in files:
-        for s, p, o, _g in parse_file(path).quads((None, None, None, None)):
+        dataset = parse_file(path)
+        require_statements(dataset, str(path))
+        for s, p, o, _g in dataset.quads((None, None, None, None)):
             union.add((s, p, o))
     return union
 

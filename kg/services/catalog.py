@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from kg.errors import BadRequest
-from kg.namespaces import DCAT, DCT, FOAF, HYDRA, META_GRAPH, ODRL, RDF, SKOS, XSD
+from kg.namespaces import ADMS, DCAT, DCT, ELI, FOAF, HYDRA, META_GRAPH, ODRL, RDF, SKOS, XSD
 from kg.services.context import ServiceContext
 from kg.services.documents import bind_prefixes, bounded_description
 from kg.store.sparql_text import predicate_filter, term_n3
@@ -23,6 +23,40 @@ from kg.store.sparql_text import predicate_filter, term_n3
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 _AGENT_FACTS = (RDF.type, FOAF.name, SKOS.prefLabel)
+#: What the catalog says about a referenced controlled-vocabulary term or reference, as
+#: portal exporters do, so that DCAT-AP's range.ttl (every value has its class) passes on
+#: the catalog alone: its type, label, notation and scheme, and the scheme's type and title.
+_TERM_FACTS = (RDF.type, SKOS.prefLabel, SKOS.notation, SKOS.inScheme, DCT.title)
+_R5R = Namespace("http://data.europa.eu/r5r/")
+#: DCAT-AP 3 ranges (range.ttl) of the properties whose values are references, not
+#: resources described in the catalog.
+REFERENCE_RANGES: dict[URIRef, URIRef] = {
+    DCAT.theme: SKOS.Concept,
+    DCT.type: SKOS.Concept,
+    _R5R.availability: SKOS.Concept,
+    ADMS.status: SKOS.Concept,
+    DCAT.themeTaxonomy: SKOS.ConceptScheme,
+    DCT.accessRights: DCT.RightsStatement,
+    DCT.rights: DCT.RightsStatement,
+    DCT.spatial: DCT.Location,
+    DCT.license: DCT.LicenseDocument,
+    DCT.format: DCT.MediaTypeOrExtent,
+    DCAT.mediaType: DCT.MediaType,
+    DCAT.compressFormat: DCT.MediaType,
+    DCAT.packageFormat: DCT.MediaType,
+    DCT.language: DCT.LinguisticSystem,
+    DCT.accrualPeriodicity: DCT.Frequency,
+    DCT.conformsTo: DCT.Standard,
+    DCT.provenance: DCT.ProvenanceStatement,
+    _R5R.applicableLegislation: ELI.LegalResource,
+    FOAF.homepage: FOAF.Document,
+    FOAF.page: FOAF.Document,
+    DCAT.landingPage: FOAF.Document,
+}
+#: Classes DCAT-AP requires something of (a concept its label, a scheme its title): the
+#: type is only published when the store has the term's facts, never made up.
+_NEEDS_FACTS = {SKOS.Concept, SKOS.ConceptScheme}
+_RANGE_CLASSES = set(REFERENCE_RANGES.values())
 
 
 def catalog_iri(ctx: ServiceContext) -> URIRef:
@@ -82,6 +116,35 @@ def _add_agents(ctx: ServiceContext, out: Graph) -> None:
         timeout=ctx.settings.query_timeout)
     for s, p, o in result.rows:
         out.add((s, p, o))  # type: ignore[arg-type]
+
+
+def _facts(ctx: ServiceContext, out: Graph, iris: set[URIRef]) -> None:
+    if not iris:
+        return
+    result = ctx.store.query(
+        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {_values(iris)} }} "
+        f"GRAPH ?g {{ ?s ?p ?o }} {predicate_filter(_TERM_FACTS)} "
+        f"FILTER(?g != <{META_GRAPH}>) }}",
+        timeout=ctx.settings.query_timeout)
+    for s, p, o in result.rows:
+        # Only the DCAT-AP range classes: a term that is also one of our resources (a
+        # legal framework) is not described here, so our own classes would be half-told.
+        if p != RDF.type or o in _RANGE_CLASSES:
+            out.add((s, p, o))  # type: ignore[arg-type]
+
+
+def _add_reference_types(ctx: ServiceContext, out: Graph) -> None:
+    """Type every referenced term (theme, access rights, spatial, licence, format, media
+    type, availability, applicable legislation, home and landing pages ...)."""
+    wanted = {(o, cls) for p, cls in REFERENCE_RANGES.items()
+              for o in out.objects(None, p)
+              if isinstance(o, URIRef) and (o, RDF.type, cls) not in out}
+    _facts(ctx, out, {o for o, _cls in wanted})
+    _facts(ctx, out, {s for s in out.objects(None, SKOS.inScheme)
+                      if isinstance(s, URIRef) and (s, RDF.type, None) not in out})
+    for term, cls in wanted:
+        if (term, RDF.type, cls) not in out and cls not in _NEEDS_FACTS:
+            out.add((term, RDF.type, cls))
 
 
 def _add_inherited_policies(ctx: ServiceContext, out: Graph) -> None:
@@ -144,6 +207,7 @@ def build_catalog(ctx: ServiceContext, page: int, page_size: int,
     _add_agents(ctx, out)
     _add_inherited_policies(ctx, out)
     _add_agents(ctx, out)
+    _add_reference_types(ctx, out)
 
     view = URIRef(page_url(page))
     out.add((catalog, HYDRA.view, view))

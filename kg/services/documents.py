@@ -19,7 +19,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
 from kg.errors import NotAcceptable
-from kg.jsonld import DSKG_CONTEXT_URL, document_loader
+from kg.jsonld import DSKG_CONTEXT_URL, document_loader, dskg_context
 from kg.namespaces import DCT, DSKG, FOAF, META_GRAPH, PREFIXES, RDF, RDFS, SKOS
 from kg.store import Store
 
@@ -219,9 +219,11 @@ def compact_jsonld(graph: Graph, main: URIRef | None = None) -> dict[str, Any]:
     nodes = _embed_blank_nodes(nodes)
     if main is not None:
         nodes.sort(key=lambda n: (n.get("id") != str(main), str(n.get("id", ""))))
+    # The context is embedded, not named by URL: https://w3id.org/dskg/context.jsonld does
+    # not resolve, and a client must be able to read the answer offline.
     if len(nodes) == 1:
-        return {"@context": DSKG_CONTEXT_URL, **nodes[0]}
-    return {"@context": DSKG_CONTEXT_URL, "@graph": nodes}
+        return {"@context": dskg_context(), **nodes[0]}
+    return {"@context": dskg_context(), "@graph": nodes}
 
 
 def _embed_blank_nodes(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -2,12 +2,74 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import warnings
+from typing import Any
+
 import pyoxigraph as ox
+import rdflib.term as rdflib_term
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def _quiet_rdflib() -> None:
+    """rdflib computes a Python value for every typed literal and, for an ill-typed one
+    ("none"^^xsd:boolean, "2020-1-1"^^xsd:date), prints a warning or logs a traceback. An
+    ill-typed literal is the user's data, kept as written and reported by validation
+    (sh:datatype), so these messages are noise on the user's terminal: drop just them."""
+    for table in (rdflib_term.XSDToPython, rdflib_term._toPythonMapping):
+        table[URIRef(XSD_BOOLEAN)] = _xsd_boolean
+    # pySHACL puts rdflib's own converter back after each run, reading it from here.
+    rdflib_term._parseBoolean = _xsd_boolean  # type: ignore[attr-defined]
+    warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
+    logging.getLogger("rdflib.term").addFilter(
+        lambda record: not record.getMessage().startswith("Failed to convert Literal"))
+
+
+def _xsd_boolean(lexical: str) -> bool:
+    """XSD's boolean lexical mapping; anything else is ill-typed (rdflib's own maps it to
+    false with a warning, so "none"^^xsd:boolean would not even count as ill-typed)."""
+    value = lexical.strip(" \t\r\n")  # the whiteSpace facet is "collapse"
+    if value in ("true", "1"):
+        return True
+    if value in ("false", "0"):
+        return False
+    raise ValueError(f"{lexical!r} is not an xsd:boolean")
+
+
+_quiet_rdflib()
+
+#: Turtle's short forms of numbers and booleans: a lexical form outside them is written in
+#: full ("012"^^xsd:integer is written 012, but "1"^^xsd:boolean must not become 1).
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_SHORT_FORMS = {
+    URIRef(_XSD + "integer"): re.compile(r"[+-]?[0-9]+"),
+    URIRef(_XSD + "decimal"): re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    URIRef(_XSD + "double"): re.compile(
+        r"[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+)"),
+    URIRef(XSD_BOOLEAN): re.compile(r"true|false"),
+}
+_rdflib_literal_n3 = Literal._literal_n3
+
+
+def _exact_literal_n3(self: Literal, use_plain: bool = False,
+                      qname_callback: Any = None) -> str:
+    """rdflib's Turtle writer re-prints short-form literals from their value ("1e0" as
+    1e+00, "1"^^xsd:boolean as 1, an integer): write the lexical form as it is when it is a
+    Turtle short form of its datatype, else the full "lexical"^^datatype form."""
+    if use_plain and self.datatype in _SHORT_FORMS:
+        if _SHORT_FORMS[self.datatype].fullmatch(str(self)):
+            return str(self)
+        use_plain = False
+    return _rdflib_literal_n3(self, use_plain, qname_callback)
+
+
+Literal._literal_n3 = _exact_literal_n3  # type: ignore[method-assign]
 
 
 def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -35,5 +97,6 @@ def from_ox(term: object) -> Identifier:
         datatype = term.datatype.value
         if datatype == XSD_STRING:
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
+        # normalize=False: the lexical form stays as written ("012", "1.50", "none").
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
     raise TypeError(f"unsupported term from the store: {term!r}")

@@ -13,7 +13,7 @@ from rdflib.term import Node
 
 from kg.errors import BadRequest
 from kg.namespaces import RDF
-from kg.rdfio import parse_graph
+from kg.rdfio import parse_graph, require_statements
 from kg.services.context import ServiceContext
 from kg.validation import ValidationReport
 from kg.validation.report import path_text, short
@@ -123,6 +123,7 @@ def validate_bytes(ctx: ServiceContext, data: bytes, fmt: str) -> tuple[Report, 
         raise BadRequest(f"the input is larger than {MAX_BYTES // (1024 * 1024)} MiB; use "
                          "`dskg validate` for big files")
     graph = parse_graph(data, fmt, f"{ctx.base_iri}id/")
+    require_statements(graph, "the input")
     report = validate_descriptions(ctx.store, [Description(URIRef(""), graph)])
     return report_view(ctx, report, graph), graph
 
