@@ -212,6 +212,13 @@ def validate_graph(data: Graph, *, context: Graph | None = None,
     return ValidationReport(_dedupe(results), labels_from([data, context]))
 
 
+def validate_with_shapes(data: Graph, *, context: Graph, shapes: Graph) -> ValidationReport:
+    """What ``dskg validate DATA --shapes SHAPES`` runs: the project's shapes, then the
+    given ones (a shape the engine cannot evaluate raises ``ShapeError``)."""
+    return validate_graph(data, context=context).merged(
+        validate_graph(data, context=context, shapes=shapes))
+
+
 def focus_nodes(data: Graph) -> set[Identifier]:
     """The nodes a description is about: its subjects, and the blank nodes it mentions."""
     return set(data.subjects()) | {o for o in data.objects() if isinstance(o, BNode)}
