@@ -12,12 +12,12 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier
 
-from kg.namespaces import RDF, RDFS, SH
+from kg.namespaces import RDF, RDFS, SH, XSD
 from kg.store.base import Store
 from kg.store.embedded import EmbeddedStore
 from kg.store.sparql_text import term_n3
@@ -25,7 +25,7 @@ from kg.validation.compiler import ShapesModel, Targets, read_shapes
 from kg.validation.messages import default_message, expectation
 from kg.validation.report import ValidationReport, ValidationResult, labels_from
 from kg.validation.shapes import ShapeSet, shape_sets, subclass_closure, subclass_pairs
-from kg.validation.sparqlgen import Check, Compiler
+from kg.validation.sparqlgen import LITERALS_GRAPH, STORED, WRITTEN, Check, Compiler
 
 DATA_GRAPH = URIRef("urn:dskg:validation:data")
 CONTEXT_GRAPH = URIRef("urn:dskg:validation:context")
@@ -211,9 +211,50 @@ def validate_graph(data: Graph, *, context: Graph | None = None,
     workspace = EmbeddedStore()  # a scratch in-memory store for this description
     workspace.add_triples(DATA_GRAPH, data)
     workspace.add_triples(CONTEXT_GRAPH, context)
+    written = _as_stored([data, context, *([shapes] if shapes is not None else [])])
+    workspace.add_triples(LITERALS_GRAPH, [
+        triple for i, (stored, original) in enumerate(written.items())
+        if stored.datatype != original.datatype
+        for triple in ((URIRef(f"urn:dskg:literal:{i}"), STORED, stored),
+                       (URIRef(f"urn:dskg:literal:{i}"), WRITTEN, original.datatype))])
     elsewhere = context_only(data, context)
-    results = [r for r in _run(workspace, checks) if r.focus not in elsewhere]
+    results = [_as_written(r, written) for r in _run(workspace, checks)
+               if r.focus not in elsewhere]
     return ValidationReport(results, labels_from([data, context]))
+
+
+def _as_stored(graphs: list[Graph]) -> dict[Literal, Literal]:
+    """Typed literals the store changes ("012"^^xsd:integer is kept as 12, "12"^^xsd:byte
+    as an xsd:integer): the stored form -> the literal as written (found by storing them
+    all once in a scratch store)."""
+    candidates = list(dict.fromkeys(
+        o for g in graphs for o in g.objects()
+        if isinstance(o, Literal) and o.datatype is not None and o.datatype != XSD.string))
+    if not candidates:
+        return {}
+    probe = EmbeddedStore()
+    probe.add_triples(DATA_GRAPH, [(URIRef(f"urn:dskg:literal:{i}"), STORED, lit)
+                                   for i, lit in enumerate(candidates)])
+    found: dict[Literal, Literal] = {}
+    for subject, stored in probe.query(
+            f"SELECT ?s ?o WHERE {{ GRAPH {term_n3(DATA_GRAPH)} {{ ?s ?p ?o }} }}").rows:
+        original = candidates[int(str(subject).rsplit(":", 1)[1])]
+        if isinstance(stored, Literal) and (str(stored), stored.datatype) != (
+                str(original), original.datatype):
+            found.setdefault(stored, original)
+    return found
+
+
+def _as_written(result: ValidationResult, written: dict[Literal, Literal]
+                ) -> ValidationResult:
+    """The result with its focus and value as the data wrote them, not as stored."""
+    focus = written.get(result.focus, result.focus) if isinstance(
+        result.focus, Literal) else result.focus
+    value = written.get(result.value, result.value) if isinstance(
+        result.value, Literal) else result.value
+    if focus is result.focus and value is result.value:
+        return result
+    return replace(result, focus=focus, value=value)
 
 
 def context_only(data: Graph, context: Graph) -> set[Identifier]:

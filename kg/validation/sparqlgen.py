@@ -66,6 +66,14 @@ _RANGE_TESTS = {
     SH.MinExclusiveConstraintComponent: ">", SH.MinInclusiveConstraintComponent: ">=",
     SH.MaxExclusiveConstraintComponent: "<", SH.MaxInclusiveConstraintComponent: "<=",
 }
+#: The store keeps numbers by value: "12"^^xsd:byte comes back as "12"^^xsd:integer. Where
+#: that changed a literal's datatype, the validation workspace records the datatype as
+#: written in this graph (``STORED`` the literal as stored, ``WRITTEN`` its datatype), and
+#: sh:datatype on an integer type reads it.
+LITERALS_GRAPH = URIRef("urn:dskg:validation:literals")
+STORED = URIRef("urn:dskg:validation:stored")
+WRITTEN = URIRef("urn:dskg:validation:datatype")
+_STORED_AS_INTEGER = frozenset({XSD.integer, *_INTEGER_RANGES})
 #: Longer sh:in lists are tested with a VALUES join instead of sameTerm tests.
 _SHORT_LIST = 8
 #: How many times one shape may nest inside itself (sh:node cycles such as Gaia-X 22.10's
@@ -176,6 +184,8 @@ class Compiler:
         if datatype == RDFS.Literal:
             return f"isLiteral({v})"
         test = f"isLiteral({v}) && DATATYPE({v}) = {n3(datatype)}"
+        if datatype in _STORED_AS_INTEGER:
+            test = f"isLiteral({v}) && {self.written_type(v, datatype)}"
         if datatype in _CASTABLE:
             test += f" && COALESCE(isLiteral({n3(datatype)}(STR({v}))), false)"
         elif datatype in _INTEGER_RANGES:
@@ -187,6 +197,14 @@ class Compiler:
         elif datatype in _LEXICAL_PATTERNS:
             test += f" && REGEX(STR({v}), {Literal(_LEXICAL_PATTERNS[datatype]).n3()})"
         return f"({test})"
+
+    def written_type(self, v: str, datatype: URIRef) -> str:
+        """``v``'s datatype is ``datatype`` as written (see ``LITERALS_GRAPH``)."""
+        lit, other = self.var("lit"), self.var("ldt")
+        recorded = f"GRAPH {n3(LITERALS_GRAPH)} {{ {lit} {n3(STORED)} {v} ; {n3(WRITTEN)}"
+        return (f"((DATATYPE({v}) = {n3(datatype)} && NOT EXISTS {{ {recorded} {other} . "
+                f"FILTER({other} != {n3(datatype)}) }} }}) || "
+                f"EXISTS {{ {recorded} {n3(datatype)} }} }})")
 
     def fails(self, shape: Shape, c: Constraint, v: str) -> str:
         """A SPARQL expression true when value node ``v`` fails value constraint ``c``."""
