@@ -35,5 +35,6 @@ def from_ox(term: object) -> Identifier:
         datatype = term.datatype.value
         if datatype == XSD_STRING:
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
+        # normalize=False: the lexical form stays as written ("012", "1.50", "none").
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
     raise TypeError(f"unsupported term from the store: {term!r}")
