@@ -15,6 +15,7 @@ from kg.cli.app import app, console, opened_store, settings, stdout_bytes
 from kg.errors import BadRequest
 from kg.rdfio import parse_file, require_statements
 from kg.validation import ValidationReport, context_for, validate_graph, validate_store
+from kg.validation.engine import validate_with_shapes
 from kg.validation.paths import ShapeError
 from kg.validation.quality import datasets_quality, dataspace_quality
 
@@ -96,10 +97,11 @@ def validate(
                 context = context_for(store, data, every_fact=extra is not None) + known
         else:
             context = known
-        report = validate_graph(data, context=context)
-        if extra is not None:
-            report = report.merged(_with_shapes(
-                lambda: validate_graph(data, context=context, shapes=extra)))
+        if extra is None:
+            report = validate_graph(data, context=context)
+        else:
+            report = _with_shapes(lambda: validate_with_shapes(data, context=context,
+                                                               shapes=extra))
     _print(report, format)
     if not report.conforms:
         raise typer.Exit(1)

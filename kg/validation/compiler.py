@@ -15,7 +15,7 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
-from kg.namespaces import OWL, RDF, RDFS, SH
+from kg.namespaces import OWL, RDF, RDFS, SH, XSD
 from kg.validation.paths import ShapeError, parse_path
 from kg.validation.report import PathValue
 
@@ -146,7 +146,9 @@ class _Reader:
         shape = Shape(
             node=node,
             path=None if path_node is None else parse_path(g, path_node),
-            severity=_SEVERITY_NAMES.get(severity, "Violation") if severity else "Violation",
+            # sh:Violation/Warning/Info by name; SHACL allows any other IRI as a severity.
+            severity=_SEVERITY_NAMES.get(severity, str(severity)) if isinstance(
+                severity, URIRef) else "Violation",
             messages=tuple(m for m in g.objects(node, SH.message) if isinstance(m, Literal)),
             targets=self.targets(node),
         )
@@ -240,7 +242,9 @@ class _Reader:
                 raise ShapeError(f"{parameter} of {shape.node} must be an integer")
             return int(value.toPython())
         if parameter == SH.uniqueLang:
-            return bool(value.toPython()) if isinstance(value, Literal) else False
+            # Only "true"^^xsd:boolean activates it; SHACL names no other form ("1" does not).
+            return isinstance(value, Literal) and value.datatype == XSD.boolean and str(
+                value) == "true"
         return value
 
     def extra(self, parameter: URIRef, node: Node) -> Any:

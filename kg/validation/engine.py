@@ -12,12 +12,12 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier
 
-from kg.namespaces import RDF, RDFS, SH
+from kg.namespaces import RDF, RDFS, SH, XSD
 from kg.store.base import Store
 from kg.store.embedded import EmbeddedStore
 from kg.store.sparql_text import term_n3
@@ -25,7 +25,7 @@ from kg.validation.compiler import ShapesModel, Targets, read_shapes
 from kg.validation.messages import default_message, expectation
 from kg.validation.report import ValidationReport, ValidationResult, labels_from
 from kg.validation.shapes import ShapeSet, shape_sets, subclass_closure, subclass_pairs
-from kg.validation.sparqlgen import Check, Compiler
+from kg.validation.sparqlgen import LITERALS_GRAPH, STORED, WRITTEN, Check, Compiler
 
 DATA_GRAPH = URIRef("urn:dskg:validation:data")
 CONTEXT_GRAPH = URIRef("urn:dskg:validation:context")
@@ -67,6 +67,7 @@ def compile_shapes(shapes: Graph, extra_axioms: Iterable[tuple[URIRef, URIRef]] 
         check.message = message or shape.message() or default_message(c, shape)
         check.expected = expectation(c, shape)
         check.source = shape.node if isinstance(shape.node, URIRef) else shape.named
+        check.source_shape = shape.node
     classes: set[URIRef] = set()
     predicates: set[URIRef] = set()
     for check in checks:
@@ -89,13 +90,13 @@ def _subclass_pairs(graph_triples: Iterable[tuple]) -> set[tuple[URIRef, URIRef]
 
 
 def _relevant(check: Check, classes: set[URIRef], predicates: set[URIRef],
-              compiled: CompiledShapes, nodes: set[Identifier] | None) -> bool:
+              compiled: CompiledShapes) -> bool:
     """False when the check cannot match: no focus node can exist, or its predicate is absent."""
     targets: Targets = check.root.targets
     reachable = (
         any(c in classes for c in _closure_of(compiled, targets.classes))
         or any(p in predicates for p in targets.subjects_of | targets.objects_of)
-        or (bool(targets.nodes) and (nodes is None or bool(targets.nodes & nodes)))
+        or bool(targets.nodes)  # a named focus node need not occur in the data
     )
     if not reachable:
         return False
@@ -120,10 +121,11 @@ def _run(store: Store, checks: list[Check]) -> list[ValidationResult]:
         batch = plain[start:start + BATCH]
         branches = " UNION ".join(f"{{ {c.pattern} BIND(<{_KEY}{i}> AS ?k) }}"
                                   for i, c in enumerate(batch))
-        query = f"SELECT DISTINCT ?k ?this ?value ?rpath WHERE {{ {branches} }}"
+        query = (f"SELECT DISTINCT ?k ?this ?value ?rpath ?witness ?origin "
+                 f"WHERE {{ {branches} }}")
         by_key = {f"{_KEY}{i}": c for i, c in enumerate(batch)}
-        for k, focus, value, rpath in store.query(query).rows:
-            results.append(_result(by_key[str(k)], focus, value, rpath))
+        for k, focus, value, rpath, witness, _origin in store.query(query).rows:
+            results.append(_result(by_key[str(k)], focus, value, rpath, witness))
     for check in checks:
         if check.query is None:
             continue
@@ -140,14 +142,16 @@ def _run(store: Store, checks: list[Check]) -> list[ValidationResult]:
 
 
 def _result(check: Check, focus: Identifier, value: Identifier | None,
-            dynamic_path: Identifier | None) -> ValidationResult:
+            dynamic_path: Identifier | None, witness: Identifier | None = None
+            ) -> ValidationResult:
     path = dynamic_path if isinstance(dynamic_path, URIRef) else check.shape.path
     message = check.message
     if "{" in message:
         message = _fill(message, {"this": focus, "value": value, "path": path})
     return ValidationResult(
         focus=focus, path=path, severity=check.shape.severity, message=message, value=value,
-        shape=check.source, component=check.constraint.component, expected=check.expected)
+        shape=check.source, component=check.constraint.component, expected=check.expected,
+        source=check.source_shape, witness=witness)
 
 
 def _fill(message: str, terms: dict[str, object]) -> str:
@@ -199,17 +203,72 @@ def graph_profile(data: Graph, context: Graph | None = None
 
 def validate_graph(data: Graph, *, context: Graph | None = None,
                    shapes: Graph | None = None) -> ValidationReport:
-    """Validate one description; results only for the nodes it describes (see package doc)."""
+    """Validate one description; no results about nodes only its context describes."""
     context = context if context is not None else Graph()
     classes, predicates, nodes, extra = graph_profile(data, context)
     checks = [check for c in compiled_for(classes, predicates, nodes, extra, shapes)
-              for check in c.checks if _relevant(check, classes, predicates, c, nodes)]
+              for check in c.checks if _relevant(check, classes, predicates, c)]
     workspace = EmbeddedStore()  # a scratch in-memory store for this description
     workspace.add_triples(DATA_GRAPH, data)
     workspace.add_triples(CONTEXT_GRAPH, context)
-    keep = focus_nodes(data)
-    results = [r for r in _run(workspace, checks) if r.focus in keep]
-    return ValidationReport(_dedupe(results), labels_from([data, context]))
+    written = _as_stored([data, context, *([shapes] if shapes is not None else [])])
+    workspace.add_triples(LITERALS_GRAPH, [
+        triple for i, (stored, original) in enumerate(written.items())
+        if stored.datatype != original.datatype
+        for triple in ((URIRef(f"urn:dskg:literal:{i}"), STORED, stored),
+                       (URIRef(f"urn:dskg:literal:{i}"), WRITTEN, original.datatype))])
+    elsewhere = context_only(data, context)
+    results = [_as_written(r, written) for r in _run(workspace, checks)
+               if r.focus not in elsewhere]
+    return ValidationReport(results, labels_from([data, context]))
+
+
+def _as_stored(graphs: list[Graph]) -> dict[Literal, Literal]:
+    """Typed literals the store changes ("012"^^xsd:integer is kept as 12, "12"^^xsd:byte
+    as an xsd:integer): the stored form -> the literal as written (found by storing them
+    all once in a scratch store)."""
+    candidates = list(dict.fromkeys(
+        o for g in graphs for o in g.objects()
+        if isinstance(o, Literal) and o.datatype is not None and o.datatype != XSD.string))
+    if not candidates:
+        return {}
+    probe = EmbeddedStore()
+    probe.add_triples(DATA_GRAPH, [(URIRef(f"urn:dskg:literal:{i}"), STORED, lit)
+                                   for i, lit in enumerate(candidates)])
+    found: dict[Literal, Literal] = {}
+    for subject, stored in probe.query(
+            f"SELECT ?s ?o WHERE {{ GRAPH {term_n3(DATA_GRAPH)} {{ ?s ?p ?o }} }}").rows:
+        original = candidates[int(str(subject).rsplit(":", 1)[1])]
+        if isinstance(stored, Literal) and (str(stored), stored.datatype) != (
+                str(original), original.datatype):
+            found.setdefault(stored, original)
+    return found
+
+
+def _as_written(result: ValidationResult, written: dict[Literal, Literal]
+                ) -> ValidationResult:
+    """The result with its focus and value as the data wrote them, not as stored."""
+    focus = written.get(result.focus, result.focus) if isinstance(
+        result.focus, Literal) else result.focus
+    value = written.get(result.value, result.value) if isinstance(
+        result.value, Literal) else result.value
+    if focus is result.focus and value is result.value:
+        return result
+    return replace(result, focus=focus, value=value)
+
+
+def context_only(data: Graph, context: Graph) -> set[Identifier]:
+    """Nodes only the context describes: results about them belong to their own description,
+    not to this one. Every other focus node is reported, whether the data describes it, only
+    mentions it, or the shapes name it (an sh:targetNode without triples, a literal)."""
+    return set(context.subjects()) - focus_nodes(data)
+
+
+def validate_with_shapes(data: Graph, *, context: Graph, shapes: Graph) -> ValidationReport:
+    """What ``dskg validate DATA --shapes SHAPES`` runs: the project's shapes, then the
+    given ones (a shape the engine cannot evaluate raises ``ShapeError``)."""
+    return validate_graph(data, context=context).merged(
+        validate_graph(data, context=context, shapes=shapes))
 
 
 def focus_nodes(data: Graph) -> set[Identifier]:
@@ -236,7 +295,7 @@ def validate_store(staging: Store, *, context: Graph | None = None,
         predicates = _present(staging, set().union(*(c.predicates for c in compiled)),
                               "?s ?x ?o")
         checks = [check for c in compiled for check in c.checks
-                  if _relevant(check, classes, predicates, c, None)]
+                  if _relevant(check, classes, predicates, c)]
         counted = [] if list_warnings else [
             c for c in checks if c.query is None and c.shape.severity != "Violation"]
         results = _run(staging, [c for c in checks if c not in counted])
@@ -246,7 +305,7 @@ def validate_store(staging: Store, *, context: Graph | None = None,
     finally:
         if context is not None and len(context):
             staging.replace_graphs({}, drop=[CONTEXT_GRAPH])
-    return ValidationReport(_dedupe(results), {}, unlisted)
+    return ValidationReport(results, {}, unlisted)
 
 
 def _count(store: Store, checks: list[Check], with_context: bool) -> Counter[str]:
@@ -258,7 +317,8 @@ def _count(store: Store, checks: list[Check], with_context: bool) -> Counter[str
     counts: Counter[str] = Counter()
     for check in checks:
         rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?this ?value "
-                           f"?rpath WHERE {{ {check.pattern} {outside} }} }}").rows
+                           f"?rpath ?witness ?origin WHERE {{ {check.pattern} {outside} }} }}"
+                           ).rows
         counts[check.shape.severity] += int(rows[0][0]) if rows and rows[0][0] else 0
     return counts
 
@@ -307,6 +367,3 @@ def _drop_context_only(store: Store, results: list[ValidationResult],
     own = {row[0] for row in store.query(query).rows}
     return [r for r in results if r.focus not in suspects or r.focus in own]
 
-
-def _dedupe(results: list[ValidationResult]) -> list[ValidationResult]:
-    return list(dict.fromkeys(results))

@@ -3,7 +3,8 @@
 The data graph pySHACL sees is the description, plus the context (facts about referenced
 nodes), plus the subclass axioms of the ontology (so class targets and ``sh:class`` follow
 ``rdfs:subClassOf``; no other inference, so a dangling reference is never "repaired" by an
-``rdfs:range``). Results are kept only for focus nodes described in the data.
+``rdfs:range``). Results about nodes only the context describes are dropped, as the engine
+drops them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Identifier
 
 from kg.namespaces import RDF, SH
-from kg.validation.engine import focus_nodes, graph_profile, sets_for
+from kg.validation.engine import context_only, graph_profile, sets_for
 from kg.validation.paths import ShapeError, parse_path
 from kg.validation.report import ValidationReport, ValidationResult, labels_from
 from kg.validation.shapes import subclass_axioms
@@ -39,13 +40,14 @@ def validate_reference(data: Graph, *, context: Graph | None = None,
                                         advanced=False, allow_warnings=True, allow_infos=True)
     if not isinstance(results, Graph):
         raise ShapeError(f"pySHACL could not run the shapes: {text}")
-    keep = focus_nodes(data) if focus_filter is None else set(focus_filter)
+    keep = None if focus_filter is None else set(focus_filter)
+    elsewhere = context_only(data, context or Graph())
     found: list[ValidationResult] = []
     top = [n for r in results.subjects(RDF.type, SH.ValidationReport)
            for n in results.objects(r, SH.result)]  # not the nested sh:detail results
     for node in top:
         focus = results.value(node, SH.focusNode)
-        if focus not in keep:
+        if (focus not in keep) if keep is not None else (focus in elsewhere):
             continue
         path_node = results.value(node, SH.resultPath)
         message = results.value(node, SH.resultMessage)

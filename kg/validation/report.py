@@ -77,6 +77,12 @@ class ValidationResult:
     component: URIRef
     #: What the constraint asked for, for people ("at least 1 value", "class org:Organization").
     expected: str = ""
+    #: The shape whose constraint produced the result (SHACL's sh:sourceShape, a blank node
+    #: for an unnamed property shape); ``shape`` is the nearest named one, for people.
+    source: Identifier | None = None
+    #: What tells apart results that share focus and value: the duplicated language of
+    #: sh:uniqueLang, the other value of sh:lessThan (SHACL reports one result per each).
+    witness: Identifier | None = None
 
     def key(self) -> tuple[str, str | None, str, str]:
         """The identity used to compare engines: focus, path, severity, component."""
@@ -95,7 +101,11 @@ class ValidationResult:
 
 @dataclass
 class ValidationReport:
-    """All results of one validation run. ``conforms`` is False only on a Violation.
+    """All results of one validation run.
+
+    Two verdicts: ``conforms`` (the project's admission policy, the CLI's exit code and the
+    JSON ``conforms``) is False only on a Violation, so warnings do not fail; SHACL's own
+    ``sh:conforms`` (``shacl_conforms``, written in the Turtle report) is False on any result.
 
     A report is built once and read many times (a bulk load asks ``conforms`` per graph), so
     the counts are computed on first use and kept: do not add results afterwards.
@@ -119,6 +129,11 @@ class ValidationReport:
     @property
     def conforms(self) -> bool:
         return self._counts["Violation"] == 0
+
+    @property
+    def shacl_conforms(self) -> bool:
+        """SHACL's verdict: true only when there is no result at all, whatever its severity."""
+        return not self.results and not sum(self.unlisted.values())
 
     def count(self, severity: str) -> int:
         return self._counts[severity]
@@ -167,23 +182,29 @@ class ValidationReport:
             graph.bind(prefix, PREFIXES[prefix])
         report = BNode()
         graph.add((report, RDF.type, SH.ValidationReport))
-        graph.add((report, SH.conforms, Literal(self.conforms)))
+        graph.add((report, SH.conforms, Literal(self.shacl_conforms)))
         for r in self.sorted_results():
             node = BNode()
             graph.add((report, SH.result, node))
             graph.add((node, RDF.type, SH.ValidationResult))
             graph.add((node, SH.focusNode, r.focus))
-            graph.add((node, SH.resultSeverity, _SEVERITY_IRI[r.severity]))
+            graph.add((node, SH.resultSeverity, severity_iri(r.severity)))
             graph.add((node, SH.sourceConstraintComponent, r.component))
             if r.path is not None:
                 graph.add((node, SH.resultPath, _path_node(graph, r.path)))
             if r.value is not None:
                 graph.add((node, SH.value, r.value))
-            if r.shape is not None:
-                graph.add((node, SH.sourceShape, r.shape))
+            source = r.source if r.source is not None else r.shape
+            if source is not None:
+                graph.add((node, SH.sourceShape, source))
             if r.message:
                 graph.add((node, SH.resultMessage, Literal(r.message)))
         return graph
+
+
+def severity_iri(severity: str) -> URIRef:
+    """sh:Violation, sh:Warning, sh:Info by name; any other severity is kept as its IRI."""
+    return _SEVERITY_IRI.get(severity) or URIRef(severity)
 
 
 def _path_node(graph: Graph, path: PathValue) -> Node:

@@ -66,6 +66,14 @@ _RANGE_TESTS = {
     SH.MinExclusiveConstraintComponent: ">", SH.MinInclusiveConstraintComponent: ">=",
     SH.MaxExclusiveConstraintComponent: "<", SH.MaxInclusiveConstraintComponent: "<=",
 }
+#: The store keeps numbers by value: "12"^^xsd:byte comes back as "12"^^xsd:integer. Where
+#: that changed a literal's datatype, the validation workspace records the datatype as
+#: written in this graph (``STORED`` the literal as stored, ``WRITTEN`` its datatype), and
+#: sh:datatype on an integer type reads it.
+LITERALS_GRAPH = URIRef("urn:dskg:validation:literals")
+STORED = URIRef("urn:dskg:validation:stored")
+WRITTEN = URIRef("urn:dskg:validation:datatype")
+_STORED_AS_INTEGER = frozenset({XSD.integer, *_INTEGER_RANGES})
 #: Longer sh:in lists are tested with a VALUES join instead of sameTerm tests.
 _SHORT_LIST = 8
 #: How many times one shape may nest inside itself (sh:node cycles such as Gaia-X 22.10's
@@ -89,10 +97,16 @@ class Check:
     query: str | None = None
     #: Predicates that must occur in the data for the check to find anything.
     needs_predicate: URIRef | None = None
+    #: The paths from a root's focus node to this shape's focus nodes (a property shape
+    #: inside a property shape validates the outer one's value nodes).
+    via: tuple[PathValue, ...] = ()
+    #: The pattern binds ?witness (results differing only there are distinct results).
+    witness: bool = False
     # What every result of the check says (filled once, when the shapes are compiled).
     message: str = ""
     expected: str = ""
     source: Identifier | None = None
+    source_shape: Identifier | None = None
 
 
 def n3(term: Node) -> str:
@@ -170,6 +184,8 @@ class Compiler:
         if datatype == RDFS.Literal:
             return f"isLiteral({v})"
         test = f"isLiteral({v}) && DATATYPE({v}) = {n3(datatype)}"
+        if datatype in _STORED_AS_INTEGER:
+            test = f"isLiteral({v}) && {self.written_type(v, datatype)}"
         if datatype in _CASTABLE:
             test += f" && COALESCE(isLiteral({n3(datatype)}(STR({v}))), false)"
         elif datatype in _INTEGER_RANGES:
@@ -181,6 +197,14 @@ class Compiler:
         elif datatype in _LEXICAL_PATTERNS:
             test += f" && REGEX(STR({v}), {Literal(_LEXICAL_PATTERNS[datatype]).n3()})"
         return f"({test})"
+
+    def written_type(self, v: str, datatype: URIRef) -> str:
+        """``v``'s datatype is ``datatype`` as written (see ``LITERALS_GRAPH``)."""
+        lit, other = self.var("lit"), self.var("ldt")
+        recorded = f"GRAPH {n3(LITERALS_GRAPH)} {{ {lit} {n3(STORED)} {v} ; {n3(WRITTEN)}"
+        return (f"((DATATYPE({v}) = {n3(datatype)} && NOT EXISTS {{ {recorded} {other} . "
+                f"FILTER({other} != {n3(datatype)}) }} }}) || "
+                f"EXISTS {{ {recorded} {n3(datatype)} }} }})")
 
     def fails(self, shape: Shape, c: Constraint, v: str) -> str:
         """A SPARQL expression true when value node ``v`` fails value constraint ``c``."""
@@ -312,11 +336,13 @@ class Compiler:
                 return None
             a, b = self.var("a"), self.var("b")
             walk = sparql_path(path)
+            # One result per duplicated language (the witness), not one per focus node.
+            witness = f" BIND(LCASE(LANG({a})) AS ?witness)" if top else ""
             return (f"{f} {walk} {a} . {f} {walk} {b} . FILTER(!sameTerm({a}, {b}) && "
                     f"isLiteral({a}) && LANG({a}) != \"\" && "
-                    f"LCASE(LANG({a})) = LCASE(LANG({b})))"), None
+                    f"LCASE(LANG({a})) = LCASE(LANG({b}))){witness}"), None
         if comp in (SH.EqualsConstraintComponent, SH.DisjointConstraintComponent, *_PAIR_TESTS):
-            return self.pair(shape, c, f)
+            return self.pair(shape, c, f, top)
         if comp == SH.ClosedConstraintComponent:
             o = self.var("o")
             allowed = ", ".join(n3(a) for a in sorted(p))
@@ -324,51 +350,88 @@ class Compiler:
             return f"{f} ?rpath {o} .{test}", o
         raise ShapeError(f"unsupported constraint {comp} in {shape.node}")
 
-    def pair(self, shape: Shape, c: Constraint, f: str) -> tuple[str, str]:
+    def pair(self, shape: Shape, c: Constraint, f: str, top: bool = False) -> tuple[str, str]:
         comp, other = c.component, n3(c.parameter)
         nodes, v = self.value_nodes(shape, f)
         if comp == SH.EqualsConstraintComponent:
-            w = v if shape.path is not None else self.var("w")
-            missing = f"{{ {nodes} FILTER NOT EXISTS {{ {f} {other} {v} }} }}"
             if shape.path is None:
-                extra = f"{{ {f} {other} {w} . FILTER(!sameTerm({w}, {f})) BIND({w} AS ?pv) }}"
-                return f"{{ {missing} BIND({f} AS ?pv) }} UNION {extra}", "?pv"
+                # The value node is the focus node itself. One group (no UNION, whose
+                # branches would not see ?this bound): case 1 reports the focus node when
+                # it is not among the other values, case 2 each other value besides it.
+                case, w, pv = self.var("eq"), self.var("w"), self.var("pv")
+                return (f"VALUES {case} {{ 1 2 }} OPTIONAL {{ {f} {other} {w} . "
+                        f"FILTER({case} = 2 && !sameTerm({w}, {f})) }} "
+                        f"FILTER(({case} = 1 && NOT EXISTS {{ {f} {other} {f} }}) || "
+                        f"BOUND({w})) BIND(IF({case} = 1, {f}, {w}) AS {pv})"), pv
+            missing = f"{{ {nodes} FILTER NOT EXISTS {{ {f} {other} {v} }} }}"
             extra = (f"{{ {f} {other} {v} . FILTER NOT EXISTS "
                      f"{{ {f} {sparql_path(shape.path)} {v} }} }}")
             return f"{missing} UNION {extra}", v
         if comp == SH.DisjointConstraintComponent:
             return f"{nodes} {f} {other} {v} .", v
         w = self.var("w")
-        return f"{nodes} {f} {other} {w} . FILTER(!COALESCE({v} {_PAIR_TESTS[comp]} {w}, false))", v
+        # One result per (value, other value) pair that fails, as SHACL counts them.
+        witness = f" BIND({w} AS ?witness)" if top else ""
+        return (f"{nodes} {f} {other} {w} . FILTER(!COALESCE({v} {_PAIR_TESTS[comp]} {w}, "
+                f"false)){witness}"), v
 
     # -- whole checks ------------------------------------------------------------------------
     def checks(self) -> list[Check]:
         checks: list[Check] = []
         for root in self.model.roots:
-            for shape in (root, *root.properties):
-                for c in shape.constraints:
-                    check = self.check(len(checks), root, shape, c)
-                    if check is not None:
-                        checks.append(check)
+            self._walk(root, root, (), checks, [])
         return checks
 
-    def check(self, key: int, root: Shape, shape: Shape, c: Constraint) -> Check | None:
-        check = Check(key=key, root=root, shape=shape, constraint=c)
+    def _walk(self, root: Shape, shape: Shape, via: tuple[PathValue, ...],
+              checks: list[Check], stack: list[Shape]) -> None:
+        """The checks of ``shape`` and of the property shapes inside it, however deep: a
+        property shape's own property shapes validate its value nodes."""
+        for c in shape.constraints:
+            check = self.check(len(checks), root, shape, c, via)
+            if check is not None:
+                checks.append(check)
+        inner = via if shape.path is None else (*via, shape.path)
+        for prop in shape.properties:
+            if prop not in stack and len(inner) <= RECURSION_DEPTH:
+                self._walk(root, prop, inner, checks, [*stack, shape])
+
+    def check(self, key: int, root: Shape, shape: Shape, c: Constraint,
+              via: tuple[PathValue, ...] = ()) -> Check | None:
+        check = Check(key=key, root=root, shape=shape, constraint=c, via=via)
         if c.component == SH.SPARQLConstraintComponent:
+            if via:
+                raise ShapeError(f"SPARQL constraint in nested shape {shape.node} "
+                                 "is not supported")
             check.query = self.sparql_query(root, shape, c)
             return check
         compiled = self.constraint(shape, c, "?this", top=True)
         if compiled is None:
             return None
         pattern, value = compiled
+        check.witness = "?witness" in pattern
         bind_value = f" BIND({value} AS ?value)" if value else ""
-        if c.component in _STARTS_AT_VALUES and shape.path is not None:
+        if via:
+            # Focus nodes: the values reached from the root's focus nodes along ``via``.
+            start = self.var("n")
+            steps, node = [], start
+            for i, step in enumerate(via):
+                nxt = "?this" if i == len(via) - 1 else self.var("n")
+                steps.append(f"{node} {sparql_path(step)} {nxt} .")
+                node = nxt
+            # ?origin: each root focus node validates the nested shape anew (SHACL reports
+            # a value reached from two focus nodes twice).
+            focus = (f"{{ SELECT DISTINCT ?this ?origin WHERE {{ "
+                     f"{self.target(root.targets, start)} {' '.join(steps)} "
+                     f"BIND({start} AS ?origin) }} }}")
+            check.pattern = f"{focus} {pattern}{bind_value}"
+        elif c.component in _STARTS_AT_VALUES and shape.path is not None:
             # Start from the predicate's triples (cheap when it is rare or absent), then
             # keep those whose subject is a focus node.
             # The subquery keeps the store from testing the target before the (cheap,
             # rarely true) value test.
             test = self.target_test(root.targets)
-            inner = f"SELECT DISTINCT ?this {value or ''} WHERE {{ {pattern} }}"
+            witness = "?witness" if check.witness else ""
+            inner = f"SELECT DISTINCT ?this {value or ''} {witness} WHERE {{ {pattern} }}"
             check.pattern = f"{{ {inner} }} FILTER({test}){bind_value}"
             check.needs_predicate = _single_predicate(shape.path)
         else:
