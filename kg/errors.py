@@ -125,6 +125,13 @@ class QueryTimeout(DskgError):
     title = "Query timed out"
 
 
+class QueryBusy(DskgError):
+    """All query slots (DSKG_QUERY_CONCURRENCY) are taken: 503 with Retry-After."""
+
+    status = 503
+    title = "Too many queries at once"
+
+
 class ResultTooLarge(DskgError):
     status = 413
     title = "Result over the configured cap"
