@@ -201,6 +201,14 @@ def run_request(engine: ox.Store, request: dict[str, Any]) -> tuple[str, bytes]:
         raise StoreUnavailable(f"store error: {exc}") from exc
 
 
+def _checked(form: str, body: bytes, media_type: str) -> SerializedResult:
+    graph_form = form in ("CONSTRUCT", "DESCRIBE")
+    if graph_form != (media_type in GRAPH_FORMATS):
+        kind = "an RDF graph" if graph_form else "SPARQL results"
+        raise NotAcceptable(f"the query answers with {kind}, not {media_type}")
+    return SerializedResult(media_type, body)
+
+
 def _graph_from_ntriples(body: bytes) -> Graph:
     graph = Graph()
     for triple in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
@@ -252,7 +260,6 @@ class EmbeddedStore(Store):
 
     @property
     def query_concurrency(self) -> int | None:
-        """How many engine queries may run at once (None: not bounded)."""
         return self._pool.concurrency if self._pool is not None else None
 
     @contextlib.contextmanager
@@ -350,11 +357,24 @@ class EmbeddedStore(Store):
             form, body = self._pool.run(request, timeout)
         else:
             form, body = _Deadline.run(lambda: run_request(self._ox, request), timeout)
-        graph_form = form in ("CONSTRUCT", "DESCRIBE")
-        if graph_form != (media_type in GRAPH_FORMATS):
-            kind = "an RDF graph" if graph_form else "SPARQL results"
-            raise NotAcceptable(f"the query answers with {kind}, not {media_type}")
-        return SerializedResult(media_type, body)
+        return _checked(form, body, media_type)
+
+    async def query_serialized_async(self, sparql: str, media_type: str,
+                                     **options: Any) -> SerializedResult:
+        timeout = options.get("timeout")
+        if self._pool is None or timeout is None:
+            return await super().query_serialized_async(sparql, media_type, **options)
+        fmt = RESULT_FORMATS.get(media_type) or GRAPH_FORMATS.get(media_type)
+        if fmt is None:
+            raise NotAcceptable(f"{media_type} is not a format this endpoint writes")
+        request = self._request(sparql, results=RESULT_FORMATS.get(media_type, "json"),
+                                graph=GRAPH_FORMATS.get(media_type, "turtle"),
+                                limit=options.get("limit"),
+                                default_graphs=options.get("default_graphs"),
+                                named_graphs=options.get("named_graphs"),
+                                base_iri=options.get("base_iri"))
+        form, body = await self._pool.run_async(request, timeout)
+        return _checked(form, body, media_type)
 
     def get_graph(self, name: URIRef) -> Graph:
         graph = Graph(identifier=name)

@@ -15,6 +15,7 @@ Limits enforced here: ``concurrency`` queries at once (beyond it, after a short 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import os
@@ -71,6 +72,39 @@ def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
 def receive(fd: int, deadline: float | None = None) -> Any:
     (size,) = _LENGTH.unpack(_read_exact(fd, _LENGTH.size, deadline))
     return pickle.loads(_read_exact(fd, size, deadline))
+
+
+async def _receive_async(loop: asyncio.AbstractEventLoop, fd: int) -> Any:
+    """One framed message from ``fd``, read whenever the event loop sees it readable."""
+    done: asyncio.Future[bytes] = loop.create_future()
+    buffer = bytearray()
+    wanted: list[int] = []
+
+    def readable() -> None:
+        try:
+            chunk = os.read(fd, 1 << 20)
+        except OSError as exc:
+            chunk, error = b"", exc
+        else:
+            error = EOFError() if not chunk else None
+        if error is not None:
+            loop.remove_reader(fd)
+            if not done.done():
+                done.set_exception(error)
+            return
+        buffer.extend(chunk)
+        if not wanted and len(buffer) >= _LENGTH.size:
+            wanted.append(_LENGTH.size + _LENGTH.unpack_from(buffer)[0])
+        if wanted and len(buffer) >= wanted[0]:
+            loop.remove_reader(fd)
+            if not done.done():
+                done.set_result(bytes(buffer[_LENGTH.size:wanted[0]]))
+
+    loop.add_reader(fd, readable)
+    try:
+        return pickle.loads(await done)
+    finally:
+        loop.remove_reader(fd)
 
 
 def _close_inherited_sockets(keep: set[int]) -> None:
@@ -215,7 +249,7 @@ class QueryPool:
         raise StoreUnavailable("query workers do not answer; try again")
 
     # -- workers ---------------------------------------------------------------------------
-    def _take(self, deadline: float) -> _Worker:
+    def _take_idle(self) -> _Worker | None:
         with self._mutex:
             self._reap()
             while self._idle:
@@ -223,7 +257,10 @@ class QueryPool:
                 if worker.generation == self.generation:
                     return worker
                 self._retire(worker)
-        return self._new_worker(deadline)
+        return None
+
+    def _take(self, deadline: float) -> _Worker:
+        return self._take_idle() or self._new_worker(deadline)
 
     def _give_back(self, worker: _Worker) -> None:
         with self._mutex:
@@ -290,6 +327,42 @@ class QueryPool:
                 self._kill(worker)
                 raise StoreUnavailable("the query's worker process ended unexpectedly"
                                        ) from None
+            worker.uses += 1
+            self._give_back(worker)
+        finally:
+            self._slots.release()
+        if reply[0] == "error":
+            _raise(*reply[1:])
+        return reply[1]
+
+    async def run_async(self, request: Any, timeout: float) -> Any:
+        """``run`` for the event loop: the reply is read when the pipe is readable, so a
+        quick query costs no thread hand-over (a fork, when needed, runs in a thread)."""
+        loop = asyncio.get_running_loop()
+        if not self._slots.acquire(blocking=False) and not await loop.run_in_executor(
+                None, self._slots.acquire, True, SLOT_WAIT):
+            raise QueryBusy(f"{self.concurrency} queries are already running (the node's "
+                            "DSKG_QUERY_CONCURRENCY); try again shortly", retry_after=1)
+        try:
+            deadline = time.monotonic() + timeout
+            worker = self._take_idle()
+            if worker is None:
+                worker = await loop.run_in_executor(None, self._new_worker, deadline)
+            try:
+                send(worker.to_child, request)
+                reply = await asyncio.wait_for(_receive_async(loop, worker.from_child),
+                                               max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                await loop.run_in_executor(None, self._kill, worker)
+                raise QueryTimeout(f"the query ran longer than {timeout:g} s and was "
+                                   "stopped (its process was ended)") from None
+            except (EOFError, OSError, pickle.UnpicklingError):
+                await loop.run_in_executor(None, self._kill, worker)
+                raise StoreUnavailable("the query's worker process ended unexpectedly"
+                                       ) from None
+            except BaseException:  # cancelled (client gone): the worker's state is unknown
+                self._kill(worker)
+                raise
             worker.uses += 1
             self._give_back(worker)
         finally:
