@@ -28,7 +28,9 @@ class GraphWrite:
 def read_graph(ctx: ServiceContext, name: URIRef | None) -> Graph:
     """A named graph, or (``None``) the default graph: the union, up to the result cap."""
     if name is None:
-        result = ctx.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        # The union of the description graphs: the node's provenance is at ?graph=<meta>.
+        result = ctx.store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
+                                 f"FILTER(?g != <{META_GRAPH}>) }}",
                                  timeout=ctx.settings.query_timeout,
                                  limit=ctx.settings.result_limit)
         return result.graph if result.graph is not None else Graph()
