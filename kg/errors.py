@@ -125,6 +125,18 @@ class QueryTimeout(DskgError):
     title = "Query timed out"
 
 
+class ServiceFailed(DskgError):
+    """A SERVICE endpoint (an allowed peer) is down, redirects or answers badly."""
+
+    status = 502
+    title = "SERVICE endpoint failed"
+
+
+class ServiceTimeout(ServiceFailed):
+    status = 504
+    title = "SERVICE endpoint timed out"
+
+
 class QueryBusy(DskgError):
     """All query slots (DSKG_QUERY_CONCURRENCY) are taken: 503 with Retry-After."""
 

@@ -22,6 +22,8 @@ from kg.errors import (
     QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
+    ServiceFailed,
+    ServiceTimeout,
     StoreUnavailable,
 )
 from kg.store.base import (
@@ -198,7 +200,24 @@ def run_request(engine: ox.Store, request: dict[str, Any]) -> tuple[str, bytes]:
     except SyntaxError as exc:
         raise query_syntax_error(exc) from None
     except OSError as exc:
-        raise StoreUnavailable(f"store error: {exc}") from exc
+        raise engine_error(exc, request["sparql"]) from None
+
+
+_SERVICE_IRI = re.compile(r"\bSERVICE\s+(?:SILENT\s+)?<([^<>\s]*)>", re.IGNORECASE)
+
+
+def engine_error(exc: OSError, sparql: str) -> Exception:
+    """An engine I/O error: a failed SERVICE call (502, 504 when it timed out) naming the
+    endpoint, else the store's own failure (503). No traceback reaches the client."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    endpoints = _SERVICE_IRI.findall(sparql)
+    if not endpoints and "SERVICE" not in sparql.upper():
+        return StoreUnavailable(f"store error: {text}")
+    named = ", ".join(f"<{e}>" for e in dict.fromkeys(endpoints)) or "a SERVICE endpoint"
+    timed_out = isinstance(exc, TimeoutError) or "timed out" in text.lower()
+    cls = ServiceTimeout if timed_out else ServiceFailed
+    return cls(f"the SERVICE call to {named} failed: {text} (SERVICE SILENT gives the empty "
+               "solution instead)", endpoint=endpoints[0] if len(endpoints) == 1 else None)
 
 
 def _checked(form: str, body: bytes, media_type: str) -> SerializedResult:
@@ -289,7 +308,7 @@ class EmbeddedStore(Store):
         except SyntaxError as exc:
             raise query_syntax_error(exc) from None
         except OSError as exc:
-            raise StoreUnavailable(f"store error: {exc}") from exc
+            raise engine_error(exc, sparql) from None
 
     def _request(self, sparql: str, *, results: str, graph: str, limit: int | None,
                  default_graphs: Sequence[URIRef] | None,
@@ -316,6 +335,12 @@ class EmbeddedStore(Store):
             return _result_from_json(form, body)
 
         def run() -> QueryResult:
+            try:
+                return evaluate()
+            except OSError as exc:  # raised while iterating (evaluation is lazy)
+                raise engine_error(exc, sparql) from None
+
+        def evaluate() -> QueryResult:
             answer = self._execute(sparql, bindings, default_graphs, named_graphs)
             if isinstance(answer, ox.QueryBoolean):
                 return QueryResult(kind="ASK", boolean=bool(answer))
