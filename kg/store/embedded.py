@@ -34,6 +34,7 @@ from kg.store.base import (
     Store,
     Triple,
 )
+from kg.store.results import rows_at_most, rows_exactly
 from kg.store.sparql_text import bind_variables, term_n3
 from kg.store.terms import from_ox, to_ox
 
@@ -133,26 +134,6 @@ class _CappedSink:
         pass
 
 
-def _rows_at_most(body: bytes, fmt: str) -> int:
-    """An upper bound of the rows in a serialised SELECT answer, exact unless a value
-    contains the format's row marker (then ``_rows_exactly`` decides)."""
-    if fmt == "json":  # rows = objects not directly under a key, minus the outer one
-        return body.count(b"{") - body.count(b":{") - 1
-    if fmt == "xml":
-        return body.count(b"<result>")
-    return body.count(b"\n") - 1  # tsv escapes newlines; csv may quote them
-
-
-def _rows_exactly(body: bytes, fmt: str) -> int:
-    if fmt == "json":
-        plain = body.replace(b"\\\\", b"").replace(b'\\"', b"")
-        outside = b"".join(plain.split(b'"')[0::2])  # drop the strings' content
-        return outside.count(b"{") - outside.count(b":{") - 1
-    if fmt == "csv":
-        return b"".join(body.split(b'"')[0::2]).count(b"\n") - 1
-    return _rows_at_most(body, fmt)
-
-
 def run_request(engine: ox.Store, request: dict[str, Any]) -> tuple[str, bytes]:
     """Run one query request and serialise its answer with the engine's own writers.
 
@@ -187,8 +168,8 @@ def run_request(engine: ox.Store, request: dict[str, Any]) -> tuple[str, bytes]:
                     raise
                 raise ResultTooLarge(f"the query returns more than {limit} rows") from None
             body = b"".join(sink.parts)
-            if limit is not None and _rows_at_most(body, fmt) > limit \
-                    and _rows_exactly(body, fmt) > limit:
+            if limit is not None and rows_at_most(body, fmt) > limit \
+                    and rows_exactly(body, fmt) > limit:
                 raise ResultTooLarge(f"the query returns more than {limit} rows")
             return "SELECT", body
         triples = []
