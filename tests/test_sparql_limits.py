@@ -9,6 +9,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -175,3 +176,21 @@ def test_construct_as_turtle_and_rdf_xml(node: tuple[httpx.Client, EmbeddedStore
         answer = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
         assert answer.status_code == 200, answer.text
         assert len(Graph().parse(data=answer.content, format=fmt)) == 5
+
+
+def test_a_remote_engine_s_bytes_pass_through(tmp_path: Path) -> None:
+    from kg.errors import ResultTooLarge
+    from kg.store.remote import RemoteStore
+    from tests.servers import oxigraph_server
+
+    with oxigraph_server(tmp_path / "engine") as url:
+        store = RemoteStore(f"{url}/query", f"{url}/update", f"{url}/store")
+        store.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}a> <{EX}p> 1, 2, 3 }} }}")
+        query = f"SELECT ?o WHERE {{ <{EX}a> <{EX}p> ?o }} ORDER BY ?o"
+        for media in ("application/sparql-results+json", "text/tab-separated-values"):
+            direct = httpx.post(f"{url}/query", data={"query": query},
+                                headers={"Accept": media}).content
+            assert store.query_serialized(query, media, limit=3).body == direct
+            with pytest.raises(ResultTooLarge):
+                store.query_serialized(query, media, limit=2)
+        store.close()
