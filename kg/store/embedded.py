@@ -114,21 +114,47 @@ BYTES_PER_ROW = 2048
 
 
 class _CappedSink:
-    """Where the engine writes an answer; refuses to grow past ``cap`` bytes."""
+    """Where the engine writes a SELECT answer; counts rows as they come (an upper bound
+    from the format's row marker, made exact only when it passes ``limit``) and stops the
+    engine as soon as the answer has more than ``limit`` rows or ``cap`` bytes."""
 
-    def __init__(self, cap: int | None) -> None:
+    def __init__(self, fmt: str, limit: int | None) -> None:
         self.parts: list[bytes] = []
         self.size = 0
-        self.cap = cap
+        self.fmt = fmt
+        self.limit = limit
+        self.cap = None if limit is None else (limit + 1) * BYTES_PER_ROW
+        self.bound = 0  # rows started so far, at most (over-counted by markers in values)
+        self.check_at = limit
+        self.tail = b""
         self.over = False
 
+    def _count(self, data: bytes) -> int:
+        if self.fmt == "json":
+            return data.count(b"{") - data.count(b":{")
+        if self.fmt == "xml":  # a marker may straddle two writes
+            joined = self.tail + data
+            self.tail = joined[-7:]
+            return joined.count(b"<result>")  # the old tail is too short to hold one
+        return data.count(b"\n")
+
     def write(self, data: bytes) -> int:
-        self.size += len(data)
+        chunk = bytes(data)
+        self.size += len(chunk)
+        self.parts.append(chunk)
+        if self.limit is None:
+            return len(chunk)
         if self.cap is not None and self.size > self.cap:
             self.over = True
             raise OSError("answer over the size cap")
-        self.parts.append(bytes(data))
-        return len(data)
+        self.bound += self._count(chunk)
+        assert self.check_at is not None
+        if self.bound - 1 > self.check_at:  # minus the outer object / header line
+            if rows_exactly(b"".join(self.parts), self.fmt) > self.limit:
+                self.over = True
+                raise OSError("answer over the row cap")
+            self.check_at = self.bound + self.limit  # values held markers: look again later
+        return len(chunk)
 
     def flush(self) -> None:
         pass
@@ -160,7 +186,7 @@ def run_request(engine: ox.Store, request: dict[str, Any]) -> tuple[str, bytes]:
             return "ASK", answer.serialize(format=RESULT_WRITERS[request["results"]])
         if isinstance(answer, ox.QuerySolutions):
             fmt = request["results"]
-            sink = _CappedSink(None if limit is None else (limit + 1) * BYTES_PER_ROW)
+            sink = _CappedSink(fmt, limit)
             try:
                 answer.serialize(sink, format=RESULT_WRITERS[fmt])
             except OSError:
