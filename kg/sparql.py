@@ -139,32 +139,65 @@ def _without_final_semicolon(sparql_update: str) -> str:
 META_REFUSAL = "the provenance graph is written by the node itself, with every write"
 _ALL_GRAPHS = re.compile(r"\b(CLEAR|DROP)(\s+SILENT)?\s+(ALL|NAMED)\b", re.IGNORECASE)
 _TEMPLATE = re.compile(r"\b(?:INSERT|DELETE)\b(?:\s+(?:DATA|WHERE))?\s*\{", re.IGNORECASE)
-_VARIABLE_GRAPH = re.compile(r"\bGRAPH\s+[?$]", re.IGNORECASE)
 
 
-def _templates(blanked: str) -> list[str]:
-    """The text of each INSERT/DELETE template (and DELETE WHERE pattern), braces matched."""
-    found = []
-    for match in _TEMPLATE.finditer(blanked):
-        depth, end = 0, len(blanked)
-        for i in range(match.end() - 1, len(blanked)):
-            depth += {"{": 1, "}": -1}.get(blanked[i], 0)
-            if depth == 0:
-                end = i
-                break
-        found.append(blanked[match.end():end])
-    return found
 _WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
 
 
+def _group_end(blanked: str, brace: int) -> int:
+    """The position of the brace closing the group opened at ``brace``."""
+    depth = 0
+    for i in range(brace, len(blanked)):
+        depth += {"{": 1, "}": -1}.get(blanked[i], 0)
+        if depth == 0:
+            return i
+    return len(blanked) - 1
+
+
+def _graph_variables(blanked: str) -> set[str]:
+    """Variables naming the GRAPH of a DELETE/INSERT template (or a DELETE WHERE)."""
+    found: set[str] = set()
+    for match in _TEMPLATE.finditer(blanked):
+        body = blanked[match.end():_group_end(blanked, match.end() - 1)]
+        found |= {m.group(1) for m in re.finditer(r"\bGRAPH\s+[?$](\w+)", body, re.I)}
+    return found
+
+
 def _check_meta(blanked: str, sparql_update: str) -> None:
-    """Refuse an update that could write the meta graph: named (lexically), or a DELETE or
-    INSERT template whose GRAPH is a variable (it could bind to the meta graph)."""
+    """Refuse an update that names the meta graph (read lexically, prefixes resolved)."""
     if META_GRAPH in updated_graphs(sparql_update) or f"<{META_GRAPH}>" in sparql_update:
         raise Forbidden(f"{META_REFUSAL}; SPARQL Update may not change <{META_GRAPH}>")
-    if any(_VARIABLE_GRAPH.search(t) for t in _templates(blanked)):
-        raise Forbidden(f"{META_REFUSAL}; an update whose DELETE or INSERT writes to a "
-                        "variable GRAPH could change it: name the graphs")
+
+
+def guard_variable_graphs(sparql_update: str) -> str:
+    """A template writing to ``GRAPH ?g`` could bind ?g to the meta graph: every WHERE
+    group that binds ?g gets ``FILTER(?g != <meta>)``, and ``DELETE WHERE { P }`` becomes
+    ``DELETE { P } WHERE { P FILTER(...) }``."""
+    blanked = blank_opaque(sparql_update)
+    variables = _graph_variables(blanked)
+    if not variables:
+        return sparql_update
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
+    for match in re.finditer(r"\bWHERE\s*\{", blanked, re.IGNORECASE):
+        brace = match.end() - 1
+        if sum(1 if c == "{" else -1 for c in blanked[:match.start()] if c in "{}") != 0:
+            continue  # a WHERE inside a pattern (a subquery)
+        end = _group_end(blanked, brace)
+        group = blanked[brace:end]
+        bound = [v for v in sorted(variables) if re.search(rf"[?$]{v}\b", group)]
+        guard = "".join(f" FILTER(?{v} != <{META_GRAPH}>)" for v in bound)
+        if not guard:
+            continue
+        shorthand = re.search(r"\bDELETE\s*$", blanked[:match.start()], re.IGNORECASE)
+        if shorthand:
+            pattern = sparql_update[brace:end + 1]
+            edits.append((match.start(), end + 1,
+                          f"{pattern} WHERE {pattern[:-1]}{guard} }}"))
+        else:
+            edits.append((end, end, guard + " "))
+    for start, end, text in sorted(edits, reverse=True):
+        sparql_update = sparql_update[:start] + text + sparql_update[end:]
+    return sparql_update
 
 
 def with_using(sparql_update: str, graphs: Sequence[str], named: Sequence[str]) -> str:
@@ -268,6 +301,7 @@ class QueryService:
 
         blanked = blank_opaque(sparql_update)
         _check_meta(blanked, sparql_update)
+        sparql_update = guard_variable_graphs(sparql_update)
         sparql_update = with_using(sparql_update, using_graphs, using_named)
         sparql_update, cleared = self._expand_all(sparql_update, blank_opaque(sparql_update))
         named = [URIRef(g) for g in updated_graphs(sparql_update) if g != META_GRAPH]

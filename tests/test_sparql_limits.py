@@ -98,12 +98,17 @@ def test_sparql_update_may_not_touch_the_meta_graph(
     for update in (
             f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ <{EX}a> <{EX}b> <{EX}c> }} }}",
             "PREFIX m: <https://w3id.org/dskg/graph/> DROP GRAPH m:meta",
-            f"WITH <{META_GRAPH}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
-            "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }"):
+            f"WITH <{META_GRAPH}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}"):
         answer = client.post("/sparql", content=update, headers=UPDATE)
         assert answer.status_code == 403, update
         assert graph_store.json()["detail"] in answer.json()["detail"]
     assert len(store.get_graph(URIRef(META_GRAPH))) == before
+    # A template writing to GRAPH ?g runs on every graph but the meta graph (which holds
+    # a record about <g1>, so an unguarded update would delete it there too).
+    for update in (f"DELETE {{ GRAPH ?g {{ <{EX}g1> ?p ?o }} }} WHERE {{ GRAPH ?g {{ <{EX}g1> "
+                   "?p ?o } }", f"DELETE WHERE {{ GRAPH ?g {{ <{EX}g1> ?p ?o }} }}"):
+        assert client.post("/sparql", content=update, headers=UPDATE).status_code == 204
+        assert len(store.get_graph(URIRef(META_GRAPH))) == before
 
 
 def test_clear_all_leaves_the_meta_graph_with_tombstones(
