@@ -153,7 +153,8 @@ class _CappedSink:
             if rows_exactly(b"".join(self.parts), self.fmt) > self.limit:
                 self.over = True
                 raise OSError("answer over the row cap")
-            self.check_at = self.bound + self.limit  # values held markers: look again later
+            # Values held markers: look again when the bound has doubled (linear in all).
+            self.check_at = 2 * self.bound
         return len(chunk)
 
     def flush(self) -> None:
