@@ -38,6 +38,8 @@ def install(app: FastAPI) -> None:
     async def dskg_error(request: Request, exc: DskgError) -> JSONResponse:
         problem = exc.to_problem()
         headers = {"WWW-Authenticate": 'Bearer realm="dskg"'} if exc.status == 401 else None
+        if exc.extra.get("retry_after") is not None:
+            headers = {"Retry-After": str(exc.extra["retry_after"])}
         title = problem.pop("title")
         status = problem.pop("status")
         detail = problem.pop("detail")

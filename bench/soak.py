@@ -260,12 +260,13 @@ class StoreCheck:
 
 
 def soak_versions(store: Any) -> dict[str, set[int]]:
-    """Soak organisation graph -> the versions its literals carry."""
+    """Soak organisation -> the versions its literals carry (keyed by the resource: its
+    description graph has an IRI of its own)."""
     from rdflib import Literal
 
     result = store.query(
-        "SELECT ?g ?text WHERE { GRAPH ?g { ?s ?p ?text } "
-        "FILTER(STRSTARTS(STR(?g), ?prefix) && ISLITERAL(?text)) }",
+        "SELECT ?s ?text WHERE { GRAPH ?g { ?s ?p ?text } "
+        "FILTER(STRSTARTS(STR(?s), ?prefix) && ISLITERAL(?text)) }",
         {"prefix": Literal(SOAK_IRI)})
     found: dict[str, set[int]] = {}
     for g, text in result.rows:

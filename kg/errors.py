@@ -144,6 +144,25 @@ class QueryTimeout(DskgError):
     title = "Query timed out"
 
 
+class ServiceFailed(DskgError):
+    """A SERVICE endpoint (an allowed peer) is down, redirects or answers badly."""
+
+    status = 502
+    title = "SERVICE endpoint failed"
+
+
+class ServiceTimeout(ServiceFailed):
+    status = 504
+    title = "SERVICE endpoint timed out"
+
+
+class QueryBusy(DskgError):
+    """All query slots (DSKG_QUERY_CONCURRENCY) are taken: 503 with Retry-After."""
+
+    status = 503
+    title = "Too many queries at once"
+
+
 class ResultTooLarge(DskgError):
     status = 413
     title = "Result over the configured cap"

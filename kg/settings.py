@@ -89,6 +89,8 @@ class Settings:
     admin_token: str | None = None
     query_timeout: float = 10.0
     result_limit: int = 100_000
+    #: Engine queries at once (embedded store: forked worker processes, kg.store.workers).
+    query_concurrency: int = 8
     max_body_bytes: int = 20 * 1024 * 1024
     service_allow: list[str] = field(default_factory=list)
     load_default_graph: bool = True
@@ -134,6 +136,7 @@ class Settings:
             admin_token=env.get("DSKG_ADMIN_TOKEN") or None,
             query_timeout=_float(env, "DSKG_QUERY_TIMEOUT", cls.query_timeout),
             result_limit=_int(env, "DSKG_RESULT_LIMIT", cls.result_limit),
+            query_concurrency=_int(env, "DSKG_QUERY_CONCURRENCY", cls.query_concurrency),
             max_body_bytes=_int(env, "DSKG_MAX_BODY_BYTES", cls.max_body_bytes),
             service_allow=_list(env, "DSKG_SERVICE_ALLOW"),
             load_default_graph=_bool(env, "DSKG_DEFAULT_GRAPH", True),

@@ -66,26 +66,32 @@ def test_post_without_a_graph_creates_one(live: tuple[httpx.Client, Store]) -> N
     client, store = live
     created = client.post("/graphs", content=_note(4), headers={**TTL, **ADMIN})
     assert created.status_code == 201
-    location = created.headers["Location"]
-    assert location.startswith("/graphs?graph=")
-    fetched = Graph().parse(data=client.get(location).text, format="turtle")
+    name = created.headers["Location"]  # the new graph's IRI (GSP 5.5)
+    assert name.startswith("http://127.0.0.1:8000/graph/")
+    fetched = Graph().parse(data=client.get("/graphs", params={"graph": name}).text,
+                            format="turtle")
     assert isomorphic(fetched, Graph().parse(data=_note(4), format="nt"))
     assert len(store.graph_names()) == 2  # the new graph and the provenance graph
-    name = unquote(location.removeprefix("/graphs?graph="))
-    assert name.startswith("http://127.0.0.1:8000/graph/")
     see_other = client.get(name.removeprefix("http://127.0.0.1:8000"), follow_redirects=False)
-    assert see_other.status_code == 303 and see_other.headers["location"] == location
+    assert see_other.status_code == 303
+    assert unquote(see_other.headers["location"]) == f"/graphs?graph={name}"
 
 
-def test_default_graph_is_the_read_only_union(live: tuple[httpx.Client, Store]) -> None:
-    client, _ = live
+def test_default_graph_is_the_union_and_writes_go_to_a_graph_of_its_own(
+        live: tuple[httpx.Client, Store]) -> None:
+    client, store = live
     for n, name in ((5, G), (6, G + "-2")):
         client.put("/graphs", params={"graph": name}, content=_note(n),
                    headers={**TTL, **ADMIN})
     union = Graph().parse(data=client.get("/graphs?default").text, format="turtle")
     assert {Literal("note 5"), Literal("note 6")} <= set(union.objects(None, RDFS.label))
+    assert not set(union.subjects(RDF.type, DSKG.Description))  # provenance is not in it
     assert client.put("/graphs?default", content=_note(7),
-                      headers={**TTL, **ADMIN}).status_code == 400
+                      headers={**TTL, **ADMIN}).status_code in (201, 204)
+    own = URIRef("http://127.0.0.1:8000/graph/default")
+    assert Literal("note 7") in set(store.get_graph(own).objects(None, RDFS.label))
+    union = Graph().parse(data=client.get("/graphs?default").text, format="turtle")
+    assert {Literal("note 5"), Literal("note 7")} <= set(union.objects(None, RDFS.label))
     assert client.get("/graphs").status_code == 400
     assert client.get("/graphs", params={"graph": G, "default": ""}).status_code == 400
     meta = quote("https://w3id.org/dskg/graph/meta", safe="")

@@ -1,17 +1,20 @@
 """SPARQL 1.1 Graph Store Protocol (indirect identification): /graphs?graph=IRI | ?default.
 
-GET and HEAD read a named graph, or the default graph (the union of all named graphs); PUT
-replaces, POST adds to (or, with neither parameter, creates) and DELETE drops a named graph.
+GET and HEAD read a named graph, or the default graph (the union of the description graphs);
+PUT replaces, POST adds to (or, with neither parameter, creates) and DELETE drops a named
+graph. Writes to ``?default`` go to the node's graph ``{base}graph/default`` (the union
+itself is never replaced). POST takes multipart/form-data too (each part one RDF document).
 Writes need an admin token and go through the write path (validation and provenance).
 """
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from starlette.concurrency import run_in_threadpool
 
 from api.body import read_body
@@ -19,6 +22,7 @@ from api.deps import get_principal, require_admin
 from api.negotiation import choose
 from api.routes.rest import service_context
 from kg.errors import BadRequest
+from kg.rdfio import format_for_media_type, parse_graph
 from kg.services.documents import RDF_MEDIA, serialize
 from kg.services.graphstore import delete_graph, post_graph, put_graph, read_graph
 from kg.services.ids import parse_iri
@@ -44,17 +48,39 @@ _ERRORS = {400: _PROBLEM, 401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM, 415: _PRO
            422: _PROBLEM}
 
 
-def _target(graph: str | None, default: str | None, *, allow_default: bool) -> URIRef | None:
+def default_graph_iri(request: Request) -> URIRef:
+    """Where writes to ``?default`` go: a named graph of the node's own."""
+    return URIRef(f"{request.app.state.settings.base_iri}graph/default")
+
+
+def _target(graph: str | None, default: str | None, *, allow_default: bool,
+            request: Request | None = None) -> URIRef | None:
     if graph is not None and default is not None:
         raise BadRequest("give either ?graph= or ?default, not both")
     if graph is not None:
         return parse_iri(graph, "graph")
     if default is not None:
         if not allow_default:
-            raise BadRequest("the default graph is the union of all named graphs and cannot "
-                             "be written; address a named graph with ?graph=IRI")
+            assert request is not None
+            return default_graph_iri(request)
         return None
     raise BadRequest("say which graph: ?graph=IRI or ?default")
+
+
+def _multipart(body: bytes, content_type: str, base_iri: str) -> tuple[bytes, str]:
+    """The parts of a multipart/form-data POST, each an RDF document, as one N-Triples
+    body (the protocol's multipart POST: all parts are added in one write)."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body)
+    if not message.is_multipart():
+        raise BadRequest("multipart/form-data without parts (is the boundary right?)")
+    merged = Graph()
+    for part in message.iter_parts():
+        data = part.get_payload(decode=True) or b""
+        merged += parse_graph(data, format_for_media_type(part.get_content_type()), base_iri)
+    if not len(merged):
+        raise BadRequest("the multipart body holds no triples")
+    return merged.serialize(format="nt", encoding="utf-8"), "application/n-triples"
 
 
 @router.head("/graphs", summary="A graph's headers (as GET, without the body)",
@@ -78,7 +104,7 @@ def get_graph(request: Request, graph: GraphParam = None, default: DefaultParam 
 async def put(request: Request, graph: GraphParam = None, default: DefaultParam = None
               ) -> Response:
     require_admin(request)
-    name = _target(graph, default, allow_default=False)
+    name = _target(graph, default, allow_default=False, request=request)
     assert name is not None
     body = await read_body(request)
     result = await run_in_threadpool(put_graph, service_context(request), get_principal(request),
@@ -93,15 +119,19 @@ async def put(request: Request, graph: GraphParam = None, default: DefaultParam 
 async def post(request: Request, graph: GraphParam = None, default: DefaultParam = None
                ) -> Response:
     require_admin(request)
-    name = None if graph is None and default is None else _target(graph, default,
-                                                                  allow_default=False)
+    name = None if graph is None and default is None else _target(
+        graph, default, allow_default=False, request=request)
     body = await read_body(request)
+    content_type = request.headers.get("content-type")
+    if (content_type or "").lower().startswith("multipart/form-data"):
+        body, content_type = _multipart(body, content_type or "",
+                                        request.app.state.settings.base_iri)
     result = await run_in_threadpool(post_graph, service_context(request),
-                                     get_principal(request), name, body,
-                                     request.headers.get("content-type"))
+                                     get_principal(request), name, body, content_type)
     if name is None:
-        location = "/graphs?graph=" + quote(str(result.graph), safe="")
-        return Response(status_code=201, headers={"Location": location})
+        # The new graph's IRI (SPARQL 1.1 Graph Store Protocol 5.5); GET on it redirects
+        # to /graphs?graph=IRI.
+        return Response(status_code=201, headers={"Location": str(result.graph)})
     return Response(status_code=201 if result.created else 204)
 
 
@@ -110,7 +140,7 @@ async def post(request: Request, graph: GraphParam = None, default: DefaultParam
 def delete(request: Request, graph: GraphParam = None, default: DefaultParam = None
            ) -> Response:
     require_admin(request)
-    name = _target(graph, default, allow_default=False)
+    name = _target(graph, default, allow_default=False, request=request)
     assert name is not None
     delete_graph(service_context(request), get_principal(request), name)
     return Response(status_code=204)

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+import functools
+from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from rdflib import Graph, Literal, URIRef
 from starlette.concurrency import run_in_threadpool
 
 from api.body import read_body
-from api.deps import get_query_service, get_settings, require_admin
+from api.deps import require_admin
 from api.negotiation import choose
 from kg.errors import BadRequest, UnsupportedMediaType
 from kg.namespaces import SD
+from kg.services.ids import parse_iri
 from kg.settings import Settings
 from kg.sparql import QueryService, query_form
-from kg.store.base import GRAPH_FORMATS, RESULT_FORMATS
+from kg.store.base import GRAPH_FORMATS
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -31,9 +32,12 @@ ALIASES = {"application/json": "application/sparql-results+json",
            "text/xml": "application/sparql-results+xml",
            "text/plain": "application/n-triples",
            "application/x-turtle": "text/turtle"}
+ALLOW = "GET, HEAD, POST, OPTIONS"
+_HEADERS = {"Vary": "Accept", "Cache-Control": "no-cache"}
 EXAMPLE = "SELECT ?ds ?label WHERE { ?ds a dskg:DataSpace ; skos:prefLabel ?label } LIMIT 10"
 
 
+@functools.lru_cache(maxsize=512)
 def _negotiate(accept: str | None, form: str) -> str:
     offered = RESULT_TYPES if form in ("SELECT", "ASK") else GRAPH_TYPES
     aliased = ",".join(
@@ -44,19 +48,38 @@ def _negotiate(accept: str | None, form: str) -> str:
     return choose(aliased, offered, default=offered[0])
 
 
-def _answer(service: QueryService, sparql: str, accept: str | None,
-            default_graphs: list[str], named_graphs: list[str]) -> Response:
+async def _answer(request: Request, sparql: str, default_graphs: list[str],
+                  named_graphs: list[str]) -> Response:
+    """Run a query and answer with the engine's own serialisation (no per-request work that
+    does not depend on the query: no dependency injection, no thread hand-over when the
+    store's query workers answer)."""
+    service = QueryService(request.app.state.store, request.app.state.settings)
     form = query_form(sparql)
     if form == "UPDATE":
         raise BadRequest("this is an update; POST it as application/sparql-update (or form "
                          "field update=) with an admin token")
-    media_type = _negotiate(accept, form)
-    assert media_type in RESULT_FORMATS or media_type in GRAPH_FORMATS
-    result = service.serialized(sparql, media_type,
-                                default_graphs=[URIRef(g) for g in default_graphs] or None,
-                                named_graphs=[URIRef(g) for g in named_graphs] or None)
-    return Response(result.body, media_type=result.media_type,
-                    headers={"Vary": "Accept", "Cache-Control": "no-cache"})
+    media_type = _negotiate(request.headers.get("accept"), form)
+    result = await service.serialized_async(
+        sparql, media_type, form=form,
+        default_graphs=[parse_iri(g, "default-graph-uri") for g in default_graphs] or None,
+        named_graphs=[parse_iri(g, "named-graph-uri") for g in named_graphs] or None)
+    return Response(result.body, media_type=result.media_type, headers=_HEADERS)
+
+
+def _one(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise BadRequest(f"the request has {len(values)} '{name}' parameters; the SPARQL "
+                         f"protocol allows one")
+    return values[0] if values else None
+
+
+def _utf8(request: Request) -> None:
+    """The protocol's bodies are UTF-8; another declared charset is refused, not guessed."""
+    for param in request.headers.get("content-type", "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
+                "utf-8", "utf8"):
+            raise UnsupportedMediaType(f"SPARQL requests are UTF-8, not {value.strip()}")
 
 
 def service_description(request: Request, settings: Settings) -> Graph:
@@ -85,26 +108,36 @@ def _w3(media: str) -> str:
             "application/ld+json": "JSON-LD", "application/rdf+xml": "RDF_XML"}[media]
 
 
-@router.get("/sparql", name="sparql_get", summary="SPARQL query (GET) or service description",
-            responses={200: {"content": {t: {} for t in RESULT_TYPES + GRAPH_TYPES}}})
-def sparql_get(
+@router.api_route("/sparql", methods=["GET", "HEAD"], name="sparql_get",
+                  summary="SPARQL query (GET) or service description",
+                  responses={200: {"content": {t: {} for t in RESULT_TYPES + GRAPH_TYPES}}})
+async def sparql_get(
     request: Request,
     query: Annotated[str | None, Query(description="The SPARQL query.",
                                        examples=[EXAMPLE])] = None,
     default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
     named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
-    service: QueryService = Depends(get_query_service),
-    settings: Settings = Depends(get_settings),
 ) -> Response:
-    accept = request.headers.get("accept")
-    if query is None:
+    params = request.query_params
+    if "update" in params:
+        raise BadRequest("SPARQL Update is POST only (application/sparql-update or the form "
+                         "field update=), never GET; nothing was changed")
+    sparql = _one(params.getlist("query"), "query")
+    if sparql is None:
+        settings = request.app.state.settings
         graph = service_description(request, settings)
-        media = choose(accept, [*GRAPH_TYPES, "text/html"], default="text/turtle")
+        media = choose(request.headers.get("accept"), [*GRAPH_TYPES, "text/html"],
+                       default="text/turtle")
         if media == "text/html":
             media = "text/turtle"
         fmt = GRAPH_FORMATS[media]
         return Response(graph.serialize(format=fmt), media_type=media)
-    return _answer(service, query, accept, default_graph_uri or [], named_graph_uri or [])
+    return await _answer(request, sparql, default_graph_uri or [], named_graph_uri or [])
+
+
+@router.options("/sparql", summary="The methods /sparql answers", status_code=204)
+async def sparql_options() -> Response:
+    return Response(status_code=204, headers={"Allow": ALLOW})
 
 
 @router.post("/sparql", summary="SPARQL query or update (POST)",
@@ -117,39 +150,46 @@ def sparql_get(
                  "application/x-www-form-urlencoded": {"schema": {
                      "type": "object", "properties": {"query": {"type": "string"},
                                                       "update": {"type": "string"}}}}}}})
-async def sparql_post(request: Request, service: QueryService = Depends(get_query_service)
-                      ) -> Response:
+async def sparql_post(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    _utf8(request)
     body = await read_body(request)
-    text = body.decode("utf-8", errors="replace")
-    default_graphs = request.query_params.getlist("default-graph-uri")
-    named_graphs = request.query_params.getlist("named-graph-uri")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the body is not UTF-8 (byte {exc.start})") from None
+    params = request.query_params
+    default_graphs = params.getlist("default-graph-uri")
+    named_graphs = params.getlist("named-graph-uri")
+    using = (params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri"))
     if content_type == "application/sparql-query":
-        return await _run_sync(_answer, service, text, request.headers.get("accept"),
-                               default_graphs, named_graphs)
+        return await _answer(request, text, default_graphs, named_graphs)
     if content_type == "application/sparql-update":
-        return await _update(request, service, text)
+        return await _update(request, text, using)
     if content_type == "application/x-www-form-urlencoded":
         fields = parse_qs(text, keep_blank_values=True)
-        if "update" in fields:
-            return await _update(request, service, fields["update"][0])
-        if "query" in fields:
-            return await _run_sync(_answer, service, fields["query"][0],
-                                   request.headers.get("accept"),
-                                   fields.get("default-graph-uri", default_graphs),
-                                   fields.get("named-graph-uri", named_graphs))
+        update, query = _one(fields.get("update", []), "update"), _one(
+            fields.get("query", []), "query")
+        if update is not None and query is not None:
+            raise BadRequest("the form has both a query and an update; send one")
+        if update is not None:
+            return await _update(request, update, (
+                fields.get("using-graph-uri", using[0]),
+                fields.get("using-named-graph-uri", using[1])))
+        if query is not None:
+            return await _answer(request, query,
+                                 fields.get("default-graph-uri", default_graphs),
+                                 fields.get("named-graph-uri", named_graphs))
         raise BadRequest("the form has neither a query nor an update field")
     raise UnsupportedMediaType(
         f"POST /sparql takes application/sparql-query, application/sparql-update or "
         f"application/x-www-form-urlencoded, not {content_type or 'no Content-Type'}")
 
 
-async def _update(request: Request, service: QueryService, text: str) -> Response:
+async def _update(request: Request, text: str, using: tuple[list[str], list[str]]) -> Response:
     principal = require_admin(request)
-    await _run_sync(service.update, text, principal.subject)
+    service = QueryService(request.app.state.store, request.app.state.settings)
+    graphs = [parse_iri(g, "using-graph-uri") for g in using[0]]
+    named = [parse_iri(g, "using-named-graph-uri") for g in using[1]]
+    await run_in_threadpool(service.update, text, principal.subject, graphs, named)
     return Response(status_code=204)
-
-
-async def _run_sync(fn: Callable[..., Any], *args: Any) -> Any:
-    # The engine call blocks; run it off the event loop so other requests keep flowing.
-    return await run_in_threadpool(fn, *args)

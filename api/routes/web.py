@@ -31,7 +31,7 @@ from api.negotiation import wants_html
 from api.routes import rest
 from kg import __version__
 from kg.auth import principal_for, require
-from kg.errors import DskgError, NotFound, ParseError, ValidationFailed
+from kg.errors import BadRequest, DskgError, NotFound, ParseError, ValidationFailed
 from kg.services import KINDS, ServiceContext
 from kg.services.html import resource_page as plain_resource_page
 from kg.services.resources import ResourceView
@@ -194,7 +194,8 @@ def sparql(request: Request, query: str = "", example: int | None = None) -> Res
 @router.get("/ui/sparql/download")
 def sparql_download(request: Request, query: str, format: str = "csv") -> Response:
     if format not in sparqlui.DOWNLOADS:
-        raise NotFound(f"no download format {format!r}; use csv, tsv, json or ttl")
+        raise BadRequest(f"no download format {format!r}; use one of "
+                         f"{', '.join(sparqlui.DOWNLOADS)}")
     body, media = sparqlui.download(_ctx(request), query, format)
     ext = {"text/csv": "csv", "text/tab-separated-values": "tsv", "text/turtle": "ttl"}.get(
         media.split(";")[0], "json")

@@ -16,6 +16,7 @@ from kg.errors import BadRequest, Forbidden, NotFound
 from kg.namespaces import META_GRAPH
 from kg.rdfio import format_for_media_type, parse_dataset
 from kg.services.context import ServiceContext
+from kg.sparql import META_REFUSAL
 from kg.writepath import Description, Origin, delete_graphs, split_dataset, write_descriptions
 
 
@@ -28,7 +29,9 @@ class GraphWrite:
 def read_graph(ctx: ServiceContext, name: URIRef | None) -> Graph:
     """A named graph, or (``None``) the default graph: the union, up to the result cap."""
     if name is None:
-        result = ctx.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        # The union of the description graphs: the node's provenance is at ?graph=<meta>.
+        result = ctx.store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
+                                 f"FILTER(?g != <{META_GRAPH}>) }}",
                                  timeout=ctx.settings.query_timeout,
                                  limit=ctx.settings.result_limit)
         return result.graph if result.graph is not None else Graph()
@@ -39,7 +42,7 @@ def read_graph(ctx: ServiceContext, name: URIRef | None) -> Graph:
 
 def _writable(name: URIRef) -> None:
     if str(name) == META_GRAPH:
-        raise Forbidden("the provenance graph is written by the node itself, with every write")
+        raise Forbidden(META_REFUSAL)
 
 
 def _parse_one(ctx: ServiceContext, data: bytes, content_type: str | None) -> Graph:

@@ -14,9 +14,10 @@ def open_store(settings: Settings) -> Store:
         return RemoteStore(settings.store, settings.store_update_url, settings.store_gsp_url)
     from kg.store.embedded import EmbeddedStore
 
+    workers = settings.query_concurrency
     if settings.store == "memory":
-        return EmbeddedStore()
-    return EmbeddedStore(settings.store)
+        return EmbeddedStore(query_workers=workers)
+    return EmbeddedStore(settings.store, query_workers=workers)
 
 
 def memory_store() -> Store:

@@ -7,11 +7,13 @@ only the implementations (``embedded``, ``remote``) know their engine.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
 from rdflib import Graph, URIRef
 from rdflib.term import Identifier, Node
@@ -133,14 +135,30 @@ class Store(ABC):
         limit: int | None = None,
         default_graphs: Sequence[URIRef] | None = None,
         named_graphs: Sequence[URIRef] | None = None,
+        base_iri: str | None = None,
     ) -> SerializedResult:
         """Run a query and serialise the answer as ``media_type`` (one of RESULT_FORMATS for
-        SELECT/ASK, GRAPH_FORMATS for CONSTRUCT/DESCRIBE). Raises NotAcceptable otherwise."""
+        SELECT/ASK, GRAPH_FORMATS for CONSTRUCT/DESCRIBE). Raises NotAcceptable otherwise.
+        ``base_iri`` resolves relative IRIs in the query (the service's base)."""
         from kg.store.results import serialize_result
 
+        if base_iri:
+            sparql = f"BASE <{base_iri}>\n{sparql}"
         result = self.query(sparql, timeout=timeout, limit=limit,
                             default_graphs=default_graphs, named_graphs=named_graphs)
         return serialize_result(result, media_type)
+
+    async def query_serialized_async(self, sparql: str, media_type: str,
+                                     **options: Any) -> SerializedResult:
+        """``query_serialized`` for the event loop (the SPARQL endpoint). By default it
+        runs in a thread; stores that can wait without one override it."""
+        return await asyncio.to_thread(
+            functools.partial(self.query_serialized, sparql, media_type, **options))
+
+    @property
+    def query_concurrency(self) -> int | None:
+        """How many engine queries may run at once (None: not bounded here)."""
+        return None
 
     @abstractmethod
     def get_graph(self, name: URIRef) -> Graph:

@@ -24,7 +24,15 @@ from kg.errors import (
     ResultTooLarge,
     StoreUnavailable,
 )
-from kg.store.base import QueryResult, Store, Triple, touched_by
+from kg.store.base import (
+    RESULT_FORMATS,
+    QueryResult,
+    SerializedResult,
+    Store,
+    Triple,
+    touched_by,
+)
+from kg.store.results import rows_at_most, rows_exactly
 from kg.store.sparql_text import (
     bind_variables,
     replace_graphs_update,
@@ -125,6 +133,44 @@ class RemoteStore(Store):
             raise ResultTooLarge(f"the query returns more than {limit} rows")
         rows = [tuple(_term(b[v]) if v in b else None for v in variables) for b in bindings_list]
         return QueryResult(kind="SELECT", variables=variables, rows=rows)
+
+    def query_serialized(self, sparql: str, media_type: str, *,
+                         timeout: float | None = None, limit: int | None = None,
+                         default_graphs: Sequence[URIRef] | None = None,
+                         named_graphs: Sequence[URIRef] | None = None,
+                         base_iri: str | None = None) -> SerializedResult:
+        """The engine's own bytes when it answers in the asked format (results formats and
+        N-Triples, whose rows the cap can count); otherwise parsed and re-serialised."""
+        options: dict[str, Any] = {"timeout": timeout, "limit": limit, "base_iri": base_iri,
+                                   "default_graphs": default_graphs,
+                                   "named_graphs": named_graphs}
+        fmt = RESULT_FORMATS.get(media_type) or (
+            "ntriples" if media_type == "application/n-triples" else None)
+        if fmt is None:
+            return super().query_serialized(sparql, media_type, **options)
+        params = [("default-graph-uri", str(g)) for g in default_graphs or ()] + [
+            ("named-graph-uri", str(g)) for g in named_graphs or ()]
+        text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+        try:
+            response = self._http.post(self.query_url, params=params, data={"query": text},
+                                       headers={"Accept": media_type},
+                                       timeout=60.0 if timeout is None else timeout)
+        except httpx.TimeoutException:
+            raise QueryTimeout("the engine did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise StoreUnavailable(f"SPARQL engine unreachable at {self.query_url}: {exc}"
+                                   ) from None
+        got = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if response.status_code != 200 or got != media_type:
+            return super().query_serialized(sparql, media_type, **options)
+        body = response.content
+        if limit is not None:
+            rows = body.count(b"\n") if fmt == "ntriples" else (
+                rows_at_most(body, fmt) if rows_at_most(body, fmt) <= limit
+                else rows_exactly(body, fmt))
+            if rows > limit:
+                raise ResultTooLarge(f"the query returns more than {limit} rows")
+        return SerializedResult(media_type, body)
 
     def get_graph(self, name: URIRef) -> Graph:
         if self.gsp_url:

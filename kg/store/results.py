@@ -108,6 +108,26 @@ def results_tsv(result: QueryResult) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def rows_at_most(body: bytes, fmt: str) -> int:
+    """An upper bound of the rows in a serialised SELECT answer, exact unless a value
+    contains the format's row marker (then ``rows_exactly`` decides)."""
+    if fmt == "json":  # rows = objects not directly under a key, minus the outer one
+        return body.count(b"{") - body.count(b":{") - 1
+    if fmt == "xml":
+        return body.count(b"<result>")
+    return body.count(b"\n") - 1  # tsv escapes newlines; csv may quote them
+
+
+def rows_exactly(body: bytes, fmt: str) -> int:
+    if fmt == "json":
+        plain = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+        outside = b"".join(plain.split(b'"')[0::2])  # drop the strings' content
+        return outside.count(b"{") - outside.count(b":{") - 1
+    if fmt == "csv":
+        return b"".join(body.split(b'"')[0::2]).count(b"\n") - 1
+    return rows_at_most(body, fmt)
+
+
 _WRITERS = {"json": results_json, "xml": results_xml, "csv": results_csv, "tsv": results_tsv}
 
 
