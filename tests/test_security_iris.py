@@ -122,7 +122,7 @@ def test_rest_refuses_a_resource_iri_with_a_script_scheme(
 
 
 def test_safe_schemes_are_accepted(live: tuple[httpx.Client, Store]) -> None:
-    client, store = live
+    client, _ = live
     body = organisation("foaf:homepage <HTTPS://acme.example.org/> ; dcat:contactPoint "
                         "[ a vcard:Kind ; vcard:hasEmail <mailto:data@acme.example.org> ; "
                         "vcard:hasURL <https://acme.example.org/contact> ]",
