@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import problems
+from api import problems, ratelimit
 from kg import __version__
 from kg.bulkcommit import recover_interrupted_loads
 from kg.defaultgraph import load_default_graph
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     problems.install(app)
+    ratelimit.install(app, settings)  # innermost: sees the 401s the routes answer
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["*"], allow_headers=["*"],

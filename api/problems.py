@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.public import scrub
 from kg.errors import DskgError
 
 PROBLEM_TYPE_BASE = "https://w3id.org/dskg/problems/"
@@ -28,6 +29,8 @@ class ProblemResponse(JSONResponse):
 def problem_response(status: int, title: str, detail: str, request: Request,
                      headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     slug = title.lower().replace(" ", "-")
+    # No filesystem path in a public answer (a store error may quote the store's location).
+    detail = scrub(detail, getattr(request.app.state, "settings", None))
     body = {"type": PROBLEM_TYPE_BASE + slug, "title": title, "status": status,
             "detail": detail, "instance": str(request.url.path), **extra}
     return ProblemResponse(body, status_code=status, headers=headers)

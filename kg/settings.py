@@ -5,8 +5,11 @@ Checked once at start: a wrong value is a ConfigError naming the variable.
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -106,6 +109,10 @@ class Settings:
     #: True when the base IRI was configured (DSKG_BASE_IRI or [node] base_iri), not the
     #: default: `serve` then keeps it instead of deriving it from its host and port.
     base_iri_configured: bool = False
+    #: Failed bearer tokens a client address may send within ``auth_window`` seconds before
+    #: it is answered 429 (api/ratelimit.py).
+    auth_failures: int = 10
+    auth_window: float = 60.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -146,6 +153,8 @@ class Settings:
             config=config,
             base_iri_configured=bool(env.get("DSKG_BASE_IRI")
                                      or config.get("node", {}).get("base_iri")),
+            auth_failures=_int(env, "DSKG_AUTH_FAILURES", cls.auth_failures),
+            auth_window=_float(env, "DSKG_AUTH_WINDOW", cls.auth_window),
         )
         settings.gaiax_trust_dir, settings.gaiax_key, settings.gaiax_did = _gaiax(env)
         # Peers' SPARQL endpoints are what SERVICE may call (federation issue).
@@ -175,3 +184,49 @@ class Settings:
     @property
     def node_name(self) -> str:
         return str(self.config.get("node", {}).get("name", "dskg"))
+
+
+#: An admin token must have at least this many characters and estimated bits.
+TOKEN_MIN_LENGTH = 24
+TOKEN_MIN_BITS = 96.0
+
+
+def token_weakness(token: str) -> str | None:
+    """Why ``token`` is too weak for an admin secret, or None. The estimate is the token's
+    length times the Shannon entropy of its characters: it does not know dictionaries, but a
+    short word with digits, a repeated pattern or a small alphabet all fall below the bar,
+    and ``secrets.token_urlsafe(32)`` (43 characters, about 190 bits) is far above it."""
+    if len(token) < TOKEN_MIN_LENGTH:
+        return f"it has {len(token)} characters, fewer than {TOKEN_MIN_LENGTH}"
+    counts = Counter(token)
+    per_char = -sum(n / len(token) * math.log2(n / len(token)) for n in counts.values())
+    bits = max(0.0, per_char * len(token))
+    if bits < TOKEN_MIN_BITS:
+        return f"it carries about {bits:.0f} bits of entropy, fewer than {TOKEN_MIN_BITS:.0f}"
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` (a bind address or name) only reaches this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve anywhere
+
+
+def check_admin_token(settings: Settings, host: str) -> str | None:
+    """Refuse (ConfigError) a weak DSKG_ADMIN_TOKEN when serving beyond loopback; on
+    loopback, return a warning to print instead (None when the token is fine or unset)."""
+    if not settings.admin_token:
+        return None
+    weakness = token_weakness(settings.admin_token)
+    if weakness is None:
+        return None
+    advice = ("use a random one, e.g. python -c 'import secrets; "
+              "print(secrets.token_urlsafe(32))'")
+    if not is_loopback(host):
+        raise ConfigError(f"DSKG_ADMIN_TOKEN is too weak to serve on {host}: {weakness}; "
+                          f"{advice}")
+    return (f"DSKG_ADMIN_TOKEN is weak ({weakness}): accepted on loopback only; {advice}")

@@ -44,6 +44,7 @@ from kg.ownership import NODE, Claim, Writer
 from kg.rdfio import QUAD_FORMATS, iter_quads, jsonld_to_nquads
 from kg.store import Store, memory_store
 from kg.store.sparql_text import term_n3
+from kg.validation.links import refuse_unsafe_iris, refuse_unsafe_iris_in_store
 
 Mode = TypingLiteral["create", "replace", "upsert"]
 Triple = tuple[Node, Node, Node]
@@ -319,6 +320,8 @@ def commit(store: Store, descriptions: Sequence[Description], origin: Origin, *,
     if len(set(names)) != len(names):
         raise Conflict("two descriptions in one write have the same graph name")
     report = validate_descriptions(store, descriptions) if validate else None
+    if not validate:  # unvalidated writes (trusted peers, imports) still refuse unsafe IRIs
+        refuse_unsafe_iris(d.graph for d in descriptions)
     if report is not None and not report.conforms:
         raise ValidationFailed(_failure_summary(report), report)
     warnings = 0 if report is None else sum(1 for r in report.results
@@ -651,6 +654,8 @@ def _validate_staged(staging: Store, names: list[URIRef], origin: Origin, valida
         report = validation.validate_store(staging, context=context, list_warnings=False)
         if not report.conforms:
             raise ValidationFailed(_failure_summary(report), report)
+    else:
+        refuse_unsafe_iris_in_store(staging)
     warnings = 0 if report is None else report.count("Warning") + report.count("Info")
     with_records = set(staging.query(
         "SELECT DISTINCT ?g WHERE { GRAPH <" + META_GRAPH + "> { ?g a ?t } }").column("g"))

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from api.deps import get_store
+from api.public import store_label
 from kg.defaultgraph import is_loaded
 from kg.store import Store
 
@@ -15,7 +16,8 @@ router = APIRouter(tags=["Operations"])
 @router.get("/health", summary="Alive and store reachable")
 def health(store: Store = Depends(get_store)) -> JSONResponse:
     up = store.ping()
-    return JSONResponse({"status": "ok" if up else "unavailable", "store": store.kind},
+    return JSONResponse({"status": "ok" if up else "unavailable",
+                         "store": store_label(store)},
                         status_code=200 if up else 503)
 
 

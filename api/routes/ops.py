@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.public import store_label
 from kg import __version__
 from kg.store import Store
 
@@ -65,10 +66,11 @@ class Metrics:
     def render(self, store: Store) -> str:
         up = store.ping()
         triples, graphs = self.sizes(store) if up else (0, 0)
+        kind = _escape(store_label(store))
         lines = [
             "# HELP dskg_info The node's version and store kind.",
             "# TYPE dskg_info gauge",
-            f'dskg_info{{version="{_escape(__version__)}",store="{_escape(store.kind)}"}} 1',
+            f'dskg_info{{version="{_escape(__version__)}",store="{kind}"}} 1',
             "# HELP dskg_store_up Whether the store answers a trivial query.",
             "# TYPE dskg_store_up gauge",
             f"dskg_store_up {int(up)}",

@@ -28,6 +28,7 @@ from starlette.datastructures import FormData, Headers, UploadFile
 
 from api.deps import bearer_token
 from api.negotiation import wants_html
+from api.public import scrub
 from api.routes import rest
 from kg import __version__
 from kg.auth import principal_for, require
@@ -210,6 +211,11 @@ def validate_form(request: Request) -> Response:
                 active="/ui/validate")
 
 
+def _public(request: Request, exc: DskgError) -> str:
+    """An error's message as a page may show it (no filesystem path)."""
+    return scrub(exc.message, request.app.state.settings)
+
+
 @router.post("/ui/validate")
 async def validate(request: Request) -> Response:
     form = await _form(request)
@@ -230,7 +236,7 @@ async def validate(request: Request) -> Response:
         return page("validate.html", status=400, error=exc.message, error_line=exc.line,
                     error_column=exc.column, **values)
     except DskgError as exc:
-        return page("validate.html", status=exc.status, error=exc.message, **values)
+        return page("validate.html", status=exc.status, error=_public(request, exc), **values)
     values["fmt"] = fmt_choice
     return page("validate.html", report=report, detected=validateui.FORMATS[fmt], **values)
 
@@ -250,7 +256,7 @@ def may_i(request: Request) -> Response:
     try:
         result = mayi.decide(_ctx(request), form, duties)
     except DskgError as exc:
-        return page("mayi.html", status=exc.status, error=exc.message, **values)
+        return page("mayi.html", status=exc.status, error=_public(request, exc), **values)
     return page("mayi.html", answer=result, **values)
 
 
@@ -279,7 +285,7 @@ async def gaiax(request: Request) -> Response:
         result = await run_in_threadpool(lambda: gaiaxui.check(
             _ctx(request), data, check_proof=not skip_proof, principal=principal))
     except DskgError as exc:
-        return page("gaiax.html", status=exc.status, error=exc.message, **values)
+        return page("gaiax.html", status=exc.status, error=_public(request, exc), **values)
     return page("gaiax.html", result=result, **values)
 
 
@@ -338,8 +344,8 @@ async def _save(request: Request, resource_id: str | None) -> Response:
                           error="The description does not conform: nothing was saved.",
                           token=token)
     except DskgError as exc:
-        return _edit_page(request, form, resource_id, status=exc.status, error=exc.message,
-                          token=token)
+        return _edit_page(request, form, resource_id, status=exc.status,
+                          error=_public(request, exc), token=token)
     return RedirectResponse(ctx.ids.href(outcome.iri, outcome.kind), status_code=303)
 
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from kg.cli.app import app, console, err_console, opened_store, settings, stdout_bytes
 from kg.errors import BadRequest
 from kg.rdfio import format_for_path
+from kg.settings import check_admin_token
 from kg.sparql import QueryService
 from kg.stats import graph_stats
 from kg.writepath import Origin, write_bytes
@@ -37,6 +38,10 @@ def serve(
     from api.app import create_app
 
     config = settings().for_server(host, port)
+    warning = check_admin_token(config, host)  # a weak token beyond loopback stops here
+    if warning:
+        err_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False,
+                          soft_wrap=True)
     console.print(f"dskg serving on http://{host}:{port}/ (store: {config.store}; resources "
                   f"named under {config.base_iri})", highlight=False)
     uvicorn.run(create_app(config), host=host, port=port, log_level="info")

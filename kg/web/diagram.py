@@ -217,18 +217,20 @@ def render_svg(nodes: Iterable[Node], edges: Iterable[Edge], *, current: str | N
         classes = f"node role-{escape(node.role)}" + (" current" if node.id == current else "")
         role = ROLE_NAMES.get(node.role, node.role.capitalize())
         body = [f'<rect x="{p.x:.1f}" y="{p.y:.1f}" width="{NODE_WIDTH}" '
-                f'height="{p.height:.1f}" rx="8"/>',
-                f'<text class="role" x="{p.x + 12:.1f}" y="{p.y + 17:.1f}">'
-                f"{escape(role.upper())}</text>"]
+                f'height="{p.height:.1f}" rx="8"/>']
         for i, line in enumerate(p.lines):
             body.append(f'<text class="label" x="{p.x + 12:.1f}" y="{p.y + 35 + i * LINE:.1f}">'
                         f"{escape(line)}</text>")
+        # The role is drawn above the label but comes after it in the document, so the text
+        # read in order ("label role") is what the link's accessible name says (WCAG 2.5.3).
+        body.append(f'<text class="role" x="{p.x + 12:.1f}" y="{p.y + 17:.1f}">'
+                    f"{escape(role.upper())}</text>")
         tooltip = f"<title>{escape(node.label)} ({escape(role)})</title>"
         tier = _row_key(node.tier)
         if node.href:
             out.append(f'<a class="{classes}" href="{escape(node.href)}" data-tier="{tier}" '
                        f'aria-label="{escape(node.label)}, {escape(role)}">{tooltip}'
-                       + "".join(body) + "</a>")
+                       + " ".join(body) + "</a>")  # spaces: the texts read as words
         else:
             out.append(f'<g class="{classes}" data-tier="{tier}">{tooltip}' + "".join(body)
                        + "</g>")
