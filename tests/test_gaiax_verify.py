@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from kg.gaiax import jws
 from kg.gaiax.proof import canonical_nquads, canonical_without_proof, sign_jwt, without_proof
@@ -81,7 +83,9 @@ def test_compliance_service_signature_made_by_hand(issuer: f.Issuer, trust: Trus
     digest = hashlib.sha256(canonical_nquads(credential).encode()).hexdigest()
     header = jws.b64url_encode(json.dumps({"alg": "PS256", "b64": False,
                                            "crit": ["b64"]}).encode())
-    signature = jws.sign(issuer.key, header.encode() + b"." + digest.encode())
+    signature = issuer.key.sign(header.encode() + b"." + digest.encode(),
+                                padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+                                hashes.SHA256())
     credential["proof"] = {"type": "JsonWebSignature2020", "created": f.stamp(f.NOW),
                            "proofPurpose": "assertionMethod",
                            "verificationMethod": issuer.method,

@@ -166,7 +166,7 @@ def verify_embedded(credential: dict[str, Any], issuer: str, trust: TrustStore,
         jws = parse_compact(str(proof.get("jws", "")))
     except JwsError as exc:
         return _fail("malformed", f"proof jws: {exc}")
-    if jws.payload_b64 or not jws.unencoded:
+    if not jws.detached or not jws.unencoded:
         return _fail("malformed", "proof jws must be detached with an unencoded payload "
                                   "(header..signature, b64: false)")
     try:
@@ -176,11 +176,11 @@ def verify_embedded(credential: dict[str, Any], issuer: str, trust: TrustStore,
     canonical = (canonical_without_proof(nquads) if nquads is not None
                  else canonical_nquads(without_proof(credential)))
     digest = hashlib.sha256(canonical.encode("utf-8"))
-    if verify(jws.alg, key, jws.signing_input(digest.hexdigest().encode("ascii")), jws.signature):
+    if verify(jws, key, digest.hexdigest().encode("ascii")):
         return ProofOutcome(True, "ok", f"{jws.alg} signature by {method} verified "
                                         "(Gaia-X compliance signing method)")
     signed = w3c_payload(credential, proof, digest.digest())
-    if verify(jws.alg, key, jws.signing_input(signed), jws.signature):
+    if verify(jws, key, signed):
         return ProofOutcome(True, "ok", f"{jws.alg} signature by {method} verified "
                                         "(W3C JsonWebSignature2020)")
     return _fail("bad-signature", _TAMPERED)
@@ -195,7 +195,7 @@ def verify_jwt(jws: Jws, issuer: str, trust: TrustStore, now: datetime) -> Proof
         key = _key_for(jws.header, kid if isinstance(kid, str) else None, issuer, trust, now)
     except TrustError as exc:
         return _fail(exc.reason, exc.message)
-    if not verify(jws.alg, key, jws.signing_input(), jws.signature):
+    if jws.detached or not verify(jws, key):
         return _fail("bad-signature", _TAMPERED)
     who = kid if isinstance(kid, str) else "the x5c certificate"
     return ProofOutcome(True, "ok", f"{jws.alg} JWT signature by {who} verified")
