@@ -160,7 +160,9 @@ class _GaiaxRegistry(_jws.JWSRegistry):
     max_payload_length = 16_000_000
 
 
-_REGISTRY = _GaiaxRegistry(algorithms=list(ALGORITHMS))
+# Gaia-X Loire headers carry ``iss`` (RFC 7519 5.3 replication) besides the registered ones;
+# unknown ``crit`` parameters are refused in parse_compact, so extra headers are let through.
+_REGISTRY = _GaiaxRegistry(algorithms=list(ALGORITHMS), strict_check_header=False)
 
 
 def _algorithm(alg: str) -> Any:

@@ -27,7 +27,7 @@ from rdflib import Graph, URIRef
 from kg.errors import DskgError
 from kg.gaiax.document import Credential, Submission, expand, id_of, read_submission
 from kg.gaiax.envelope import Envelope, check_envelope, check_jwt_envelope
-from kg.gaiax.proof import ProofOutcome, verify_embedded, verify_jwt
+from kg.gaiax.proof import ProofOutcome, is_compliance, verify_embedded, verify_jwt
 from kg.gaiax.releases import Release, release_of
 from kg.gaiax.shapes import check_subjects, subject_graph
 from kg.gaiax.trust import TrustStore
@@ -146,7 +146,8 @@ def _proof(result: Verification, credential: Credential, envelope: Envelope, lab
     issuer = envelope.issuer
     if credential.jwt is not None:
         jws = credential.jwt
-        outcome = _guarded(lambda: verify_jwt(jws, issuer, trust, now))
+        compliance = is_compliance(credential.document)
+        outcome = _guarded(lambda: verify_jwt(jws, issuer, trust, now, compliance=compliance))
     else:
         assert credential.document is not None
         document = credential.document
