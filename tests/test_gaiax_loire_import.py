@@ -96,7 +96,7 @@ def test_linked_to_the_organisation_with_the_same_number(
     assert ask(store, f"<{EXISTING}> <{DSKG.selfDescription}> <{LP}>")
     assert not ask(store, f"<{LP}> a <{ORG.Organization}>")  # no duplicate organisation
     assert ask(store, f"<{SO}> <{DCT.publisher}> <{EXISTING}>")
-    assert ask(store, f"<{EXISTING}> <{DSKG.gaiaxTermsAndConditions}> ?hash")
+    assert ask(store, f"<{LP}> <{DSKG.gaiaxTermsAndConditions}> ?hash")
 
 
 def test_resource_matching_a_dataset_is_linked_not_duplicated(
@@ -112,7 +112,7 @@ def test_resource_matching_a_dataset_is_linked_not_duplicated(
     assert ask(store, f"<{dataset}> <{DSKG.selfDescription}> <{DR}>")
     assert not ask(store, f"<{DR}> a <{DCAT.Dataset}>")
     assert ask(store, f"<{SO}> <{DCAT.servesDataset}> <{dataset}>")
-    assert ask(store, f"<{dataset}> <{ODRL.hasPolicy}> <{OFFER}>")
+    assert ask(store, f"<{DR}> <{ODRL.hasPolicy}> <{OFFER}>")
 
 
 def test_tampered_presentation_stores_nothing(store: Store, university: f.Issuer,

@@ -6,8 +6,8 @@ path, each as one named graph holding its RDF as received (its proof included), 
 original JSON (or JWT) and the verification report in its provenance record. The links found
 for a credential go in a companion graph ``<graph>/links`` (``dskg:selfDescription`` triples
 and its ``prov:wasDerivedFrom`` the credential graph), and what it means in the graph's own
-vocabulary (organisation, data service, dataset, ODRL offer: kg/gaiax/mapping.py) in
-``<graph>/mapped``; both are rewritten with it on re-import.
+vocabulary (organisation, data service, dataset, ODRL offer: kg/gaiax/mapping.py) is added
+to the credential's graph; both are rewritten with it on re-import.
 """
 
 from __future__ import annotations
@@ -184,16 +184,17 @@ def store_verified(store: Store, verification: Verification, *, base_iri: str,
             for triple in found:
                 link_graph.add(triple)
             descriptions.append(Description(name=links_name, graph=link_graph, root=None))
-        mapped_name = URIRef(f"{name}/mapped")
-        derived = mapped.get(index, [])
-        if derived or store.has_graph(mapped_name):  # (re)written, or emptied when now linked
-            mapped_graph = Graph()
-            mapped_graph.add((mapped_name, PROV.wasDerivedFrom, name))
-            for item in derived:
-                mapped_graph += item.graph
-            roots = [m.root for m in derived if (m.root, RDF.type, None) in m.graph]
-            descriptions.append(Description(name=mapped_name, graph=mapped_graph,
-                                            root=roots[0] if roots else None))
+    # One description owns a resource: what the mapping says about a resource a credential
+    # of this write describes goes into that credential's graph (its JSON as received stays
+    # in dskg:originalDocument). Resources described elsewhere are never written to.
+    owner_of = {s: d for d in descriptions if not str(d.name).endswith("/links")
+                for s in d.graph.subjects() if isinstance(s, URIRef)}
+    for index in range(len(names)):
+        for item in mapped.get(index, []):
+            for triple in item.graph:
+                target = owner_of.get(triple[0])  # type: ignore[arg-type]
+                if target is not None:
+                    target.graph.add(triple)
     # Validated above with the Gaia-X shapes and the credentials they reference; the
     # project's shapes are for our own descriptions, not for what a credential states.
     commit(store, descriptions, Origin(agent=origin.agent, source=origin.source,

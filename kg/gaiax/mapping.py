@@ -17,7 +17,9 @@ derived here, one companion graph per credential (``<graph>/mapped``), written w
   its producer's organisation).
 
 A service offering or data resource already matched to a dataset or data service of the graph
-(link.py) is not mapped again.
+(link.py) is not mapped again. Statements are only ever about the credential subjects (a
+resource already in the graph belongs to its own description; it reaches them through its
+``dskg:selfDescription`` link).
 """
 
 from __future__ import annotations
@@ -126,14 +128,14 @@ def _service(data: Graph, subject: URIRef, linked: dict[URIRef, URIRef]) -> Mapp
             g.add((subject, DCT.publisher, provider))
         for resource in _iris(data, subject, GX.aggregationOfResources):
             g.add((subject, DCAT.servesDataset, linked.get(resource, resource)))
-    service = linked.get(subject, subject)
+    service = subject
     for policy in _policies(data, subject):
         g.add((policy, RDF.type, ODRL.Offer))
         g.add((service, ODRL.hasPolicy, policy))
         if provider is not None and data.value(policy, ODRL.assigner) is None:
             g.add((policy, ODRL.assigner, provider))
         for target in _targets(data, policy):
-            g.add((linked.get(target, target), ODRL.hasPolicy, policy))
+            g.add((target, ODRL.hasPolicy, policy))
     return mapped
 
 
@@ -155,7 +157,7 @@ def _dataset(data: Graph, subject: URIRef, linked: dict[URIRef, URIRef]) -> Mapp
     if publisher is not None:
         g.add((subject, DCT.publisher, publisher))
     for service in _iris(data, subject, GX.exposedThrough):
-        g.add((linked.get(service, service), DCAT.servesDataset, subject))
+        g.add((service, DCAT.servesDataset, subject))
     return mapped
 
 
@@ -176,7 +178,7 @@ def map_subjects(data: Graph, subjects: Iterable[tuple[URIRef, frozenset[Node], 
             if mapped is not None:
                 out[subject] = mapped
             if issuer is not None:
-                organisations[issuer] = linked.get(subject, subject)
+                organisations[issuer] = subject
     for subject, types, issuer in listed:
         mapped = None
         if GX.ServiceOffering in types:
