@@ -2,6 +2,7 @@
 
     python -m bench.gaiax            # 200 credentials verified, 1,000 imported
     python -m bench.gaiax 500 2000   # the sizes you name (import size: a multiple of 4)
+    python -m bench.gaiax loire      # Loire: 20 presentations verified, 1,000 imported
 
 Same-run baselines: URDNA2015 canonicalisation alone (what the proof step must do per
 credential) and the PS256 signature check alone, against the whole verification (parse,
@@ -101,10 +102,10 @@ def main(verify_count: int = 200, import_count: int = 1000) -> None:
             canonical_nquads(without_proof(credential))
     key = issuer.key.public_key()
     token = jws.parse_compact(singles[0]["proof"]["jws"])
-    data = token.signing_input(gaiax_payload(singles[0]))
+    payload = gaiax_payload(singles[0])
     with Timer() as signature:
         for _ in range(verify_count):
-            jws.verify("PS256", key, data, token.signature)
+            jws.verify(token, key, payload)
     with Timer() as one_by_one:
         for text in texts:
             assert verify_document(text, trust).valid
@@ -148,6 +149,64 @@ def main(verify_count: int = 200, import_count: int = 1000) -> None:
         _row("import, one presentation per call", sequential, count, baseline)])
 
 
+def _loire_tokens(university: f.Issuer, notary: f.Issuer, i: int) -> list[str]:
+    base = f"https://bench.example/loire/{i}"
+    return [f.loire_jwt(f.loire_legal_person(base, issuer=university.did), university),
+            f.loire_jwt(f.loire_registration(base, issuer=notary.did), notary),
+            f.loire_jwt(f.loire_terms(base, issuer=university.did), university),
+            f.loire_jwt(f.loire_service_offering(base, issuer=university.did), university),
+            f.loire_jwt(f.loire_data_resource(base, issuer=university.did), university)]
+
+
+def loire(presentations: int = 20, import_count: int = 1000) -> None:
+    """Full verification of Loire presentations (5 vc+ld+jwt in a vp+ld+jwt, ES256/EdDSA)
+    and the import of ``import_count`` Loire credentials; baseline: the JWS signature
+    checks alone of the same tokens."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-loire-"))
+    university = f.Issuer(f.ec_key(), did="did:web:university.example", fragment="key-1")
+    notary = f.Issuer(f.ed_key(), did="did:web:notary.example")
+    university.write(folder)
+    notary.write(folder)
+    trust = TrustStore.from_directory(folder)
+    vps = [f.loire_presentation(_loire_tokens(university, notary, i), university)
+           for i in range(presentations)]
+    assert verify_document(vps[0], trust).valid  # warm-up: shapes read once per process
+    keys = {university.did: university.key.public_key(), notary.did: notary.key.public_key()}
+    with Timer() as signatures:
+        for vp in vps:
+            submission = read_submission(vp)
+            for credential in submission.credentials:
+                assert credential.jwt is not None
+                jws.verify(credential.jwt, keys[credential.jwt.header["iss"]])
+    with Timer() as full:
+        for vp in vps:
+            assert verify_document(vp, trust).valid
+    print()
+    print(f"Verification of {presentations} Loire presentations (5 credentials each)")
+    print_table(("what", "wall s", "cpu s", "presentations/s", "x baseline"), [
+        ("JWS signature checks alone (baseline)", signatures.wall, signatures.cpu,
+         _rate(presentations, signatures.wall), 1.0),
+        ("full verification (envelope, proof, parse, shapes, rules)", full.wall, full.cpu,
+         _rate(presentations, full.wall), full.wall / signatures.wall)])
+
+    groups = import_count // 5
+    inputs = [(f"loire-{i}", f.loire_presentation(_loire_tokens(university, notary, 1000 + i),
+                                                  university)) for i in range(groups)]
+    store = memory_store()
+    with Timer() as imported:
+        results = import_inputs(store, inputs, trust, base_iri=BASE_IRI, agent="bench")
+    assert all(r.imported for r in results), results[0].to_text()
+    print()
+    print(f"Import of {groups * 5} Loire credentials ({groups} presentations of 5), "
+          f"{store.triple_count():,} quads stored")
+    print_table(HEADERS, [
+        ("verify + map + store, all inputs in one call", imported.wall, imported.cpu,
+         _rate(groups * 5, imported.wall), 1.0)])
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["loire"]:
+        loire(*[int(a) for a in sys.argv[2:4]])
+        sys.exit(0)
     sizes = [int(a) for a in sys.argv[1:3]]
     main(*sizes)

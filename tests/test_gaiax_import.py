@@ -80,7 +80,7 @@ def test_participant_imported_and_linked(graph_store: Store, trust: TrustStore,
         "SELECT ?o WHERE { GRAPH ?m { ?g ?p ?o } }",
         {"m": URIRef(META_GRAPH), "g": result.graphs[0], "p": DSKG.verificationReport}).rows
     assert [c["step"] for c in json.loads(str(report[0][0]))] == ["parse", "envelope", "proof",
-                                                                  "shapes"]
+                                                                  "shapes", "rules"]
 
 
 def test_service_offering_links_to_dataset(graph_store: Store, trust: TrustStore,

@@ -21,8 +21,11 @@ def test_compact_round_trip_and_jwk(alg: str) -> None:
     parsed = jws.parse_compact(token)
     assert parsed.alg == alg and parsed.payload() == b'{"a":1}'
     public = jws.public_key_from_jwk(jws.public_jwk(key))
-    assert jws.verify(alg, public, parsed.signing_input(), parsed.signature)
-    assert not jws.verify(alg, public, parsed.signing_input() + b"x", parsed.signature)
+    assert jws.verify(parsed, public)
+    header, _payload, signature = token.split(".")
+    other = jws.b64url_encode(b'{"a":2}')
+    changed = jws.parse_compact(f"{header}.{other}.{signature}")
+    assert not jws.verify(changed, public)
 
 
 def test_detached_unencoded_payload_is_rfc7797() -> None:
@@ -37,16 +40,17 @@ def test_detached_unencoded_payload_is_rfc7797() -> None:
                             padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
                             hashes.SHA256())
     parsed = jws.parse_compact(token)
-    assert parsed.unencoded
-    assert jws.verify("PS256", key.public_key(), parsed.signing_input(b"$.02"),
-                      parsed.signature)
+    assert parsed.unencoded and parsed.detached
+    assert jws.verify(parsed, key.public_key(), b"$.02")
+    assert not jws.verify(parsed, key.public_key(), b"$.03")
 
 
 def test_algorithm_must_fit_the_key() -> None:
     key = f.ec_key()
     parsed = jws.parse_compact(jws.sign_compact(key, b"x"))
-    assert not jws.verify("PS256", key.public_key(), parsed.signing_input(), parsed.signature)
-    assert not jws.verify("EdDSA", key.public_key(), parsed.signing_input(), parsed.signature)
+    assert jws.verify(parsed, key.public_key())
+    assert not jws.verify(parsed, f.rsa_key().public_key())
+    assert not jws.verify(parsed, f.ed_key().public_key())
 
 
 @pytest.mark.parametrize("header", [

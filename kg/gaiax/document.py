@@ -23,7 +23,9 @@ from kg.jsonld import load_json, to_nquads
 from kg.namespaces import CRED, RDF
 
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
-_ENVELOPE_PREFIX = "data:application/vc+jwt,"
+_ENVELOPE_PREFIXES = ("data:application/vc+jwt,", "data:application/vc+ld+jwt,",
+                      "data:application/vc+ld+json+jwt,")
+_PRESENTATION_TYPS = ("vp+jwt", "vp+ld+jwt", "vp+ld+json+jwt")
 VC_TYPE = "VerifiableCredential"
 VP_TYPE = "VerifiablePresentation"
 
@@ -106,11 +108,12 @@ def _credential(item: Any, index: int, inherited_context: Any) -> Credential:
                           problem="a credential must be a JSON object or a JWT")
     if "EnvelopedVerifiableCredential" in types_of(item):
         envelope = id_of(item) or ""
-        if not envelope.startswith(_ENVELOPE_PREFIX):
+        prefix = next((p for p in _ENVELOPE_PREFIXES if envelope.startswith(p)), None)
+        if prefix is None:
             return Credential(label=label, original=json.dumps(item),
                               problem="an EnvelopedVerifiableCredential needs a "
-                                      f"{_ENVELOPE_PREFIX}... id")
-        return _credential_from_jwt(envelope[len(_ENVELOPE_PREFIX):], label)
+                                      f"{_ENVELOPE_PREFIXES[0]}... id")
+        return _credential_from_jwt(envelope[len(prefix):], label)
     document = item if "@context" in item or inherited_context is None else {
         "@context": inherited_context, **item}
     return Credential(label=id_of(item) or label, document=document,
@@ -133,7 +136,7 @@ def read_submission(data: bytes | str) -> Submission:
     stripped = text.strip()
     if _COMPACT_JWS.match(stripped):
         jws, payload = _decode_jwt(stripped)
-        if jws.header.get("typ") == "vp+jwt" or VP_TYPE in types_of(payload):
+        if jws.header.get("typ") in _PRESENTATION_TYPS or VP_TYPE in types_of(payload):
             return _from_presentation(payload, jws)
         return Submission(credentials=[Credential(label=id_of(payload) or "credential #1",
                                                   document=payload, jwt=jws,

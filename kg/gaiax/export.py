@@ -220,9 +220,10 @@ def _presentation(credentials: list[dict[str, Any]], signer: Signer | None,
                        for c in credentials]
     presentation = {"@context": V1_CONTEXT, "type": "VerifiablePresentation",
                     "verifiableCredential": credentials}
-    # What we hand out must pass our own shapes step (proofs are checked by the receiver).
+    # What we hand out must pass the Gaia-X shapes and our own rules, as blocking (proofs
+    # are checked by the receiver).
     verification = verify_batch([read_submission(json.dumps(presentation))], TrustStore(),
-                                check_proof=False, now=now)[0]
+                                check_proof=False, now=now, strict=True)[0]
     if not verification.valid:
         problems = "; ".join(f"{c.credential}: {c.message}" for c in verification.failures())
         raise ExportError(f"the credentials built from the graph do not pass the Gaia-X "

@@ -5,7 +5,9 @@ must pass every step, then all of them are committed in one transaction through 
 path, each as one named graph holding its RDF as received (its proof included), with the
 original JSON (or JWT) and the verification report in its provenance record. The links found
 for a credential go in a companion graph ``<graph>/links`` (``dskg:selfDescription`` triples
-and its ``prov:wasDerivedFrom`` the credential graph), rewritten with it on re-import.
+and its ``prov:wasDerivedFrom`` the credential graph), and what it means in the graph's own
+vocabulary (organisation, data service, dataset, ODRL offer: kg/gaiax/mapping.py) is added
+to the credential's graph; both are rewritten with it on re-import.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from datetime import datetime
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
 
 from kg.errors import DskgError, ParseError
 from kg.gaiax.document import Credential, Submission, read_submission
 from kg.gaiax.link import LinkReport, link_subjects
+from kg.gaiax.mapping import Mapped, map_subjects
 from kg.gaiax.shapes import closed_types, stored_credentials
 from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import Verification, verify_batch
@@ -106,7 +110,16 @@ def _original_literal(credential: Credential) -> Literal:
     return Literal(credential.original, datatype=RDF.JSON)
 
 
-def _link(store: Store, verification: Verification) -> LinkReport:
+@dataclass
+class _Batch:
+    """A verified submission's subjects with what they reference, and its links."""
+
+    data: Graph
+    roots: list[tuple[int, URIRef | Node, frozenset[Node]]]
+    links: LinkReport
+
+
+def _batch(store: Store, verification: Verification) -> _Batch:
     data = Graph()
     for subjects in verification.subjects.values():
         data += subjects
@@ -114,9 +127,27 @@ def _link(store: Store, verification: Verification) -> LinkReport:
     roots = []
     for index, credential in enumerate(verification.credentials):
         node = credential.node()
-        roots += [s for s in credential.default_graph.objects(node, CRED.credentialSubject)
+        roots += [(index, s, closed_types([data], s))
+                  for s in credential.default_graph.objects(node, CRED.credentialSubject)
                   if (s, None, None) in verification.subjects[index]]
-    return link_subjects(store, data, roots, {root: closed_types([data], root) for root in roots})
+    links = link_subjects(store, data, [r for _i, r, _t in roots],
+                          {r: types for _i, r, types in roots})
+    return _Batch(data, roots, links)
+
+
+def _link(store: Store, verification: Verification) -> LinkReport:
+    return _batch(store, verification).links
+
+
+def _mapped(batch: _Batch, verification: Verification) -> dict[int, list[Mapped]]:
+    """Mapped triples per credential index (kg/gaiax/mapping.py)."""
+    subjects = [(root, types, verification.envelopes[index].issuer)
+                for index, root, types in batch.roots if isinstance(root, URIRef)]
+    owner = {root: index for index, root, _types in batch.roots}
+    found: dict[int, list[Mapped]] = {}
+    for subject, mapped in map_subjects(batch.data, subjects, batch.links).items():
+        found.setdefault(owner[subject], []).append(mapped)
+    return found
 
 
 def store_verified(store: Store, verification: Verification, *, base_iri: str,
@@ -124,7 +155,9 @@ def store_verified(store: Store, verification: Verification, *, base_iri: str,
     """Commit a verified submission (all credentials, their links) in one transaction."""
     if not verification.valid:
         raise CredentialRejectedError(verification)
-    links = _link(store, verification)
+    batch = _batch(store, verification)
+    links = batch.links
+    mapped = _mapped(batch, verification)
     descriptions: list[Description] = []
     names: list[URIRef] = []
     per_graph: dict[URIRef, list] = {}
@@ -151,6 +184,17 @@ def store_verified(store: Store, verification: Verification, *, base_iri: str,
             for triple in found:
                 link_graph.add(triple)
             descriptions.append(Description(name=links_name, graph=link_graph, root=None))
+    # One description owns a resource: what the mapping says about a resource a credential
+    # of this write describes goes into that credential's graph (its JSON as received stays
+    # in dskg:originalDocument). Resources described elsewhere are never written to.
+    owner_of = {s: d for d in descriptions if not str(d.name).endswith("/links")
+                for s in d.graph.subjects() if isinstance(s, URIRef)}
+    for index in range(len(names)):
+        for item in mapped.get(index, []):
+            for triple in item.graph:
+                target = owner_of.get(triple[0])  # type: ignore[arg-type]
+                if target is not None:
+                    target.graph.add(triple)
     # Validated above with the Gaia-X shapes and the credentials they reference; the
     # project's shapes are for our own descriptions, not for what a credential states.
     commit(store, descriptions, Origin(agent=origin.agent, source=origin.source,

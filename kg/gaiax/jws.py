@@ -1,9 +1,10 @@
-"""JSON Web Signatures with the three algorithms Gaia-X credentials use: PS256, ES256, EdDSA.
+"""JSON Web Signatures for Gaia-X credentials, on the maintained ``joserfc`` library.
 
-Compact JWS (RFC 7515), its detached form with an unencoded payload (RFC 7797, ``b64: false``:
-the signing input is the base64url header, a dot and the raw payload bytes) and JWK public
-keys (RFC 7517/7518, RFC 8037 for Ed25519). Only ``cryptography`` primitives; nothing here
-knows about credentials.
+Parsing, signing and verifying compact JWS (RFC 7515) — also detached with an unencoded
+payload (RFC 7797, ``b64: false``) — and JWK import/export are joserfc's. What stays here is
+Gaia-X policy: which algorithms a credential may use (PS256, ES256, EdDSA), which algorithm a
+key is used with, and the strict refusals (``alg: none``, HMAC, unknown ``crit``) made before
+any key is looked up.
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from joserfc import jws as _jws
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, OKPKey, RSAKey, import_key
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
@@ -29,7 +28,6 @@ PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519Pri
 ALGORITHMS = ("PS256", "ES256", "EdDSA")
 #: Header parameters a verifier must understand when they are listed in ``crit``.
 _UNDERSTOOD_CRIT = {"b64"}
-_P256_BYTES = 32
 _B64URL_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -53,12 +51,10 @@ def b64url_decode(text: str) -> bytes:
 
 @dataclass(frozen=True)
 class Jws:
-    """A parsed compact JWS: the protected header (decoded and as sent), payload, signature."""
+    """A compact JWS as received: its token and protected header (decoded, not yet trusted)."""
 
+    token: str
     header: dict[str, Any]
-    header_b64: str
-    payload_b64: str
-    signature: bytes
 
     @property
     def alg(self) -> str:
@@ -68,26 +64,25 @@ class Jws:
     def unencoded(self) -> bool:
         return self.header.get("b64") is False
 
-    def signing_input(self, payload: bytes | None = None) -> bytes:
-        """The bytes the signature covers; ``payload`` for a detached JWS."""
-        if payload is None:
-            return f"{self.header_b64}.{self.payload_b64}".encode("ascii")
-        if self.unencoded:
-            return self.header_b64.encode("ascii") + b"." + payload
-        return f"{self.header_b64}.{b64url_encode(payload)}".encode("ascii")
+    @property
+    def detached(self) -> bool:
+        return self.token.split(".")[1] == ""
 
     def payload(self) -> bytes:
-        return b64url_decode(self.payload_b64)
+        """The attached payload (base64url-decoded unless ``b64: false``)."""
+        segment = self.token.split(".")[1]
+        return segment.encode("utf-8") if self.unencoded else b64url_decode(segment)
 
 
 def parse_compact(token: str) -> Jws:
-    """Split and decode a compact JWS (payload may be empty: detached)."""
-    parts = token.strip().split(".") if isinstance(token, str) else []
-    if len(parts) != 3:
+    """Split and decode a compact JWS, refusing what Gaia-X never uses; nothing is verified."""
+    if not isinstance(token, str) or token.strip().count(".") != 2:
         raise JwsError("a compact JWS has three parts separated by dots")
-    header_b64, payload_b64, signature_b64 = parts
+    token = token.strip()
+    header_b64, _payload, signature_b64 = token.split(".")
     try:
         header = json.loads(b64url_decode(header_b64))
+        b64url_decode(signature_b64)
     except (JwsError, UnicodeDecodeError, json.JSONDecodeError):
         raise JwsError("the JWS header is not base64url-encoded JSON") from None
     if not isinstance(header, dict):
@@ -100,10 +95,14 @@ def parse_compact(token: str) -> Jws:
         raise JwsError(f"JWS header lists critical parameters we do not understand: {crit}")
     if "b64" in header and ("b64" not in crit or not isinstance(header["b64"], bool)):
         raise JwsError("a JWS with a b64 header must list it in crit (RFC 7797)")
-    return Jws(header, header_b64, payload_b64, b64url_decode(signature_b64))
+    try:
+        _jws.extract_compact(token.encode("ascii"), registry=_REGISTRY)
+    except (JoseError, ValueError, UnicodeEncodeError) as exc:
+        raise JwsError(f"not a readable JWS: {exc}") from None
+    return Jws(token, header)
 
 
-# -- signatures -----------------------------------------------------------------------------
+# -- keys -------------------------------------------------------------------------------------
 
 def key_algorithm(key: PublicKey | PrivateKey) -> str:
     """The JWS algorithm a key is used with."""
@@ -118,78 +117,10 @@ def key_algorithm(key: PublicKey | PrivateKey) -> str:
     raise JwsError(f"unsupported key type {type(key).__name__}")
 
 
-def _pss() -> padding.PSS:
-    # RFC 7518 3.5: MGF1 with SHA-256 and a salt as long as the hash.
-    return padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
-
-
-def sign(key: PrivateKey, data: bytes) -> bytes:
+def _jose_key(key: PublicKey | PrivateKey) -> RSAKey | ECKey | OKPKey:
     alg = key_algorithm(key)
-    if alg == "PS256":
-        assert isinstance(key, rsa.RSAPrivateKey)
-        return key.sign(data, _pss(), hashes.SHA256())
-    if alg == "ES256":
-        assert isinstance(key, ec.EllipticCurvePrivateKey)
-        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-        return r.to_bytes(_P256_BYTES, "big") + s.to_bytes(_P256_BYTES, "big")
-    assert isinstance(key, ed25519.Ed25519PrivateKey)
-    return key.sign(data)
-
-
-def verify(alg: str, key: PublicKey, data: bytes, signature: bytes) -> bool:
-    """True when ``signature`` over ``data`` verifies with ``key`` under ``alg``.
-
-    The algorithm must fit the key: an RSA key never verifies an ES256 signature.
-    """
-    if key_algorithm(key) != alg:
-        return False
-    try:
-        if alg == "PS256":
-            assert isinstance(key, rsa.RSAPublicKey)
-            key.verify(signature, data, _pss(), hashes.SHA256())
-        elif alg == "ES256":
-            assert isinstance(key, ec.EllipticCurvePublicKey)
-            if len(signature) != 2 * _P256_BYTES:
-                return False
-            der = encode_dss_signature(int.from_bytes(signature[:_P256_BYTES], "big"),
-                                       int.from_bytes(signature[_P256_BYTES:], "big"))
-            key.verify(der, data, ec.ECDSA(hashes.SHA256()))
-        else:
-            assert isinstance(key, ed25519.Ed25519PublicKey)
-            key.verify(signature, data)
-    except InvalidSignature:
-        return False
-    return True
-
-
-def _encode_header(header: dict[str, Any]) -> str:
-    return b64url_encode(json.dumps(header, separators=(",", ":")).encode("utf-8"))
-
-
-def sign_compact(key: PrivateKey, payload: bytes, header: dict[str, Any] | None = None) -> str:
-    """A compact JWS with a base64url payload (``alg`` chosen from the key)."""
-    full = {"alg": key_algorithm(key), **(header or {})}
-    header_b64 = _encode_header(full)
-    payload_b64 = b64url_encode(payload)
-    signature = sign(key, f"{header_b64}.{payload_b64}".encode("ascii"))
-    return f"{header_b64}.{payload_b64}.{b64url_encode(signature)}"
-
-
-def sign_detached(key: PrivateKey, payload: bytes, header: dict[str, Any] | None = None) -> str:
-    """A detached JWS over an unencoded payload (``b64: false``, RFC 7797): ``header..sig``."""
-    full = {"alg": key_algorithm(key), **(header or {}), "b64": False, "crit": ["b64"]}
-    header_b64 = _encode_header(full)
-    signature = sign(key, header_b64.encode("ascii") + b"." + payload)
-    return f"{header_b64}..{b64url_encode(signature)}"
-
-
-# -- JWK --------------------------------------------------------------------------------------
-
-def _jwk_int(jwk: dict[str, Any], name: str) -> int:
-    value = jwk.get(name)
-    if not isinstance(value, str):
-        raise JwsError(f"JWK member {name!r} missing")
-    return int.from_bytes(b64url_decode(value), "big")
+    kind = {"PS256": RSAKey, "ES256": ECKey, "EdDSA": OKPKey}[alg]
+    return kind.import_key(key)  # type: ignore[attr-defined, no-any-return]
 
 
 def public_key_from_jwk(jwk: Any) -> PublicKey:
@@ -197,43 +128,90 @@ def public_key_from_jwk(jwk: Any) -> PublicKey:
     if not isinstance(jwk, dict):
         raise JwsError("a JWK is a JSON object")
     kty, crv = jwk.get("kty"), jwk.get("crv")
+    if (kty, crv) not in (("RSA", None), ("EC", "P-256"), ("OKP", "Ed25519")):
+        raise JwsError(f"unsupported JWK (kty {kty!r}, crv {crv!r}); "
+                       "supported: RSA, EC P-256, OKP Ed25519")
+    public = {k: v for k, v in jwk.items() if k not in ("d", "p", "q", "dp", "dq", "qi")}
     try:
-        if kty == "RSA":
-            return rsa.RSAPublicNumbers(_jwk_int(jwk, "e"), _jwk_int(jwk, "n")).public_key()
-        if kty == "EC" and crv == "P-256":
-            numbers = ec.EllipticCurvePublicNumbers(_jwk_int(jwk, "x"), _jwk_int(jwk, "y"),
-                                                    ec.SECP256R1())
-            return numbers.public_key()
-        if kty == "OKP" and crv == "Ed25519":
-            return ed25519.Ed25519PublicKey.from_public_bytes(b64url_decode(str(jwk.get("x"))))
-    except ValueError as exc:
+        return import_key(public).get_op_key("verify")  # type: ignore[no-any-return]
+    except (JoseError, ValueError, TypeError, binascii.Error) as exc:
         raise JwsError(f"invalid {kty} JWK: {exc}") from None
-    raise JwsError(f"unsupported JWK (kty {kty!r}, crv {crv!r}); "
-                   "supported: RSA, EC P-256, OKP Ed25519")
-
-
-def _b64_int(value: int) -> str:
-    return b64url_encode(value.to_bytes((value.bit_length() + 7) // 8 or 1, "big"))
 
 
 def public_jwk(key: PublicKey | PrivateKey) -> dict[str, str]:
-    """The public JWK of a key (for DID documents)."""
-    public = key.public_key() if not isinstance(key, PublicKey) else key
-    if isinstance(public, rsa.RSAPublicKey):
-        numbers = public.public_numbers()
-        return {"kty": "RSA", "n": _b64_int(numbers.n), "e": _b64_int(numbers.e),
-                "alg": "PS256"}
-    if isinstance(public, ec.EllipticCurvePublicKey):
-        key_algorithm(public)
-        point = public.public_numbers()
-        return {"kty": "EC", "crv": "P-256",
-                "x": b64url_encode(point.x.to_bytes(_P256_BYTES, "big")),
-                "y": b64url_encode(point.y.to_bytes(_P256_BYTES, "big")), "alg": "ES256"}
-    raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw), "alg": "EdDSA"}
+    """The public JWK of a key (for DID documents), with the algorithm it is used with."""
+    exported = _jose_key(key).as_dict(private=False)
+    return {**{k: str(v) for k, v in exported.items() if k != "kid"}, "alg": key_algorithm(key)}
 
 
 def same_key(a: PublicKey, b: PublicKey) -> bool:
     """Whether two public keys are the same key."""
     return (a.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
             == b.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo))
+
+
+# -- signing and verifying ------------------------------------------------------------------
+
+class _GaiaxRegistry(_jws.JWSRegistry):
+    """joserfc's registry with room for Gaia-X headers: an ``x5c`` chain of a few
+    certificates is several kilobytes, and credentials with large subjects are common."""
+
+    max_header_length = 64_000
+    max_payload_length = 16_000_000
+
+
+# Gaia-X Loire headers carry ``iss`` (RFC 7519 5.3 replication) besides the registered ones;
+# unknown ``crit`` parameters are refused in parse_compact, so extra headers are let through.
+_REGISTRY = _GaiaxRegistry(algorithms=list(ALGORITHMS), strict_check_header=False)
+
+
+def _algorithm(alg: str) -> Any:
+    """joserfc's JWA implementation of ``alg`` (RFC 7518 / RFC 8037)."""
+    return _REGISTRY.algorithms[alg]
+
+
+def sign_compact(key: PrivateKey, payload: bytes, header: dict[str, Any] | None = None) -> str:
+    """A compact JWS with a base64url payload (``alg`` chosen from the key)."""
+    alg = key_algorithm(key)
+    with warnings.catch_warnings():
+        # RFC 9864 deprecates the name "EdDSA"; Gaia-X credentials still use it.
+        warnings.simplefilter("ignore")
+        return _jws.serialize_compact({"alg": alg, **(header or {})}, payload, _jose_key(key),
+                                      algorithms=[alg], registry=_REGISTRY)
+
+
+def sign_detached(key: PrivateKey, payload: bytes, header: dict[str, Any] | None = None) -> str:
+    """A detached JWS over an unencoded payload (``b64: false``, RFC 7797): ``header..sig``.
+
+    The signing input is the header, a dot and the raw payload bytes. joserfc's compact
+    serialiser insists the payload be URL-safe text even when it is detached, which the W3C
+    JsonWebSignature2020 payload (64 raw hash bytes) is not, so the input is assembled here
+    and signed with joserfc's algorithm.
+    """
+    alg = key_algorithm(key)
+    full = {"alg": alg, **(header or {}), "b64": False, "crit": ["b64"]}
+    header_b64 = b64url_encode(json.dumps(full, separators=(",", ":")).encode("utf-8"))
+    signature = _algorithm(alg).sign(header_b64.encode("ascii") + b"." + payload, _jose_key(key))
+    return f"{header_b64}..{b64url_encode(signature)}"
+
+
+def verify(jws: Jws, key: PublicKey, payload: bytes | None = None) -> bool:
+    """True when ``jws`` verifies with ``key``; ``payload`` for a detached JWS.
+
+    The algorithm must fit the key: an RSA key never verifies an ES256 signature.
+    """
+    try:
+        if key_algorithm(key) != jws.alg:
+            return False
+        if payload is not None and jws.detached and jws.unencoded:
+            header_b64, _empty, signature_b64 = jws.token.split(".")
+            return bool(_algorithm(jws.alg).verify(header_b64.encode("ascii") + b"." + payload,
+                                                   b64url_decode(signature_b64),
+                                                   _jose_key(key)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _jws.deserialize_compact(jws.token, _jose_key(key), algorithms=[jws.alg],
+                                     payload=payload, registry=_REGISTRY)
+    except (JoseError, JwsError, ValueError):
+        return False
+    return True

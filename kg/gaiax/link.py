@@ -37,7 +37,7 @@ NUMBER_PROPERTIES: dict[URIRef, URIRef] = {
 REGISTRATION_LINKS = (GX2210.legalRegistrationNumber, GX.registrationNumber)
 PARTICIPANT_TYPES = {GX2210.LegalParticipant, GX2210.Participant, GX.LegalPerson,
                      GX.Participant}
-OFFERING_TYPES = {GX2210.ServiceOffering, GX.ServiceOffering}
+OFFERING_TYPES = {GX2210.ServiceOffering, GX.ServiceOffering, GX.DataResource}
 IRI_PROPERTIES = (GX2210.aggregationOf, GX.aggregationOfResources, OWL.sameAs)
 PAGE_PROPERTIES = (DCAT.landingPage, URIRef(SCHEMA + "url"))
 

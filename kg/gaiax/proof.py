@@ -166,7 +166,7 @@ def verify_embedded(credential: dict[str, Any], issuer: str, trust: TrustStore,
         jws = parse_compact(str(proof.get("jws", "")))
     except JwsError as exc:
         return _fail("malformed", f"proof jws: {exc}")
-    if jws.payload_b64 or not jws.unencoded:
+    if not jws.detached or not jws.unencoded:
         return _fail("malformed", "proof jws must be detached with an unencoded payload "
                                   "(header..signature, b64: false)")
     try:
@@ -176,29 +176,56 @@ def verify_embedded(credential: dict[str, Any], issuer: str, trust: TrustStore,
     canonical = (canonical_without_proof(nquads) if nquads is not None
                  else canonical_nquads(without_proof(credential)))
     digest = hashlib.sha256(canonical.encode("utf-8"))
-    if verify(jws.alg, key, jws.signing_input(digest.hexdigest().encode("ascii")), jws.signature):
+    if verify(jws, key, digest.hexdigest().encode("ascii")):
         return ProofOutcome(True, "ok", f"{jws.alg} signature by {method} verified "
                                         "(Gaia-X compliance signing method)")
     signed = w3c_payload(credential, proof, digest.digest())
-    if verify(jws.alg, key, jws.signing_input(signed), jws.signature):
+    if verify(jws, key, signed):
         return ProofOutcome(True, "ok", f"{jws.alg} signature by {method} verified "
                                         "(W3C JsonWebSignature2020)")
     return _fail("bad-signature", _TAMPERED)
 
 
-def verify_jwt(jws: Jws, issuer: str, trust: TrustStore, now: datetime) -> ProofOutcome:
-    """Check a ``vc+jwt`` / ``vp+jwt``: its signature with the key its header names."""
+#: Credential types a Gaia-X Digital Clearing House's compliance service issues.
+COMPLIANCE_TYPES = ("LabelCredential", "ComplianceCredential")
+
+
+def is_compliance(document: Any) -> bool:
+    """Whether a credential (its JSON) is a compliance credential of a Clearing House."""
+    types = document.get("type", document.get("@type", [])) if isinstance(document, dict) else []
+    types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    return any(isinstance(t, str) and t.rsplit(":", 1)[-1].rsplit("#", 1)[-1]
+               in COMPLIANCE_TYPES for t in types)
+
+
+def verify_jwt(jws: Jws, issuer: str, trust: TrustStore, now: datetime, *,
+               compliance: bool = False) -> ProofOutcome:
+    """Check a ``vc+jwt`` / ``vp+jwt``: its signature with the key its header names.
+
+    A compliance credential (``compliance``) is trusted as Gaia-X trusts a Clearing House: its
+    ``x5c`` chain must end at a listed Gaia-X trust anchor, which the message names.
+    """
     kid = jws.header.get("kid")
     if isinstance(kid, str) and kid.startswith("#"):
         kid = issuer + kid
+    anchor = None
     try:
-        key = _key_for(jws.header, kid if isinstance(kid, str) else None, issuer, trust, now)
+        if compliance:
+            if "x5c" not in jws.header:
+                raise TrustError("untrusted-anchor", "a compliance credential must carry the "
+                                 "x5c chain of its Clearing House, to a Gaia-X trust anchor")
+            key, anchor = trust.anchored_key(jws.header["x5c"], issuer, now)
+        else:
+            key = _key_for(jws.header, kid if isinstance(kid, str) else None, issuer, trust,
+                           now)
     except TrustError as exc:
         return _fail(exc.reason, exc.message)
-    if not verify(jws.alg, key, jws.signing_input(), jws.signature):
+    if jws.detached or not verify(jws, key):
         return _fail("bad-signature", _TAMPERED)
     who = kid if isinstance(kid, str) else "the x5c certificate"
-    return ProofOutcome(True, "ok", f"{jws.alg} JWT signature by {who} verified")
+    vouched = (f"; x5c chain vouched for by Gaia-X trust anchor {anchor.name!r}"
+               if anchor is not None else "")
+    return ProofOutcome(True, "ok", f"{jws.alg} JWT signature by {who} verified{vouched}")
 
 
 # -- signing ----------------------------------------------------------------------------------

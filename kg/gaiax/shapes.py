@@ -24,7 +24,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.jsonld import to_nquads
-from kg.namespaces import CRED, GX, GX2210, RDF, RDFS, SH
+from kg.namespaces import CRED, GX, GX2210, RDF, RDFS, SEC, SH
 from kg.store.base import Store
 from kg.store.sparql_text import term_n3
 from kg.validation.report import short
@@ -55,12 +55,15 @@ def _parse(path: Path) -> Graph:
     return Graph().parse(path, format="turtle")
 
 
-#: The shapes files, by the namespace whose data they are for ("" = always).
-SHAPES_FILES: dict[str, tuple[Path, ...]] = {
-    "": (SHAPES_DIR / "gaiax.ttl",),
+#: The official Gaia-X shapes files, by the namespace whose data they are for.
+OFFICIAL_FILES: dict[str, tuple[Path, ...]] = {
     str(GX2210): (VENDOR / "trustframework-2210.jsonld",),
     str(GX): (VENDOR / "gx-25.11.shacl.ttl", VENDOR / "gx-25.11.subclasses.ttl"),
 }
+#: This node's own rules, on top of the official shapes (a separate step of the report).
+OUR_FILES: tuple[Path, ...] = (SHAPES_DIR / "gaiax.ttl",)
+#: Kept for callers that list every file: "" = ours, always.
+SHAPES_FILES: dict[str, tuple[Path, ...]] = {"": OUR_FILES, **OFFICIAL_FILES}
 
 
 @cache
@@ -111,25 +114,27 @@ def _shape_closure(shapes: Graph, start: Iterable[Node]) -> Graph:
 def namespaces_used(data: Graph) -> frozenset[str]:
     """Which Gaia-X generations the data speaks (by its predicates and classes)."""
     terms = set(data.predicates()) | set(data.objects(None, RDF.type))
-    return frozenset(ns for ns in SHAPES_FILES if ns and any(str(t).startswith(ns)
-                                                              for t in terms))
+    return frozenset(ns for ns in OFFICIAL_FILES if any(str(t).startswith(ns) for t in terms))
 
 
 @lru_cache(maxsize=64)
-def shapes_for(types: frozenset[Node], namespaces: frozenset[str]) -> Graph:
-    """The part of the Gaia-X shapes that can apply to data with these (closed) types."""
+def shapes_for(types: frozenset[Node], namespaces: frozenset[str], official: bool = True
+               ) -> Graph:
+    """The part of the official Gaia-X shapes (or of ours) that can apply to data with these
+    (closed) types."""
+    files = ([path for ns in sorted(namespaces) for path in OFFICIAL_FILES[ns]] if official
+             else list(OUR_FILES))
     with _lock:
         pruned = Graph()
-        for namespace in ("", *sorted(namespaces)):
-            for path in SHAPES_FILES[namespace]:
-                shapes = shapes_file(path)  # files never refer to each other's shapes
-                start = {s for s, c in shapes.subject_objects(SH.targetClass) if c in types}
-                for target in _OTHER_TARGETS:
-                    start |= set(shapes.subjects(target, None))
-                pruned += _shape_closure(shapes, start)
-                for sub, sup in shapes.subject_objects(RDFS.subClassOf):
-                    if sub in types:
-                        pruned.add((sub, RDFS.subClassOf, sup))
+        for path in files:
+            shapes = shapes_file(path)  # files never refer to each other's shapes
+            start = {s for s, c in shapes.subject_objects(SH.targetClass) if c in types}
+            for target in _OTHER_TARGETS:
+                start |= set(shapes.subjects(target, None))
+            pruned += _shape_closure(shapes, start)
+            for sub, sup in shapes.subject_objects(RDFS.subClassOf):
+                if sub in types:
+                    pruned.add((sub, RDFS.subClassOf, sup))
         return pruned
 
 
@@ -155,7 +160,9 @@ def subject_graph(graph: Graph) -> Graph:
 
     Newer Gaia-X credentials may state the subject's class on the credential itself
     (``type: [VerifiableCredential, gx:LegalPerson]``); such a class is given to a subject
-    that states none of its own.
+    that states none of its own. A subject may carry the credential's own ``id`` (as some
+    signing tools issue them): it is then one RDF node, and what it states apart from the
+    envelope (the VC vocabulary, its proof, ``rdf:type VerifiableCredential``) is its subject.
     """
     credentials = set(graph.subjects(RDF.type, CRED.VerifiableCredential))
     out = Graph()
@@ -170,14 +177,23 @@ def subject_graph(graph: Graph) -> Graph:
             stack, seen = [subject], set()
             while stack:
                 node = stack.pop()
-                if node in seen or node in credentials:
+                if node in seen or (node in credentials and node != subject):
                     continue
                 seen.add(node)
                 for p, o in graph.predicate_objects(node):
+                    if node in credentials and _is_envelope(p, o):
+                        continue
                     out.add((node, p, o))
                     if (o, None, None) in graph:
                         stack.append(o)
     return out
+
+
+def _is_envelope(predicate: Node, value: Node) -> bool:
+    """A statement of the credential itself (when the subject shares the credential's id)."""
+    return (str(predicate).startswith((str(CRED), str(SEC)))
+            or (predicate == RDF.type and value in (CRED.VerifiableCredential,
+                                                    CRED.VerifiablePresentation)))
 
 
 def _references(data: Graph) -> set[URIRef]:
@@ -273,15 +289,20 @@ def run_shacl(data: Graph, context: Graph, shapes: Graph) -> list[tuple[Node, st
     return sorted(problems, key=lambda item: item[1])
 
 
-def check_subjects(graphs: Sequence[Graph], store: Store | None = None) -> list[list[str]]:
-    """Validate the subject graphs of a batch together; one list of problems per graph."""
+def check_subjects(graphs: Sequence[Graph], store: Store | None = None
+                   ) -> tuple[list[list[str]], list[list[str]]]:
+    """Validate the subject graphs of a batch together: (problems the official Gaia-X shapes
+    find, problems this node's own rules find), one list per graph each."""
     data = Graph()
     for graph in graphs:
         data += graph
     context = Graph()
     if store is not None:
         context += stored_credentials(store, data)
-    shapes = shapes_for(closed_types([data, context]), namespaces_used(data + context))
-    problems = run_shacl(data, context, shapes) + _lei_problems(data)
+    types = closed_types([data, context])
+    namespaces = namespaces_used(data + context)
+    official = run_shacl(data, context, shapes_for(types, namespaces, True))
+    ours = run_shacl(data, context, shapes_for(types, namespaces, False)) + _lei_problems(data)
     owners = [set(graph.subjects()) for graph in graphs]
-    return [[message for focus, message in problems if focus in owned] for owned in owners]
+    return ([[message for focus, message in official if focus in owned] for owned in owners],
+            [[message for focus, message in ours if focus in owned] for owned in owners])

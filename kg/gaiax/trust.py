@@ -27,6 +27,40 @@ from kg.errors import ConfigError
 from kg.gaiax.jws import JwsError, PublicKey, public_jwk, public_key_from_jwk, same_key
 
 TRUST_DIR_ENV = "DSKG_GAIAX_TRUST_DIR"
+ANCHORS_ENV = "DSKG_GAIAX_TRUST_ANCHORS"
+#: The shipped list of Gaia-X trust anchors (see its ``source``); replaced by a file named in
+#: ``DSKG_GAIAX_TRUST_ANCHORS``.
+SHIPPED_ANCHORS = Path(__file__).with_name("data") / "trust-anchors.json"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A Gaia-X trust anchor: a root certificate a Digital Clearing House's chain must end at."""
+
+    name: str
+    certificate: x509.Certificate
+
+
+def load_anchors(path: str | Path) -> tuple[list[Anchor], str]:
+    """Anchors from a JSON list file (``{"anchors": [{"name", "certificate": PEM}]}``) or a
+    PEM bundle (each named by its subject). Raises ConfigError when unreadable."""
+    file = Path(path)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"Gaia-X trust anchors {file}: {exc.strerror}") from None
+    try:
+        if raw.lstrip().startswith(b"{"):
+            listed = json.loads(raw)
+            anchors = [Anchor(str(item["name"]),
+                              x509.load_pem_x509_certificate(item["certificate"].encode()))
+                       for item in listed.get("anchors", [])]
+            return anchors, str(listed.get("source") or file)
+        certificates = x509.load_pem_x509_certificates(raw)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"Gaia-X trust anchors {file}: not a list of PEM certificates: "
+                          f"{exc}") from None
+    return [Anchor(c.subject.rfc4514_string(), c) for c in certificates], str(file)
 
 
 class TrustError(Exception):
@@ -96,6 +130,9 @@ class TrustStore:
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     roots: list[x509.Certificate] = field(default_factory=list)
     source: str = "(none configured)"
+    #: Gaia-X trust anchors: the only roots a compliance credential's chain may end at.
+    anchors: list[Anchor] = field(default_factory=list)
+    anchors_source: str = "(no trust anchors)"
 
     @classmethod
     def from_directory(cls, path: str | Path) -> TrustStore:
@@ -124,11 +161,17 @@ class TrustStore:
 
     @classmethod
     def from_env(cls, directory: str | Path | None = None,
-                 environ: dict[str, str] | None = None) -> TrustStore:
-        """The store for ``directory``, else ``DSKG_GAIAX_TRUST_DIR``, else an empty one."""
+                 environ: dict[str, str] | None = None,
+                 anchors: str | Path | None = None) -> TrustStore:
+        """The store for ``directory``, else ``DSKG_GAIAX_TRUST_DIR``, else an empty one; its
+        trust anchors from ``anchors``, else ``DSKG_GAIAX_TRUST_ANCHORS``, else the shipped
+        list."""
         env = os.environ if environ is None else environ
         chosen = directory or env.get(TRUST_DIR_ENV)
-        return cls.from_directory(chosen) if chosen else cls()
+        store = cls.from_directory(chosen) if chosen else cls()
+        store.anchors, store.anchors_source = load_anchors(
+            anchors or env.get(ANCHORS_ENV) or SHIPPED_ANCHORS)
+        return store
 
     # -- DID keys ------------------------------------------------------------------------
     def knows(self, did: str) -> bool:
@@ -167,6 +210,25 @@ class TrustStore:
 
         Raises TrustError ``untrusted-chain`` otherwise (with the reason).
         """
+        return self.chain_key_and_root(x5c, issuer, at)[0]
+
+    def anchored_key(self, x5c: Any, issuer: str, at: datetime) -> tuple[PublicKey, Anchor]:
+        """The leaf key of a Digital Clearing House's ``x5c`` chain, and the Gaia-X trust
+        anchor it ends at. Raises TrustError ``untrusted-anchor`` when the chain ends at no
+        listed anchor (even at a root of the trust directory)."""
+        chain_roots = [a.certificate for a in self.anchors]
+        key, root = self.chain_key_and_root(x5c, issuer, at, chain_roots,
+                                            f"the Gaia-X trust anchors ({self.anchors_source})",
+                                            "untrusted-anchor")
+        return key, next(a for a in self.anchors if a.certificate == root)
+
+    def chain_key_and_root(self, x5c: Any, issuer: str, at: datetime,
+                           roots: list[x509.Certificate] | None = None,
+                           where: str | None = None, reason: str = "untrusted-chain"
+                           ) -> tuple[PublicKey, x509.Certificate]:
+        """The leaf key of a chain ending at one of ``roots`` (default: the directory's), and
+        that root."""
+        roots = self.roots if roots is None else roots
         chain = _load_chain(x5c)
         for cert in chain:
             if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
@@ -176,9 +238,10 @@ class TrustStore:
                                  f"{cert.not_valid_after_utc.isoformat()})")
         for child, parent in itertools.pairwise(chain):
             _check_issued_by(child, parent)
-        if not self._anchored(chain[-1], at):
-            raise TrustError("untrusted-chain", "the x5c certificate chain does not end at a "
-                             f"trusted root in {self.source} (last: "
+        root = _anchored(chain[-1], at, roots)
+        if root is None:
+            raise TrustError(reason, "the x5c certificate chain does not end at a trusted "
+                             f"root in {where or self.source} (last: "
                              f"{chain[-1].issuer.rfc4514_string()})")
         leaf = chain[0]
         if not _names_issuer(leaf, issuer):
@@ -191,21 +254,24 @@ class TrustStore:
                 _jwk_matches(m.get("publicKeyJwk"), key) for m in _methods(document).values()):
             raise TrustError("unknown-key", f"the x5c leaf key is not a key of {issuer} in its "
                                             "trusted DID document")
-        return key  # type: ignore[return-value]
+        return key, root  # type: ignore[return-value]
 
-    def _anchored(self, last: x509.Certificate, at: datetime) -> bool:
-        for root in self.roots:
-            if not root.not_valid_before_utc <= at <= root.not_valid_after_utc:
+
+def _anchored(last: x509.Certificate, at: datetime, roots: list[x509.Certificate]
+              ) -> x509.Certificate | None:
+    """The root among ``roots`` that is ``last`` or issued it, valid at ``at``."""
+    for root in roots:
+        if not root.not_valid_before_utc <= at <= root.not_valid_after_utc:
+            continue
+        if last == root:
+            return root
+        if last.issuer == root.subject:
+            try:
+                _check_issued_by(last, root)
+            except TrustError:
                 continue
-            if last == root:
-                return True
-            if last.issuer == root.subject:
-                try:
-                    _check_issued_by(last, root)
-                except TrustError:
-                    continue
-                return True
-        return False
+            return root
+    return None
 
 
 def _load_chain(x5c: Any) -> list[x509.Certificate]:

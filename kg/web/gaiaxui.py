@@ -15,13 +15,14 @@ from kg.gaiax.document import read_submission
 from kg.gaiax.importer import _link, store_verified
 from kg.gaiax.link import LinkReport
 from kg.gaiax.trust import TrustStore
-from kg.gaiax.verify import STEPS, verify_batch
+from kg.gaiax.verify import verify_batch
 from kg.services.context import ServiceContext
 from kg.web.labels import lookup
 from kg.writepath import Origin
 
 STEP_NAMES = {"parse": "Read with the shipped contexts", "envelope": "Envelope and dates",
-              "proof": "Signature", "shapes": "Gaia-X shapes"}
+              "proof": "Signature", "shapes": "Gaia-X shapes",
+              "rules": "This node's extra rules"}
 
 
 @dataclass
@@ -77,15 +78,16 @@ def check(ctx: ServiceContext, data: bytes, *, check_proof: bool = True,
                                 check_proof=check_proof or principal is not None,
                                 store=ctx.store)[0]
     labels = [c.label for c in verification.credentials]
-    credentials = [CredentialView(label, [Step(STEP_NAMES[c.step], c.ok, c.message)
+    # Checks come in the order they ran (a vc+jwt: envelope and signature before parse).
+    credentials = [CredentialView(label, [Step(STEP_NAMES[c.step], c.ok or not c.blocking,
+                                               c.message if c.ok or c.blocking
+                                               else f"warning: {c.message}")
                                           for c in verification.checks
                                           if c.credential == label])
                    for label in labels]
-    extra = [Step("Presentation signature", c.ok, c.message) for c in verification.checks
-             if c.credential not in labels]
+    extra = [Step("Presentation " + ("signature" if c.step == "proof" else c.step), c.ok,
+                  c.message) for c in verification.checks if c.credential not in labels]
     result = GaiaxResult(verification.valid, credentials, presentation=extra)
-    for view in credentials:
-        view.steps.sort(key=lambda s: [STEP_NAMES[k] for k in STEPS].index(s.name))
     if principal is not None and verification.valid:
         imported = store_verified(ctx.store, verification, base_iri=ctx.base_iri,
                                   origin=Origin(agent=principal.subject,
