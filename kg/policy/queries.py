@@ -56,6 +56,18 @@ TARGET_QUERIES = (
 )
 #: Which of TARGET_QUERIES fetch the asset's own offers (left out when a file replaces them).
 OFFER_QUERIES = (3, 4)
+#: Which of TARGET_QUERIES read what is above the data spaces (the same for every dataset
+#: of a data space: ``SPACE_QUERIES`` fetch it once per data space instead).
+TIER_QUERIES = (2, 5)
+#: The data spaces whose catalogs list the target, as ``?space dskg:catalog ?top`` rows.
+SPACES_QUERY = _triples(f"{SPACES} BIND(?space AS ?s) BIND(dskg:catalog AS ?p) BIND(?top AS ?o)")
+#: TIER_QUERIES anchored on one data space (?space).
+SPACE_QUERIES = (
+    _triples("?space (dskg:rulebook|dskg:subjectTo)* ?s . ?s ?p ?o . "
+               "FILTER(?p NOT IN (dcat:dataset, dcat:record))"),
+    _triples("?space (dskg:rulebook|dskg:rulebook?/dskg:subjectTo+)/odrl:hasPolicy? ?root . "
+               f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}"),
+)
 #: The body of one policy named by an IRI (?root), with its ancestors.
 BODY_QUERY = _triples(f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}")
 #: The assignee (?party), the organisations above it, and their memberships.
@@ -72,9 +84,10 @@ _LINK_PATH = f"({_LINKS}|^<http://www.w3.org/2002/07/owl#sameAs>|^skos:exactMatc
 #: memberships of those that are organisations, in two queries (a UNION of them is planned
 #: badly).
 CONCEPTS_QUERIES = (
-    _triples(f"VALUES ?c {{ %s }} ?c {_LINK_PATH} ?s . ?s ?p ?o . "
-               f"FILTER(?p IN ({_LINK_LIST}))"),
-    _triples(f"VALUES ?c {{ %s }} ?c {_LINK_PATH} ?x . ?s org:member ?x . ?s ?p ?o"),
+    PREFIXES + f"SELECT ?c ?s ?p ?o WHERE {{ VALUES ?c {{ %s }} ?c {_LINK_PATH} ?s . "
+    f"?s ?p ?o . FILTER(?p IN ({_LINK_LIST})) }}",
+    PREFIXES + f"SELECT ?c ?s ?p ?o WHERE {{ VALUES ?c {{ %s }} ?c {_LINK_PATH} ?x . "
+    "?s org:member ?x . ?s ?p ?o }",
 )
 
 
