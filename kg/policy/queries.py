@@ -56,12 +56,27 @@ TARGET_QUERIES = (
 )
 #: Which of TARGET_QUERIES fetch the asset's own offers (left out when a file replaces them).
 OFFER_QUERIES = (3, 4)
-#: Which of TARGET_QUERIES read what is above the data spaces (the same for every dataset
-#: of a data space: ``SPACE_QUERIES`` fetch it once per data space instead).
-TIER_QUERIES = (2, 5)
-#: The data spaces whose catalogs list the target, as ``?space dskg:catalog ?top`` rows.
-SPACES_QUERY = _triples(f"{SPACES} BIND(?space AS ?s) BIND(dskg:catalog AS ?p) BIND(?top AS ?o)")
-#: TIER_QUERIES anchored on one data space (?space).
+#: TARGET_QUERIES 0, 1, 6 and 7 and the data spaces listing the target in one request.
+#: ``{t}``: the target, escaped (``term_n3``) into every branch: a VALUES block in front of
+#: the union is not pushed into its branches, and each branch then scans the store.
+LINKS_TEMPLATE = _triples(" UNION ".join("{ " + where + " }" for where in (
+    "{t} ?p ?o . BIND({t} AS ?s) FILTER(?p NOT IN (dcat:dataset, dcat:record))",
+    f"{{t}} {ASSET_UP}+ ?s . ?s ?p ?o FILTER(?p IN ({STRUCTURAL}))",
+    "?s dcat:dataset {t} . BIND(dcat:dataset AS ?p) BIND({t} AS ?o)",
+    "?cat dcat:dataset {t} . ?cat (^dcat:catalog)* ?o . ?s dcat:catalog ?o . "
+    "BIND(dcat:catalog AS ?p)",
+    "?cat dcat:dataset {t} . ?top dcat:catalog* ?cat . ?s dskg:catalog ?top . "
+    "BIND(dskg:catalog AS ?p) BIND(?top AS ?o)"))).replace("{", "{{").replace(
+    "}", "}}").replace("{{t}}", "{t}")
+#: OFFER_QUERIES in one request, the target escaped in (``{t}``); the distinct roots first,
+#: then their bodies (about three times cheaper than the two queries).
+OFFERS_TEMPLATE = _triples(
+    "{ SELECT DISTINCT ?root { { @T odrl:hasPolicy ?root } UNION "
+    "{ ?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target @T } } } "
+    f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}").replace("{", "{{").replace(
+    "}", "}}").replace("@T", "{t}")
+#: TARGET_QUERIES 2 and 5 (what is above the data spaces: the same for every dataset of a
+#: data space) anchored on one data space (?space), to be fetched once per data space.
 SPACE_QUERIES = (
     _triples("?space (dskg:rulebook|dskg:subjectTo)* ?s . ?s ?p ?o . "
                "FILTER(?p NOT IN (dcat:dataset, dcat:record))"),
@@ -75,6 +90,11 @@ PARTY_QUERIES = (
     _triples("?party org:subOrganizationOf* ?s . ?s ?p ?o"),
     _triples("?party org:subOrganizationOf* ?a . ?s org:member ?a . ?s ?p ?o"),
 )
+#: PARTY_QUERIES in one request, the party escaped in (``{t}``).
+PARTY_TEMPLATE = _triples(
+    "{ @T org:subOrganizationOf* ?s . ?s ?p ?o } UNION "
+    "{ @T org:subOrganizationOf* ?a . ?s org:member ?a . ?s ?p ?o }").replace(
+    "{", "{{").replace("}", "}}").replace("@T", "{t}")
 _LINKS = "|".join(f"<{link}>" for link in (*ALL_LINKS, ODRL.includedIn, ODRL.implies))
 _LINK_LIST = ", ".join(f"<{link}>" for link in (*ALL_LINKS, ODRL.includedIn, ODRL.implies))
 # Forward along every hierarchy link, and back along equivalences (so "x sameAs c" is seen

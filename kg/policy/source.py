@@ -33,12 +33,10 @@ from kg.policy.evaluator import Decision, Evaluator
 from kg.policy.queries import (
     BODY_QUERY,
     CONCEPTS_QUERIES,
-    OFFER_QUERIES,
-    PARTY_QUERIES,
+    LINKS_TEMPLATE,
+    OFFERS_TEMPLATE,
+    PARTY_TEMPLATE,
     SPACE_QUERIES,
-    SPACES_QUERY,
-    TARGET_QUERIES,
-    TIER_QUERIES,
 )
 from kg.policy.request import Request
 from kg.policy.triples import Triples
@@ -118,9 +116,6 @@ class StoreSource(PolicySource):
         self.timeout = timeout
         self.limit = limit
         self.cache = cache or policy_cache_for(store)
-        self._target_queries = [q for i, q in enumerate(TARGET_QUERIES)
-                                if i not in TIER_QUERIES
-                                and (overlay is None or i not in OFFER_QUERIES)]
 
     def _rows(self, sparql: str, bindings: dict[str, URIRef] | None = None) -> Rows:
         result = self.store.query(sparql, bindings, timeout=self.timeout, limit=self.limit)
@@ -132,18 +127,16 @@ class StoreSource(PolicySource):
             row for query in SPACE_QUERIES for row in self._rows(query, {"space": space})])
 
     def _governance(self, target: URIRef) -> Rows:
-        rows: Rows = []
-        for query in self._target_queries:
-            rows += self._rows(query, {"target": target})
-        spaces = self._rows(SPACES_QUERY, {"target": target})
-        rows += spaces
-        for space in sorted(_uris(s for s, _, _ in spaces)):
+        rows: Rows = self._rows(LINKS_TEMPLATE.format(t=term_n3(target)))
+        if self.overlay is None:
+            rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(target)))
+        spaces = {s for s, p, _ in rows if p == DSKG.catalog}
+        for space in sorted(_uris(spaces)):
             rows += self._space(space)
         if self.overlay is None:  # offers on the collections the asset is part of
             for s, p, o in list(rows):
                 if s == target and p in (ODRL.partOf, DCT.isPartOf) and isinstance(o, URIRef):
-                    for index in OFFER_QUERIES:
-                        rows += self._rows(TARGET_QUERIES[index], {"target": o})
+                    rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(o)))
         else:
             rows = [t for t in rows if not (t[0] == target and t[1] == ODRL.hasPolicy)]
             for parent in sorted(_uris(self.overlay.objects(None, ODRL.inheritFrom))):
@@ -152,8 +145,8 @@ class StoreSource(PolicySource):
         return rows
 
     def _party(self, party: URIRef) -> Rows:
-        return self.cache.get("party", party, lambda: [
-            row for query in PARTY_QUERIES for row in self._rows(query, {"party": party})])
+        return self.cache.get("party", party, lambda: self._rows(
+            PARTY_TEMPLATE.format(t=term_n3(party))))
 
     def _concepts(self, graph: Triples, requests: Iterable[Request]) -> Rows:
         anchors = _right_operands(graph) | _uris(graph.objects(None, DSKG.tier))
