@@ -153,3 +153,26 @@ def test_cli_all_targets(tiers_store: Store, tmp_path: Path,
     assert body["total"] == 3
     single = build_request(assignee=f"{T}uniB", action="odrl:read", target=f"{T}d-open")
     assert single.target == URIRef(f"{T}d-open")
+
+
+def test_web_which_datasets_mode(tiers_store: Store) -> None:
+    from api.app import create_app
+
+    settings = Settings(store="memory", base_iri="http://127.0.0.1:8000/",
+                        load_default_graph=False)
+    with serve_app(create_app(settings, tiers_store)) as base:
+        form = {"assignee": f"{T}uniB", "action": "read", "which": "1",
+                "purpose": f"{T}CancerResearch", "duty": "attribute", "at": "2025-05-01"}
+        page = httpx.get(f"{base}/ui/may-i", params=form)
+        assert page.status_code == 200
+        html = page.text
+        assert "3 datasets permitted" in html
+        listed = html[html.index('<ol class="permitted"'):html.index("</ol>")]
+        assert listed.count("<li>") == 3
+        assert "permitted by" in listed
+        api = httpx.get(f"{base}/datasets", params={
+            "may": "odrl:read", "assignee": f"{T}uniB", "purpose": f"{T}CancerResearch",
+            "dutiesDone": "odrl:attribute", "at": "2025-05-01"}).json()
+        assert api["total"] == 3
+        alone = httpx.get(f"{base}/ui/may-i", params={**form, "duty": ""}).text
+        assert "2 datasets permitted" in alone
