@@ -192,7 +192,7 @@ class Evaluator:
                 how = ("is the assignee" if party.node == request.assignee
                        else f"is a sub-organisation of {party.node}")
             elif any(group in self.knowledge.organisations_of(org)
-                     or (org, ODRL.partOf, group) in self.graph for org in who):
+                     or group in self.knowledge.party_collections(org) for org in who):
                 how = f"is a member of {group}"
             else:
                 continue

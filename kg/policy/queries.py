@@ -92,7 +92,7 @@ PARTY_QUERIES = (
 )
 #: PARTY_QUERIES in one request, the party escaped in (``{t}``).
 PARTY_TEMPLATE = _triples(
-    "{ @T org:subOrganizationOf* ?s . ?s ?p ?o } UNION "
+    "{ @T (org:subOrganizationOf|odrl:partOf)* ?s . ?s ?p ?o } UNION "
     "{ @T org:subOrganizationOf* ?a . ?s org:member ?a . ?s ?p ?o }").replace(
     "{", "{{").replace("}", "}}").replace("@T", "{t}")
 _LINKS = "|".join(f"<{link}>" for link in (*ALL_LINKS, ODRL.includedIn, ODRL.implies))

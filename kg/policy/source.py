@@ -25,7 +25,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SKOS
 from rdflib.term import Node
 
-from kg.namespaces import DCT, DSKG, ODRL
+from kg.namespaces import DSKG, ODRL
 from kg.policy.actions import odrl_actions
 from kg.policy.cache import PolicyCache, policy_cache_for
 from kg.policy.conflicts import load_governance
@@ -39,6 +39,7 @@ from kg.policy.queries import (
     SPACE_QUERIES,
 )
 from kg.policy.request import Request
+from kg.policy.tiers import asset_ancestors
 from kg.policy.triples import Triples
 from kg.store.base import Store
 from kg.store.sparql_text import term_n3
@@ -133,10 +134,10 @@ class StoreSource(PolicySource):
         spaces = {s for s, p, _ in rows if p == DSKG.catalog}
         for space in sorted(_uris(spaces)):
             rows += self._space(space)
-        if self.overlay is None:  # offers on the collections the asset is part of
-            for s, p, o in list(rows):
-                if s == target and p in (ODRL.partOf, DCT.isPartOf) and isinstance(o, URIRef):
-                    rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(o)))
+        if self.overlay is None:  # offers on the collections the asset is (transitively) in
+            for collection in asset_ancestors(Triples(rows), target)[1:]:  # type: ignore[arg-type]
+                if isinstance(collection, URIRef):
+                    rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(collection)))
         else:
             rows = [t for t in rows if not (t[0] == target and t[1] == ODRL.hasPolicy)]
             for parent in sorted(_uris(self.overlay.objects(None, ODRL.inheritFrom))):
