@@ -3,6 +3,8 @@ example request the evaluator denies (own cases, from the ODRL semantics)."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph
 
 from kg.policy.conflicts import find_conflicts
@@ -91,3 +93,44 @@ ex:offer a odrl:Offer ; odrl:target ex:d ;
     odrl:operator odrl:gt ; odrl:rightOperand 10 ] ] .
 """)
     assert "conflicting" not in _kinds(report)
+
+
+# -- property: every reported conflict's example is one the evaluator denies ------------------
+_ACTIONS = ["odrl:use", "odrl:read", "odrl:distribute", "odrl:delete"]
+_CONSTRAINTS = [
+    "",
+    " ; odrl:constraint [ odrl:leftOperand odrl:purpose ; odrl:operator odrl:isA ; "
+    "odrl:rightOperand ex:Research ]",
+    " ; odrl:constraint [ odrl:leftOperand odrl:spatial ; odrl:operator odrl:isNoneOf ; "
+    'odrl:rightOperand "EEA" ]',
+    " ; odrl:constraint [ odrl:leftOperand odrl:count ; odrl:operator odrl:lteq ; "
+    "odrl:rightOperand 5 ]",
+    " ; odrl:constraint [ odrl:leftOperand odrl:count ; odrl:operator odrl:gt ; "
+    "odrl:rightOperand 3 ]",
+]
+
+
+@st.composite
+def _pair(draw: st.DrawFn) -> str:
+    lines = []
+    for name in ("one", "two"):
+        kind = draw(st.sampled_from(["permission", "prohibition", "obligation"]))
+        action = draw(st.sampled_from(_ACTIONS))
+        extra = draw(st.sampled_from(_CONSTRAINTS))
+        if kind == "permission" and draw(st.booleans()):
+            extra += f" ; odrl:duty [ odrl:action {draw(st.sampled_from(_ACTIONS))} ]"
+        holder = draw(st.sampled_from(["ex:offer", "ex:rules"]))
+        lines.append(f"{holder} odrl:{kind} ex:{name} . ex:{name} odrl:action {action}{extra} .")
+    lines.append("ex:offer a odrl:Offer ; odrl:target ex:d .")
+    lines.append("ex:MedicalResearch <http://www.w3.org/2004/02/skos/core#broader> "
+                 "ex:Research .")
+    return "\n".join(lines)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_pair())
+def test_reported_conflicts_agree_with_the_evaluator(body: str) -> None:
+    graph, report = _report(body)
+    for finding in report["conflicts"]:
+        if "example" in finding:
+            assert _denied(graph, finding), (finding, body)
