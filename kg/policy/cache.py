@@ -60,14 +60,15 @@ class PolicyCache:
             table = state.tables.setdefault(name, {})
         return table
 
-    def get(self, name: str, key: Hashable, make: Callable[[], Any]) -> Any:
+    def get(self, name: str, key: Hashable, make: Callable[[], Any],
+            max_entries: int = MAX_ENTRIES) -> Any:
         table = self.table(name)
         try:
             return table[key]
         except KeyError:
             pass
         value = make()
-        if len(table) >= MAX_ENTRIES:
+        if len(table) >= max_entries:
             table.clear()
         table[key] = value
         return value

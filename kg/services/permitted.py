@@ -39,6 +39,8 @@ from kg.services.textindex import kind_members, text_index_for
 
 #: Decisions asked of the engine at once (they share the assignee's and data spaces' slices).
 CHUNK = 500
+#: Decisions kept (a whole large catalog, so its pages stay cheap).
+MAX_KEPT = 250_000
 QUERY_FIELDS = ("may", "assignee", "purpose", "at", "spatial", "dutiesDone")
 
 
@@ -122,7 +124,7 @@ def decide(ctx: ServiceContext, question: Question, targets: Iterable[URIRef]
         for target, decision in zip(chunk, engine.evaluate_many(
                 [question.request(str(t)) for t in chunk]), strict=True):
             out[target] = cache.get("permitted", (question, target),
-                                    lambda d=decision: item_decision(d))
+                                    lambda d=decision: item_decision(d), MAX_KEPT)
     return out
 
 
