@@ -134,3 +134,24 @@ def test_reported_conflicts_agree_with_the_evaluator(body: str) -> None:
     for finding in report["conflicts"]:
         if "example" in finding:
             assert _denied(graph, finding), (finding, body)
+
+
+def test_is_a_instances_and_party_collections_through_part_of() -> None:
+    # Only an instance of both classes (trial42) satisfies both rules, and only a member
+    # of the party collection through odrl:partOf (the lab) is an assignee of both.
+    graph, report = _report("""
+ex:offer a odrl:Offer ; odrl:target ex:d ; odrl:permission [ odrl:action odrl:use ;
+  odrl:assignee ex:consortium ; odrl:constraint [ odrl:leftOperand odrl:purpose ;
+    odrl:operator odrl:isA ; odrl:rightOperand ex:FundedStudy ] ] .
+ex:consortium a odrl:PartyCollection . ex:lab odrl:partOf ex:consortium .
+ex:trial42 a ex:ClinicalTrial, ex:FundedStudy .
+ex:rules odrl:prohibition [ odrl:action odrl:read ; odrl:assignee ex:consortium ;
+  odrl:constraint [ odrl:leftOperand odrl:purpose ; odrl:operator odrl:isA ;
+    odrl:rightOperand ex:ClinicalTrial ] ] .
+""")
+    found = _kinds(report)["prohibited"]
+    assert len(found) == 1
+    example = found[0]["example"]
+    assert example["assignee"] == "https://example.org/c/lab"
+    assert example["purpose"] == "https://example.org/c/trial42"
+    assert _denied(graph, found[0])

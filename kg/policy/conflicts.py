@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from rdflib import XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, SKOS
 from rdflib.term import Node
 
@@ -171,8 +171,9 @@ def candidates(graph: Graph, conditions: list[Any]) -> dict[URIRef, list[Node]]:
             kind = _kind(value, cond.datatype)
             if kind is not None:
                 pool.extend(_shifted(value, kind, (-1, 1)))
-            elif isinstance(value, URIRef):
-                pool.extend(graph.subjects(SKOS.broader, value))
+            elif isinstance(value, URIRef):  # narrower concepts, instances, subclasses
+                for link in (SKOS.broader, RDF.type, RDFS.subClassOf):
+                    pool.extend(graph.subjects(link, value))
             region = places.codes(value)
             if region is not None and len(region) > 1:
                 pool.append(Literal(sorted(region)[0]))
@@ -241,6 +242,8 @@ class ConflictFinder:
                 group = party.source or party.node
                 out.extend(m for ms in self.graph.subjects(ORG.organization, group)
                            for m in self.graph.objects(ms, ORG.member) if isinstance(m, URIRef))
+                out.extend(m for m in self.graph.transitive_subjects(ODRL.partOf, group)
+                           if isinstance(m, URIRef) and m != group)
         for space in dataspaces_of(self.graph, target):
             out.extend(m for ms in sorted(self.graph.subjects(ORG.organization, space), key=str)
                        for m in self.graph.objects(ms, ORG.member) if isinstance(m, URIRef))
