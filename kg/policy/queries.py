@@ -75,6 +75,29 @@ OFFERS_TEMPLATE = _triples(
     "{ ?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target @T } } } "
     f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}").replace("{", "{{").replace(
     "}", "}}").replace("@T", "{t}")
+#: LINKS_TEMPLATE and OFFERS_TEMPLATE for many targets at once (``%s``: escaped VALUES), one
+#: query per branch so that the VALUES block binds each; rows carry their ?target (?root for
+#: bodies).
+def _many(where: str, key: str = "target") -> str:
+    return PREFIXES + f"SELECT ?{key} ?s ?p ?o WHERE {{ VALUES ?{key} {{ %s }} {where} }}"
+
+
+MANY_LINKS_QUERIES = (
+    _many("?target ?p ?o . BIND(?target AS ?s) FILTER(?p NOT IN (dcat:dataset, dcat:record))"),
+    _many(f"?target {ASSET_UP}+ ?s . ?s ?p ?o FILTER(?p IN ({STRUCTURAL}))"),
+    _many("?s dcat:dataset ?target . BIND(dcat:dataset AS ?p) BIND(?target AS ?o)"),
+    _many("?cat dcat:dataset ?target . ?cat (^dcat:catalog)* ?o . ?s dcat:catalog ?o . "
+          "BIND(dcat:catalog AS ?p)"),
+    _many("?cat dcat:dataset ?target . ?top dcat:catalog* ?cat . ?s dskg:catalog ?top . "
+          "BIND(dskg:catalog AS ?p) BIND(?top AS ?o)"),
+)
+MANY_ROOTS_QUERIES = (
+    PREFIXES + "SELECT DISTINCT ?target ?root WHERE { VALUES ?target { %s } "
+    "?target odrl:hasPolicy ?root }",
+    PREFIXES + "SELECT DISTINCT ?target ?root WHERE { VALUES ?target { %s } "
+    "?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target ?target }",
+)
+MANY_BODIES_QUERY = _many(f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}", "root")
 #: TARGET_QUERIES 2 and 5 (what is above the data spaces: the same for every dataset of a
 #: data space) anchored on one data space (?space), to be fetched once per data space.
 SPACE_QUERIES = (

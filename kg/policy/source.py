@@ -34,6 +34,9 @@ from kg.policy.queries import (
     BODY_QUERY,
     CONCEPTS_QUERIES,
     LINKS_TEMPLATE,
+    MANY_BODIES_QUERY,
+    MANY_LINKS_QUERIES,
+    MANY_ROOTS_QUERIES,
     OFFERS_TEMPLATE,
     PARTY_TEMPLATE,
     SPACE_QUERIES,
@@ -117,6 +120,7 @@ class StoreSource(PolicySource):
         self.timeout = timeout
         self.limit = limit
         self.cache = cache or policy_cache_for(store)
+        self._prefetched: dict[URIRef, Rows] = {}
 
     def _rows(self, sparql: str, bindings: dict[str, URIRef] | None = None) -> Rows:
         result = self.store.query(sparql, bindings, timeout=self.timeout, limit=self.limit)
@@ -127,10 +131,44 @@ class StoreSource(PolicySource):
         return self.cache.get("space", space, lambda: [
             row for query in SPACE_QUERIES for row in self._rows(query, {"space": space})])
 
+    def prefetch(self, targets: Sequence[URIRef]) -> None:
+        """Read the links and offers of many targets in a few queries (for the permitted
+        list); ``_governance`` then uses them instead of two queries per target."""
+        if self.overlay is not None or not targets:
+            return
+        values = " ".join(term_n3(t) for t in targets)
+        links: dict[Node, Rows] = {t: [] for t in targets}
+        for query in MANY_LINKS_QUERIES:
+            for t, s, p, o in self.store.query(query % values, timeout=self.timeout).rows:
+                if t in links and None not in (s, p, o):
+                    links[t].append((s, p, o))  # type: ignore[arg-type]
+        roots: dict[Node, set[Node]] = {t: set() for t in targets}
+        for query in MANY_ROOTS_QUERIES:
+            for t, root in self.store.query(query % values, timeout=self.timeout).rows:
+                if t in roots and root is not None:
+                    roots[t].add(root)
+        every = sorted({r for rs in roots.values() for r in rs if isinstance(r, URIRef)})
+        bodies: dict[Node, Rows] = {r: [] for r in every}
+        for start in range(0, len(every), 500):
+            chunk = " ".join(term_n3(r) for r in every[start:start + 500])
+            for r, s, p, o in self.store.query(MANY_BODIES_QUERY % chunk,
+                                               timeout=self.timeout).rows:
+                if r in bodies and None not in (s, p, o):
+                    bodies[r].append((s, p, o))  # type: ignore[arg-type]
+        for target in targets:
+            if any(not isinstance(r, URIRef) for r in roots[target]):
+                continue  # a blank-node root: asked alone (labels differ between queries)
+            self._prefetched[target] = links[target] + [
+                row for r in sorted(roots[target]) for row in bodies[r]]
+
     def _governance(self, target: URIRef) -> Rows:
-        rows: Rows = self._rows(LINKS_TEMPLATE.format(t=term_n3(target)))
-        if self.overlay is None:
-            rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(target)))
+        known = self._prefetched.pop(target, None)
+        if known is not None:
+            rows: Rows = known
+        else:
+            rows = self._rows(LINKS_TEMPLATE.format(t=term_n3(target)))
+            if self.overlay is None:
+                rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(target)))
         spaces = {s for s, p, _ in rows if p == DSKG.catalog}
         for space in sorted(_uris(spaces)):
             rows += self._space(space)

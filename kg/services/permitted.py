@@ -117,10 +117,11 @@ def decide(ctx: ServiceContext, question: Question, targets: Iterable[URIRef]
             missing.append(target)
         else:
             out[target] = known
-    engine = PolicyEngine(StoreSource(ctx.store, timeout=ctx.settings.query_timeout,
-                                      cache=cache))
+    source = StoreSource(ctx.store, timeout=ctx.settings.query_timeout, cache=cache)
+    engine = PolicyEngine(source)
     for start in range(0, len(missing), CHUNK):
         chunk = missing[start:start + CHUNK]
+        source.prefetch(chunk)
         for target, decision in zip(chunk, engine.evaluate_many(
                 [question.request(str(t)) for t in chunk]), strict=True):
             out[target] = cache.get("permitted", (question, target),
