@@ -25,7 +25,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SKOS
 from rdflib.term import Node
 
-from kg.namespaces import DSKG, ODRL
+from kg.namespaces import DCT, DSKG, ODRL
 from kg.policy.actions import odrl_actions
 from kg.policy.cache import PolicyCache, policy_cache_for
 from kg.policy.conflicts import load_governance
@@ -173,7 +173,8 @@ class StoreSource(PolicySource):
         for space in sorted(_uris(spaces)):
             rows += self._space(space)
         if self.overlay is None:  # offers on the collections the asset is (transitively) in
-            for collection in asset_ancestors(Triples(rows), target)[1:]:  # type: ignore[arg-type]
+            links = Triples(r for r in rows if r[1] in (ODRL.partOf, DCT.isPartOf))
+            for collection in asset_ancestors(links, target)[1:]:  # type: ignore[arg-type]
                 if isinstance(collection, URIRef):
                     rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(collection)))
         else:
