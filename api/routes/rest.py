@@ -25,6 +25,7 @@ from kg.services.examples import body_examples
 from kg.services.html import resource_page
 from kg.services.ids import parse_iri
 from kg.services.listing import DEFAULT_LIMIT, FILTER_PATTERNS, MAX_LIMIT, Filters
+from kg.services.permitted import permitted, question_from_params
 from kg.services.resources import ResourceView, get_by_iri
 
 router = APIRouter()
@@ -135,6 +136,8 @@ def _list_parameters(kind: Kind) -> list[dict[str, Any]]:
          "schema": {"type": "string", "maxLength": 200},
          "description": "Free text, case-insensitive, over labels and descriptions."},
     ]
+    if kind.name == "datasets":
+        params += _MAY_PARAMETERS
     for name in FILTER_PATTERNS[kind.name]:
         param: dict[str, Any] = {"name": name, "in": "query", "required": False,
                                  "schema": {"type": "string"},
@@ -145,6 +148,18 @@ def _list_parameters(kind: Kind) -> list[dict[str, Any]]:
     return params
 
 
+_MAY_PARAMETERS: list[dict[str, Any]] = [
+    {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+     "description": text, **({"example": example} if example else {})}
+    for name, text, example in (
+        ("may", "Only the datasets the policy evaluator permits this ODRL action on (with "
+         "assignee); each item then carries the deciding rule.", "odrl:use"),
+        ("assignee", "The organisation asking (IRI or prefixed name), with may.", None),
+        ("purpose", "odrl:purpose of the request (a concept IRI), with may.", None),
+        ("at", "odrl:dateTime of the request (ISO 8601; default: the current minute).", None),
+        ("spatial", "odrl:spatial of the request: country code, region or IRI.", "ES"),
+        ("dutiesDone", "Duties already fulfilled (IRIs or actions such as odrl:attribute); "
+         "repeatable or comma-separated.", None))]
 _LIST_SCHEMA = {"type": "object", "required": ["total", "limit", "offset", "items"],
                 "properties": {"total": {"type": "integer"}, "limit": {"type": "integer"},
                                "offset": {"type": "integer"},
@@ -168,9 +183,13 @@ def _add_kind_routes(kind: Kind) -> None:
         params = request.query_params
         filters = Filters(**{name: params.get(name) for name in
                              ("tier", "country", "dataspace", "publisher", "theme", "role", "q")})
-        page = services.list_resources(
-            ctx, kind, filters, limit=_int_param(request, "limit", DEFAULT_LIMIT),
-            offset=_int_param(request, "offset", 0))
+        limit, offset = _int_param(request, "limit", DEFAULT_LIMIT), _int_param(
+            request, "offset", 0)
+        if kind.name == "datasets" and (params.get("may") or params.get("assignee")):
+            page = permitted(ctx, filters, question_from_params(params), limit=limit,
+                             offset=offset)
+        else:
+            page = services.list_resources(ctx, kind, filters, limit=limit, offset=offset)
         link = _link_header(request, page)
         return JSONResponse(page.to_json(), headers={"Link": link} if link else None)
 

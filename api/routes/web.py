@@ -253,6 +253,17 @@ def may_i(request: Request) -> Response:
                               "active": "/ui/may-i"}
     if not (form["assignee"] or form["target"]):
         return page("mayi.html", **values)
+    if params.get("which"):  # "which datasets may it ...?": the permitted list
+        try:
+            offset = int(params.get("offset") or 0)
+            listing = mayi.which(_ctx(request), form, duties, offset)
+            values["request_query"] = urlencode(
+                [(k, v) for k, v in params.multi_items() if k != "offset"])
+        except ValueError:
+            return page("mayi.html", status=400, error="offset must be a number", **values)
+        except DskgError as exc:
+            return page("mayi.html", status=exc.status, error=exc.message, **values)
+        return page("mayi.html", listing=listing, **values)
     try:
         result = mayi.decide(_ctx(request), form, duties)
     except DskgError as exc:

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from rdflib import XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, SKOS
 from rdflib.term import Node
 
@@ -49,7 +49,8 @@ EXAMPLE_TIME = datetime(2025, 1, 1, tzinfo=UTC)
 
 @dataclass
 class Finding:
-    kind: str  # prohibited | widens | cycle | missing-parent | assigner-not-member
+    kind: str  # prohibited | conflicting | obligation-prohibited | duty-prohibited | widens
+    #            | cycle | missing-parent | assigner-not-member
     detail: str
     lower: dict[str, Any] | None = None
     higher: dict[str, Any] | None = None
@@ -170,8 +171,9 @@ def candidates(graph: Graph, conditions: list[Any]) -> dict[URIRef, list[Node]]:
             kind = _kind(value, cond.datatype)
             if kind is not None:
                 pool.extend(_shifted(value, kind, (-1, 1)))
-            elif isinstance(value, URIRef):
-                pool.extend(graph.subjects(SKOS.broader, value))
+            elif isinstance(value, URIRef):  # narrower concepts, instances, subclasses
+                for link in (SKOS.broader, RDF.type, RDFS.subClassOf):
+                    pool.extend(graph.subjects(link, value))
             region = places.codes(value)
             if region is not None and len(region) > 1:
                 pool.append(Literal(sorted(region)[0]))
@@ -240,6 +242,8 @@ class ConflictFinder:
                 group = party.source or party.node
                 out.extend(m for ms in self.graph.subjects(ORG.organization, group)
                            for m in self.graph.objects(ms, ORG.member) if isinstance(m, URIRef))
+                out.extend(m for m in self.graph.transitive_subjects(ODRL.partOf, group)
+                           if isinstance(m, URIRef) and m != group)
         for space in dataspaces_of(self.graph, target):
             out.extend(m for ms in sorted(self.graph.subjects(ORG.organization, space), key=str)
                        for m in self.graph.objects(ms, ORG.member) if isinstance(m, URIRef))
@@ -276,11 +280,24 @@ class ConflictFinder:
         for low in ranked:
             for perm in low.policy.of_kind("permission"):
                 for high in ranked:
-                    if high.rank <= low.rank:
+                    if high.rank < low.rank:
                         continue
                     for prohibition in high.policy.of_kind("prohibition"):
-                        self._prohibited(target, low, perm, high, prohibition)
-                    self._widens(target, low, perm, high)
+                        if high.rank > low.rank:
+                            self._prohibited(target, low, perm, high, prohibition)
+                        else:
+                            self._same_tier(target, low, perm, high, prohibition)
+                    if high.rank > low.rank:
+                        self._widens(target, low, perm, high)
+        for one in ranked:
+            for prohibition in one.policy.of_kind("prohibition"):
+                for other in ranked:
+                    for rule in other.policy.of_kind("obligation"):
+                        self._owed_but_prohibited(target, other, rule, None, one, prohibition)
+                    for perm in other.policy.of_kind("permission"):
+                        for duty in perm.duties:
+                            self._owed_but_prohibited(target, other, duty, perm, one,
+                                                      prohibition)
 
     def _prohibited(self, target: URIRef, low: Governing, perm: Rule, high: Governing,
                     prohibition: Rule) -> None:
@@ -303,6 +320,59 @@ class ConflictFinder:
             f"the {low.layer} rule `{compact(perm.id)}` permits {name(action)} where the "
             f"{high.layer} rule `{compact(prohibition.id)}` prohibits it",
             _rule_json(low, perm), _rule_json(high, prohibition), example_json(example)))
+
+    def _same_tier(self, target: URIRef, low: Governing, perm: Rule, high: Governing,
+                   prohibition: Rule) -> None:
+        """A permission and a prohibition of one tier that can both apply: the conflict
+        strategy of their policy settles it when they share one (``perm``/``prohibit``: no
+        conflict), otherwise the evaluator voids or denies."""
+        if low.policy.id == high.policy.id and low.policy.conflict in (ODRL.perm,
+                                                                       ODRL.prohibit):
+            return
+        key = ("conflicting", *sorted((perm.id, prohibition.id)))
+        action = self._overlap(perm, prohibition)
+        if key in self._seen or action is None:
+            return
+
+        def holds(request: Request) -> bool:
+            return (self._active(low, perm, request).active is True
+                    and self._active(high, prohibition, request).active is True
+                    and self.evaluator.evaluate(request).decision == "deny")
+
+        example = self.witness(target, action, [perm, prohibition], holds)
+        if example is None:
+            return
+        self._add(key, Finding(
+            "conflicting",
+            f"the {low.layer} rule `{compact(perm.id)}` permits {name(action)} where the "
+            f"{high.layer} rule `{compact(prohibition.id)}` prohibits it",
+            _rule_json(low, perm), _rule_json(high, prohibition), example_json(example)))
+
+    def _owed_but_prohibited(self, target: URIRef, owner: Governing, duty: Rule,
+                             perm: Rule | None, other: Governing, prohibition: Rule) -> None:
+        """An obligation or a permission's duty whose action a prohibition forbids: the
+        request to do what is owed is denied."""
+        kind = "obligation-prohibited" if perm is None else "duty-prohibited"
+        key = (kind, duty.id, prohibition.id)
+        action = self._overlap(duty, prohibition)
+        if key in self._seen or action is None:
+            return
+
+        def holds(request: Request) -> bool:
+            return (self._active(other, prohibition, request).active is True
+                    and self.evaluator.evaluate(request).decision == "deny")
+
+        example = self.witness(target, action, [r for r in (perm, duty, prohibition) if r],
+                               holds)
+        if example is None:
+            return
+        owed = "an obligation" if perm is None else f"a duty of `{compact(perm.id)}`"
+        self._add(key, Finding(
+            kind,
+            f"the {owner.layer} rule `{compact(duty.id)}` ({owed}) requires "
+            f"{name(action)}, which the {other.layer} rule `{compact(prohibition.id)}` "
+            "prohibits",
+            _rule_json(owner, duty), _rule_json(other, prohibition), example_json(example)))
 
     def _widens(self, target: URIRef, low: Governing, perm: Rule, high: Governing) -> None:
         key = ("widens", perm.id, high.policy.id)
@@ -378,8 +448,9 @@ def find_conflicts(graph: Graph) -> ConflictReport:
     for target in targets:
         finder.check_asset(target)
         finder.assigners(target)
-    order = {"prohibited": 0, "widens": 1, "cycle": 2, "missing-parent": 3,
-             "assigner-not-member": 4}
+    order = {"prohibited": 0, "conflicting": 1, "obligation-prohibited": 2,
+             "duty-prohibited": 3, "widens": 4, "cycle": 5, "missing-parent": 6,
+             "assigner-not-member": 7}
     finder.findings.sort(key=lambda f: (order.get(f.kind, 9), f.detail))
     return ConflictReport(finder.findings, len(targets))
 

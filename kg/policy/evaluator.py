@@ -28,7 +28,7 @@ from rdflib.term import Node
 from kg.namespaces import DCT, DSKG, ODRL, ORG
 from kg.policy.actions import ActionHierarchy, odrl_actions
 from kg.policy.knowledge import Knowledge
-from kg.policy.model import Asset, Condition, LogicalConstraint, Party, Rule
+from kg.policy.model import Asset, Condition, LogicalConstraint, Party, Policy, Rule
 from kg.policy.operators import Comparator, kleene_all, kleene_any
 from kg.policy.request import Request
 from kg.policy.tiers import (
@@ -39,6 +39,7 @@ from kg.policy.tiers import (
     dataspaces_of,
     effective_policy,
 )
+from kg.policy.triples import Triples
 
 # Asset refinements read these properties of the dataset for a left operand.
 ASSET_PROPERTIES: dict[URIRef, tuple[URIRef, ...]] = {
@@ -129,11 +130,16 @@ class Decision:
 class Evaluator:
     """Evaluates requests over one graph holding the policies and the facts they need."""
 
-    def __init__(self, graph: Graph, actions: ActionHierarchy | None = None) -> None:
+    def __init__(self, graph: Graph | Triples, actions: ActionHierarchy | None = None, *,
+                 extend: bool = True, parsed: dict[Node, Policy] | None = None) -> None:
+        """``actions``: the hierarchy (extended by the graph's own actions unless ``extend``
+        is False: the caller did it); ``parsed``: policies already parsed, by IRI."""
         self.graph = graph
-        self.knowledge = Knowledge(graph)
+        self.knowledge = Knowledge(graph)  # type: ignore[arg-type]
         self.comparator = Comparator(self.knowledge)
-        self.actions = (actions or odrl_actions()).extended(graph)
+        hierarchy = actions or odrl_actions()
+        self.actions = hierarchy.extended(graph) if extend else hierarchy  # type: ignore[arg-type]
+        self.parsed = parsed
 
     # -- conditions ----------------------------------------------------------------------
     def condition(self, cond: Condition, scope: str, values: Any) -> ConditionResult:
@@ -186,7 +192,7 @@ class Evaluator:
                 how = ("is the assignee" if party.node == request.assignee
                        else f"is a sub-organisation of {party.node}")
             elif any(group in self.knowledge.organisations_of(org)
-                     or (org, ODRL.partOf, group) in self.graph for org in who):
+                     or group in self.knowledge.party_collections(org) for org in who):
                 how = f"is a member of {group}"
             else:
                 continue
@@ -336,7 +342,8 @@ class Evaluator:
     def evaluate(self, request: Request) -> Decision:
         from kg.policy.explain import reason
 
-        effective = effective_policy(self.graph, request.target)
+        effective = effective_policy(self.graph, request.target,  # type: ignore[arg-type]
+                                     parsed=self.parsed)
         results = [self.policy(g, request) for g in effective.by_rank()]
         denials: list[PolicyResult] = []
         grants: list[PolicyResult] = []

@@ -235,7 +235,7 @@ def trace(decision: Decision) -> list[dict[str, Any]]:
     return out
 
 
-def _deciding_json(result: PolicyResult | None) -> dict[str, Any] | None:
+def deciding_json(result: PolicyResult | None) -> dict[str, Any] | None:
     if result is None:
         return None
     return {"policy": result.governing.policy.id, "tier": _term(result.governing.tier),
@@ -248,7 +248,7 @@ def decision_json(decision: Decision) -> dict[str, Any]:
         "decision": decision.decision,
         "reason": decision.reason,
         "trace": trace(decision),
-        "deciding": _deciding_json(decision.deciding),
+        "deciding": deciding_json(decision.deciding),
         "policies": [{"policy": g.policy.id, "tier": _term(g.tier), "layer": g.layer,
                       "route": g.route, "via": _term(g.via), "source": _term(g.source)}
                      for g in decision.effective.by_rank()],

@@ -77,6 +77,10 @@ class Knowledge:
     def part_ancestors(self, node: Node) -> frozenset[Node]:
         return self._closure("part", node, PART_LINKS, memberships=True)
 
+    def party_collections(self, party: Node) -> frozenset[Node]:
+        """The party collections ``party`` is (transitively) ``odrl:partOf``."""
+        return self._closure("partof", party, (ODRL.partOf,)) - {party}
+
     def org_ancestors(self, party: Node) -> frozenset[Node]:
         """``party`` and every organisation it is (transitively) a sub-organisation of."""
         return self._closure("org", party, (ORG.subOrganizationOf,))

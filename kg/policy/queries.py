@@ -56,6 +56,56 @@ TARGET_QUERIES = (
 )
 #: Which of TARGET_QUERIES fetch the asset's own offers (left out when a file replaces them).
 OFFER_QUERIES = (3, 4)
+#: TARGET_QUERIES 0, 1, 6 and 7 and the data spaces listing the target in one request.
+#: ``{t}``: the target, escaped (``term_n3``) into every branch: a VALUES block in front of
+#: the union is not pushed into its branches, and each branch then scans the store.
+LINKS_TEMPLATE = _triples(" UNION ".join("{ " + where + " }" for where in (
+    "{t} ?p ?o . BIND({t} AS ?s) FILTER(?p NOT IN (dcat:dataset, dcat:record))",
+    f"{{t}} {ASSET_UP}+ ?s . ?s ?p ?o FILTER(?p IN ({STRUCTURAL}))",
+    "?s dcat:dataset {t} . BIND(dcat:dataset AS ?p) BIND({t} AS ?o)",
+    "?cat dcat:dataset {t} . ?cat (^dcat:catalog)* ?o . ?s dcat:catalog ?o . "
+    "BIND(dcat:catalog AS ?p)",
+    "?cat dcat:dataset {t} . ?top dcat:catalog* ?cat . ?s dskg:catalog ?top . "
+    "BIND(dskg:catalog AS ?p) BIND(?top AS ?o)"))).replace("{", "{{").replace(
+    "}", "}}").replace("{{t}}", "{t}")
+#: OFFER_QUERIES in one request, the target escaped in (``{t}``); the distinct roots first,
+#: then their bodies (about three times cheaper than the two queries).
+OFFERS_TEMPLATE = _triples(
+    "{ SELECT DISTINCT ?root { { @T odrl:hasPolicy ?root } UNION "
+    "{ ?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target @T } } } "
+    f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}").replace("{", "{{").replace(
+    "}", "}}").replace("@T", "{t}")
+#: LINKS_TEMPLATE and OFFERS_TEMPLATE for many targets at once (``%s``: escaped VALUES), one
+#: query per branch so that the VALUES block binds each; rows carry their ?target (?root for
+#: bodies).
+def _many(where: str, key: str = "target") -> str:
+    return PREFIXES + f"SELECT ?{key} ?s ?p ?o WHERE {{ VALUES ?{key} {{ %s }} {where} }}"
+
+
+MANY_LINKS_QUERIES = (
+    _many("?target ?p ?o . BIND(?target AS ?s) FILTER(?p NOT IN (dcat:dataset, dcat:record))"),
+    _many(f"?target {ASSET_UP}+ ?s . ?s ?p ?o FILTER(?p IN ({STRUCTURAL}))"),
+    _many("?s dcat:dataset ?target . BIND(dcat:dataset AS ?p) BIND(?target AS ?o)"),
+    _many("?cat dcat:dataset ?target . ?cat (^dcat:catalog)* ?o . ?s dcat:catalog ?o . "
+          "BIND(dcat:catalog AS ?p)"),
+    _many("?cat dcat:dataset ?target . ?top dcat:catalog* ?cat . ?s dskg:catalog ?top . "
+          "BIND(dskg:catalog AS ?p) BIND(?top AS ?o)"),
+)
+MANY_ROOTS_QUERIES = (
+    PREFIXES + "SELECT DISTINCT ?target ?root WHERE { VALUES ?target { %s } "
+    "?target odrl:hasPolicy ?root }",
+    PREFIXES + "SELECT DISTINCT ?target ?root WHERE { VALUES ?target { %s } "
+    "?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target ?target }",
+)
+MANY_BODIES_QUERY = _many(f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}", "root")
+#: TARGET_QUERIES 2 and 5 (what is above the data spaces: the same for every dataset of a
+#: data space) anchored on one data space (?space), to be fetched once per data space.
+SPACE_QUERIES = (
+    _triples("?space (dskg:rulebook|dskg:subjectTo)* ?s . ?s ?p ?o . "
+               "FILTER(?p NOT IN (dcat:dataset, dcat:record))"),
+    _triples("?space (dskg:rulebook|dskg:rulebook?/dskg:subjectTo+)/odrl:hasPolicy? ?root . "
+               f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}"),
+)
 #: The body of one policy named by an IRI (?root), with its ancestors.
 BODY_QUERY = _triples(f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}")
 #: The assignee (?party), the organisations above it, and their memberships.
@@ -63,6 +113,11 @@ PARTY_QUERIES = (
     _triples("?party org:subOrganizationOf* ?s . ?s ?p ?o"),
     _triples("?party org:subOrganizationOf* ?a . ?s org:member ?a . ?s ?p ?o"),
 )
+#: PARTY_QUERIES in one request, the party escaped in (``{t}``).
+PARTY_TEMPLATE = _triples(
+    "{ @T (org:subOrganizationOf|odrl:partOf)* ?s . ?s ?p ?o } UNION "
+    "{ @T org:subOrganizationOf* ?a . ?s org:member ?a . ?s ?p ?o }").replace(
+    "{", "{{").replace("}", "}}").replace("@T", "{t}")
 _LINKS = "|".join(f"<{link}>" for link in (*ALL_LINKS, ODRL.includedIn, ODRL.implies))
 _LINK_LIST = ", ".join(f"<{link}>" for link in (*ALL_LINKS, ODRL.includedIn, ODRL.implies))
 # Forward along every hierarchy link, and back along equivalences (so "x sameAs c" is seen
@@ -72,9 +127,10 @@ _LINK_PATH = f"({_LINKS}|^<http://www.w3.org/2002/07/owl#sameAs>|^skos:exactMatc
 #: memberships of those that are organisations, in two queries (a UNION of them is planned
 #: badly).
 CONCEPTS_QUERIES = (
-    _triples(f"VALUES ?c {{ %s }} ?c {_LINK_PATH} ?s . ?s ?p ?o . "
-               f"FILTER(?p IN ({_LINK_LIST}))"),
-    _triples(f"VALUES ?c {{ %s }} ?c {_LINK_PATH} ?x . ?s org:member ?x . ?s ?p ?o"),
+    PREFIXES + f"SELECT ?c ?s ?p ?o WHERE {{ VALUES ?c {{ %s }} ?c {_LINK_PATH} ?s . "
+    f"?s ?p ?o . FILTER(?p IN ({_LINK_LIST})) }}",
+    PREFIXES + f"SELECT ?c ?s ?p ?o WHERE {{ VALUES ?c {{ %s }} ?c {_LINK_PATH} ?x . "
+    "?s org:member ?x . ?s ?p ?o }",
 )
 
 

@@ -20,21 +20,30 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rdflib import RDF, Graph, URIRef
+from rdflib import OWL, RDF, Graph, URIRef
 from rdflib.collection import Collection
+from rdflib.namespace import SKOS
 from rdflib.term import Node
 
 from kg.namespaces import DCT, DSKG, ODRL
+from kg.policy.actions import odrl_actions
+from kg.policy.cache import PolicyCache, policy_cache_for
 from kg.policy.conflicts import load_governance
 from kg.policy.evaluator import Decision, Evaluator
 from kg.policy.queries import (
     BODY_QUERY,
     CONCEPTS_QUERIES,
-    OFFER_QUERIES,
-    PARTY_QUERIES,
-    TARGET_QUERIES,
+    LINKS_TEMPLATE,
+    MANY_BODIES_QUERY,
+    MANY_LINKS_QUERIES,
+    MANY_ROOTS_QUERIES,
+    OFFERS_TEMPLATE,
+    PARTY_TEMPLATE,
+    SPACE_QUERIES,
 )
 from kg.policy.request import Request
+from kg.policy.tiers import asset_ancestors
+from kg.policy.triples import Triples
 from kg.store.base import Store
 from kg.store.sparql_text import term_n3
 
@@ -71,7 +80,7 @@ def _uris(nodes: Iterable[Node]) -> set[URIRef]:
     return {n for n in nodes if isinstance(n, URIRef)}
 
 
-def _right_operands(graph: Graph) -> set[URIRef]:
+def _right_operands(graph: Graph | Triples) -> set[URIRef]:
     """IRIs the policies in ``graph`` compare with, and the actions they name."""
     found: set[URIRef] = set()
     for prop in (ODRL.rightOperand, ODRL.action):
@@ -99,30 +108,75 @@ class StoreSource(PolicySource):
 
     ``overlay``: policies from a file evaluated instead of the store's offers for the target
     (the tier policies above still come from the store), without storing anything.
+    ``cache``: what requests share (tier policies per data space, parties, concepts, parsed
+    policies, the action hierarchy), kept until the store changes; default: the store's own.
     """
 
     def __init__(self, store: Store, *, overlay: Graph | None = None,
-                 timeout: float | None = 10.0, limit: int | None = 100_000) -> None:
+                 timeout: float | None = 10.0, limit: int | None = 100_000,
+                 cache: PolicyCache | None = None) -> None:
         self.store = store
         self.overlay = overlay
         self.timeout = timeout
         self.limit = limit
-        self._target_queries = [q for i, q in enumerate(TARGET_QUERIES)
-                                if overlay is None or i not in OFFER_QUERIES]
+        self.cache = cache or policy_cache_for(store)
+        self._prefetched: dict[URIRef, Rows] = {}
 
     def _rows(self, sparql: str, bindings: dict[str, URIRef] | None = None) -> Rows:
         result = self.store.query(sparql, bindings, timeout=self.timeout, limit=self.limit)
         return [row for row in result.rows if None not in row]  # type: ignore[misc]
 
+    def _space(self, space: URIRef) -> Rows:
+        """Everything above one data space: rulebooks, frameworks, their policies."""
+        return self.cache.get("space", space, lambda: [
+            row for query in SPACE_QUERIES for row in self._rows(query, {"space": space})])
+
+    def prefetch(self, targets: Sequence[URIRef]) -> None:
+        """Read the links and offers of many targets in a few queries (for the permitted
+        list); ``_governance`` then uses them instead of two queries per target."""
+        if self.overlay is not None or not targets:
+            return
+        values = " ".join(term_n3(t) for t in targets)
+        links: dict[Node, Rows] = {t: [] for t in targets}
+        for query in MANY_LINKS_QUERIES:
+            for t, s, p, o in self.store.query(query % values, timeout=self.timeout).rows:
+                if t in links and None not in (s, p, o):
+                    links[t].append((s, p, o))  # type: ignore[arg-type]
+        roots: dict[Node, set[Node]] = {t: set() for t in targets}
+        for query in MANY_ROOTS_QUERIES:
+            for t, root in self.store.query(query % values, timeout=self.timeout).rows:
+                if t in roots and root is not None:
+                    roots[t].add(root)
+        every = sorted({r for rs in roots.values() for r in rs if isinstance(r, URIRef)})
+        bodies: dict[Node, Rows] = {r: [] for r in every}
+        for start in range(0, len(every), 500):
+            chunk = " ".join(term_n3(r) for r in every[start:start + 500])
+            for r, s, p, o in self.store.query(MANY_BODIES_QUERY % chunk,
+                                               timeout=self.timeout).rows:
+                if r in bodies and None not in (s, p, o):
+                    bodies[r].append((s, p, o))  # type: ignore[arg-type]
+        for target in targets:
+            if any(not isinstance(r, URIRef) for r in roots[target]):
+                continue  # a blank-node root: asked alone (labels differ between queries)
+            self._prefetched[target] = links[target] + [
+                row for r in sorted(roots[target]) for row in bodies[r]]
+
     def _governance(self, target: URIRef) -> Rows:
-        rows: Rows = []
-        for query in self._target_queries:
-            rows += self._rows(query, {"target": target})
-        if self.overlay is None:  # offers on the collections the asset is part of
-            for s, p, o in list(rows):
-                if s == target and p in (ODRL.partOf, DCT.isPartOf) and isinstance(o, URIRef):
-                    for index in OFFER_QUERIES:
-                        rows += self._rows(TARGET_QUERIES[index], {"target": o})
+        known = self._prefetched.pop(target, None)
+        if known is not None:
+            rows: Rows = known
+        else:
+            rows = self._rows(LINKS_TEMPLATE.format(t=term_n3(target)))
+            if self.overlay is None:
+                rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(target)))
+        spaces = {s for s, p, _ in rows if p == DSKG.catalog}
+        for space in sorted(_uris(spaces)):
+            rows += self._space(space)
+        if self.overlay is None:  # offers on the collections the asset is (transitively) in
+            links = Triples(r for r in rows if r[1] in (ODRL.partOf, DCT.isPartOf))
+            for collection in asset_ancestors(links, target)[1:]:  # type: ignore[arg-type]
+                if isinstance(collection, URIRef):
+                    rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(collection)))
         else:
             rows = [t for t in rows if not (t[0] == target and t[1] == ODRL.hasPolicy)]
             for parent in sorted(_uris(self.overlay.objects(None, ODRL.inheritFrom))):
@@ -130,36 +184,58 @@ class StoreSource(PolicySource):
             rows += list(self.overlay)  # type: ignore[arg-type]
         return rows
 
-    def _concepts(self, graph: Graph, requests: Iterable[Request]) -> Rows:
+    def _party(self, party: URIRef) -> Rows:
+        return self.cache.get("party", party, lambda: self._rows(
+            PARTY_TEMPLATE.format(t=term_n3(party))))
+
+    def _concepts(self, graph: Triples, requests: Iterable[Request]) -> Rows:
         anchors = _right_operands(graph) | _uris(graph.objects(None, DSKG.tier))
         for request in requests:
             anchors.add(request.action)
             for values in request.context.values():
                 anchors.update(_uris(values))
-        if not anchors:
-            return []
-        values = " ".join(term_n3(a) for a in sorted(anchors))
+        table = self.cache.table("concept")
+        missing = sorted(a for a in anchors if a not in table)
+        if missing:
+            found: dict[Node, Rows] = {a: [] for a in missing}
+            values = " ".join(term_n3(a) for a in missing)
+            for query in CONCEPTS_QUERIES:
+                result = self.store.query(query % values, timeout=self.timeout,
+                                          limit=self.limit)
+                for c, s, p, o in result.rows:
+                    if c in found and None not in (s, p, o):
+                        found[c].append((s, p, o))  # type: ignore[arg-type]
+            for anchor, rows in found.items():
+                self.cache.get("concept", anchor, lambda rows=rows: rows)
         rows: Rows = []
-        for query in CONCEPTS_QUERIES:
-            rows += self._rows(query % values)
+        for anchor in sorted(anchors):
+            rows += self.cache.get("concept", anchor, lambda: [])
         return rows
 
-    def _slice(self, requests: Sequence[Request], cache: _Cache) -> Graph:
+    def _slice(self, requests: Sequence[Request], cache: _Cache) -> Triples:
         first = requests[0]
         if first.target not in cache.governance:
             cache.governance[first.target] = self._governance(first.target)
         if first.assignee not in cache.party:
-            cache.party[first.assignee] = [
-                row for query in PARTY_QUERIES
-                for row in self._rows(query, {"party": first.assignee})]
-        graph = Graph()
-        _add(graph, cache.governance[first.target])
-        _add(graph, cache.party[first.assignee])
-        _add(graph, self._concepts(graph, requests))
+            cache.party[first.assignee] = self._party(first.assignee)
+        graph = Triples(cache.governance[first.target])
+        graph.add_all(cache.party[first.assignee])
+        graph.add_all(self._concepts(graph, requests))
         return graph
 
+    def _evaluator(self, graph: Triples) -> Evaluator:
+        declared = frozenset(t for prop in (ODRL.includedIn, ODRL.implies, OWL.sameAs,
+                                            SKOS.exactMatch)
+                             for t in graph.triples((None, prop, None))
+                             if prop in (ODRL.includedIn, ODRL.implies)
+                             or str(t[0]).startswith(str(ODRL)))
+        actions = self.cache.get("actions", declared,
+                                 lambda: odrl_actions().extended(graph))  # type: ignore[arg-type]
+        parsed = None if self.overlay is not None else self.cache.table("policy")
+        return Evaluator(graph, actions, extend=False, parsed=parsed)
+
     def evaluator_for(self, request: Request) -> Evaluator:
-        return Evaluator(self._slice([request], _Cache({}, {})))
+        return self._evaluator(self._slice([request], _Cache({}, {})))
 
     def evaluators_for(self, requests: Sequence[Request]) -> list[Evaluator]:
         """One slice (and evaluator) per distinct (target, assignee) in the batch."""
@@ -167,7 +243,7 @@ class StoreSource(PolicySource):
         groups: dict[tuple[URIRef, URIRef], list[Request]] = {}
         for request in requests:
             groups.setdefault((request.target, request.assignee), []).append(request)
-        evaluators = {key: Evaluator(self._slice(members, cache))
+        evaluators = {key: self._evaluator(self._slice(members, cache))
                       for key, members in groups.items()}
         return [evaluators[(r.target, r.assignee)] for r in requests]
 
@@ -177,9 +253,6 @@ class StoreSource(PolicySource):
             graph += self.overlay
         return graph
 
-
-def _add(graph: Graph, rows: Rows) -> None:
-    graph.addN((s, p, o, graph) for s, p, o in rows)
 
 
 class PolicyEngine:

@@ -163,8 +163,9 @@ def frameworks_of(graph: Graph, starts: list[Node]) -> list[Node]:
 
 
 class _Collector:
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, parsed: dict[Node, Policy] | None = None) -> None:
         self.graph = graph
+        self.parsed = parsed
         self.found: dict[Node, Governing] = {}
         self.problems: list[Problem] = []
         self._reported: set[tuple[str, ...]] = set()
@@ -175,7 +176,7 @@ class _Collector:
             return
         current = self.found.get(node)
         if current is None:
-            policy = parse_policy(self.graph, node)
+            policy = self._parse(node)
             own = tier_rank(self.graph, policy.tier)
             current = Governing(policy, own if own is not None else (rank or 0.0),
                                 policy.tier or tier, route, via,
@@ -184,6 +185,16 @@ class _Collector:
         elif policy_rank_open(current) and rank is not None and rank > current.rank:
             current.rank, current.route, current.via = rank, route, via
             current.tier = current.tier or tier
+
+    def _parse(self, node: Node) -> Policy:
+        """A policy named by an IRI reads the same in every slice of the store (its body
+        comes whole): parsed once while the store does not change."""
+        if self.parsed is None or not isinstance(node, URIRef):
+            return parse_policy(self.graph, node)
+        policy = self.parsed.get(node)
+        if policy is None:
+            policy = self.parsed[node] = parse_policy(self.graph, node)
+        return policy
 
     def inherit(self) -> None:
         """Follow odrl:inheritFrom from every policy found, reporting cycles and gaps."""
@@ -221,9 +232,11 @@ def policy_rank_open(governing: Governing) -> bool:
     return governing.policy.tier is None
 
 
-def effective_policy(graph: Graph, target: URIRef) -> EffectivePolicy:
-    """Every policy governing ``target``, ranked by tier, with inheritance problems."""
-    collector = _Collector(graph)
+def effective_policy(graph: Graph, target: URIRef, *,
+                     parsed: dict[Node, Policy] | None = None) -> EffectivePolicy:
+    """Every policy governing ``target``, ranked by tier, with inheritance problems;
+    ``parsed``: policies already parsed (by IRI), and where to keep those parsed now."""
+    collector = _Collector(graph, parsed)
     for offer in offers_of(graph, target):
         collector.add(offer, "offer", OFFER_RANK, DSKG.ProjectTier, target, None)
         governing = collector.found.get(offer)

@@ -241,3 +241,54 @@ def decide(ctx: ServiceContext, form: Mapping[str, str], duties: list[str]) -> A
         duties_done=[d if ":" in d else f"odrl:{d}" for d in duties])
     decision = service.evaluate(ctx.store, request, timeout=ctx.settings.query_timeout)
     return answer(ctx, decision)
+
+
+# -- "which datasets may ... ?" ----------------------------------------------------------------
+WHICH_LIMIT = 50
+
+
+@dataclass
+class Permitted:
+    label: str
+    href: str | None
+    rule: str
+
+
+@dataclass
+class WhichAnswer:
+    total: int
+    offset: int
+    limit: int
+    items: list[Permitted]
+    request: dict[str, str]
+
+
+def which(ctx: ServiceContext, form: Mapping[str, str], duties: list[str],
+          offset: int = 0) -> WhichAnswer:
+    """The datasets the form's organisation may act on (``GET /datasets?may=...``)."""
+    from kg.services.listing import Filters
+    from kg.services.permitted import permitted, question_from_params
+
+    action = form.get("action", "").strip() or "use"
+    assignee = _resolve(ctx, form.get("assignee", ""), ("organisations", "dataspaces"),
+                        "organisation")
+    question = question_from_params({
+        "may": action if ":" in action else f"odrl:{action}", "assignee": assignee,
+        "purpose": form.get("purpose") or None, "spatial": form.get("spatial") or None,
+        "at": form.get("at") or date.today().isoformat(),
+        "dutiesDone": ",".join(d if ":" in d else f"odrl:{d}" for d in duties)})
+    page = permitted(ctx, Filters(), question, limit=WHICH_LIMIT, offset=max(offset, 0))
+    iris = {URIRef(i["@id"]) for i in page.items}
+    rules = {URIRef(r) for i in page.items for r in (i.get("deciding") or {}).get("rules", [])}
+    names = lookup(ctx, iris | rules | {URIRef(assignee)})
+    items = [Permitted(names.label(URIRef(i["@id"])), i.get("href"),
+                       ", ".join(names.label(URIRef(r)) for r in
+                                 (i.get("deciding") or {}).get("rules", [])))
+             for i in page.items]
+    shown = {"Organisation": names.label(URIRef(assignee)), "Action": action,
+             "Date": str(question.at)[:10]}
+    if form.get("purpose"):
+        shown["Purpose"] = form["purpose"]
+    if form.get("spatial"):
+        shown["Place"] = form["spatial"]
+    return WhichAnswer(page.total, page.offset, page.limit, items, shown)

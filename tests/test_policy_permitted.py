@@ -1,0 +1,178 @@
+"""``GET /datasets?may=...``: the datasets a request is permitted on, equal to single
+decisions (default graph and random catalogs), with paging, filters, the CLI and errors."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+from rdflib import URIRef
+from typer.testing import CliRunner
+
+from kg.policy.cache import PolicyCache
+from kg.policy.request import build_request
+from kg.policy.source import PolicyEngine, StoreSource
+from kg.services.context import ServiceContext
+from kg.services.listing import Filters
+from kg.services.permitted import Question, candidates, permitted
+from kg.settings import Settings
+from kg.store import Store
+from kg.store.embedded import EmbeddedStore
+from tests.policy_worlds import questions, world
+from tests.servers import serve_app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "policy"
+T = "https://example.org/t/"
+NOBODY = "https://w3id.org/dskg/id/organisation/nobody-in-particular"
+
+
+def _ctx(store: Store) -> ServiceContext:
+    return ServiceContext(store, Settings(store="memory", base_iri="http://127.0.0.1:8000/",
+                                          load_default_graph=False))
+
+
+def _single(store: Store, question: Question, targets: list[URIRef]) -> dict[URIRef, tuple]:
+    """Each target decided alone, through a fresh cache (nothing shared with the list)."""
+    engine = PolicyEngine(StoreSource(store, cache=PolicyCache(store)))
+    out = {}
+    for target in targets:
+        decision = engine.evaluate(question.request(str(target)))
+        rules = decision.deciding.deciding if decision.deciding else []
+        out[target] = (decision.decision, [r.rule.id for r in rules])
+    return out
+
+
+def _check_equal(store: Store, question: Question) -> Counter[str]:
+    ctx = _ctx(store)
+    targets = candidates(ctx, Filters())
+    page = permitted(ctx, Filters(), question, limit=1000)
+    single = _single(store, question, targets)
+    expected = [str(t) for t in targets if single[t][0] == "permit"]
+    assert [item["@id"] for item in page.items] == expected
+    assert page.total == len(expected)
+    for item in page.items:
+        assert item["decision"] == "permit"
+        assert item["deciding"]["rules"] == single[URIRef(item["@id"])][1]
+    return Counter(d for d, _ in single.values())
+
+
+def test_random_catalogs_equal_single_decisions() -> None:
+    seen: Counter[str] = Counter()
+    for seed in range(8):
+        store = EmbeddedStore()
+        store.import_quads(world(seed).encode(), "turtle", to_graph=URIRef("urn:test:world"))
+        for spec in questions(seed):
+            seen += _check_equal(store, Question(
+                str(spec["assignee"]), str(spec["action"]),
+                spec["purpose"], spec["at"], spec["spatial"],  # type: ignore[arg-type]
+                tuple(spec["duties_done"])))  # type: ignore[arg-type]
+    # the catalogs exercise every answer
+    assert seen["deny"] >= 20 and seen["permit"] >= 20 and seen["not-applicable"] >= 5, seen
+
+
+def test_default_graph_equals_single_decisions(default_store: Store) -> None:
+    seen: Counter[str] = Counter()
+    for action, spatial in (("odrl:use", None), ("odrl:distribute", "US"),
+                            ("odrl:read", "ES")):
+        seen += _check_equal(default_store, Question(NOBODY, action, spatial=spatial,
+                                                     at="2025-06-01T00:00:00Z"))
+    assert sum(seen.values()) >= 10
+
+
+@pytest.fixture
+def tiers_store() -> Store:
+    store = EmbeddedStore()
+    store.import_quads((FIXTURES / "tiers.ttl").read_bytes(), "turtle",
+                       to_graph=URIRef("urn:test:tiers"))
+    return store
+
+
+def test_http_list_paging_filters_and_errors(tiers_store: Store) -> None:
+    from api.app import create_app
+
+    settings = Settings(store="memory", base_iri="http://127.0.0.1:8000/",
+                        load_default_graph=False)
+    with serve_app(create_app(settings, tiers_store)) as base:
+        ask = {"may": "odrl:read", "assignee": f"{T}uniB", "purpose": f"{T}CancerResearch",
+               "dutiesDone": "odrl:attribute", "at": "2025-05-01T00:00:00Z"}
+        body = httpx.get(f"{base}/datasets", params=ask).json()
+        ids = [item["@id"] for item in body["items"]]
+        # d-open: no offer, the rulebook lets members use; d-records: the offer's research
+        # permission (duty done); d-stats: read for anyone; d-registry: the DGA tier
+        # permission needs a secure environment the request does not name.
+        assert ids == [f"{T}d-open", f"{T}d-records", f"{T}d-stats"]
+        assert body["total"] == 3
+        assert body["items"][0]["deciding"]["rules"] == [f"{T}rb-members-use"]
+        assert body["items"][1]["deciding"]["rules"] == [f"{T}records-research"]
+        assert body["items"][1]["label"]
+        first = httpx.get(f"{base}/datasets", params={**ask, "limit": 1})
+        assert first.json()["total"] == 3 and len(first.json()["items"]) == 1
+        assert 'rel="next"' in first.headers["link"]
+        second = httpx.get(f"{base}/datasets", params={**ask, "limit": 1, "offset": 1}).json()
+        assert [i["@id"] for i in second["items"]] == [f"{T}d-records"]
+        # without the duty the records offer does not grant
+        undone = httpx.get(f"{base}/datasets", params={**ask, "dutiesDone": ""}).json()
+        assert [i["@id"] for i in undone["items"]] == [f"{T}d-open", f"{T}d-stats"]
+        # a write changes the answer at once (the store's change event clears the cache)
+        tiers_store.update("PREFIX odrl: <http://www.w3.org/ns/odrl/2/> INSERT DATA { "
+                           f"GRAPH <urn:test:more> {{ <{T}offer-stats> odrl:prohibition [ "
+                           "odrl:action odrl:read ] } }")
+        after = httpx.get(f"{base}/datasets", params=ask).json()
+        assert [i["@id"] for i in after["items"]] == [f"{T}d-open", f"{T}d-records"]
+        # another filter combines: a publisher nobody matches
+        none = httpx.get(f"{base}/datasets", params={**ask, "q": "no-such-words"}).json()
+        assert none["total"] == 0
+        bad = httpx.get(f"{base}/datasets", params={"may": "odrl:read"})
+        assert bad.status_code == 400 and "assignee" in bad.json()["detail"]
+        bad_at = httpx.get(f"{base}/datasets", params={**ask, "at": "yesterday"})
+        assert bad_at.status_code == 400
+
+
+def test_cli_all_targets(tiers_store: Store, tmp_path: Path,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from kg.cli import app
+
+    data = tmp_path / "store"
+    on_disk = EmbeddedStore(data)
+    on_disk.import_quads((FIXTURES / "tiers.ttl").read_bytes(), "turtle",
+                         to_graph=URIRef("urn:test:tiers"))
+    on_disk.close()
+    monkeypatch.setenv("DSKG_STORE", str(data))
+    monkeypatch.setenv("DSKG_DEFAULT_GRAPH", "false")
+    result = CliRunner().invoke(app, [
+        "evaluate", "--assignee", f"{T}uniB", "--action", "odrl:read", "--all-targets",
+        "--purpose", f"{T}CancerResearch", "--duty-done", "odrl:attribute",
+        "--at", "2025-05-01T00:00:00Z", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert [i["@id"] for i in body["items"]] == [f"{T}d-open", f"{T}d-records", f"{T}d-stats"]
+    assert body["total"] == 3
+    single = build_request(assignee=f"{T}uniB", action="odrl:read", target=f"{T}d-open")
+    assert single.target == URIRef(f"{T}d-open")
+
+
+def test_web_which_datasets_mode(tiers_store: Store) -> None:
+    from api.app import create_app
+
+    settings = Settings(store="memory", base_iri="http://127.0.0.1:8000/",
+                        load_default_graph=False)
+    with serve_app(create_app(settings, tiers_store)) as base:
+        form = {"assignee": f"{T}uniB", "action": "read", "which": "1",
+                "purpose": f"{T}CancerResearch", "duty": "attribute", "at": "2025-05-01"}
+        page = httpx.get(f"{base}/ui/may-i", params=form)
+        assert page.status_code == 200
+        html = page.text
+        assert "3 datasets permitted" in html
+        listed = html[html.index('<ol class="permitted"'):html.index("</ol>")]
+        assert listed.count("<li>") == 3
+        assert "permitted by" in listed
+        api = httpx.get(f"{base}/datasets", params={
+            "may": "odrl:read", "assignee": f"{T}uniB", "purpose": f"{T}CancerResearch",
+            "dutiesDone": "odrl:attribute", "at": "2025-05-01"}).json()
+        assert api["total"] == 3
+        alone = httpx.get(f"{base}/ui/may-i", params={**form, "duty": ""}).text
+        assert "2 datasets permitted" in alone
