@@ -217,6 +217,8 @@ def test_a_write_larger_than_virtuosos_limit_lands_whole(virtuoso_store: Store) 
         " ?q <http://purl.org/dc/terms/relation> ?r }", {"d": URIRef(iri)})
     assert int(linked.rows[0][0]) == 1250
     assert virtuoso_store.graph_names() == sorted([name, URIRef(META_GRAPH)])
+    assert not virtuoso_store.query(f"ASK {{ ?s <{DSKG.stagedFor}> ?t }}").boolean
+    assert not virtuoso_store.query(f"ASK {{ ?j a <{DSKG.ChunkedWrite}> }}").boolean
     counted = virtuoso_store.query("SELECT ?n WHERE { GRAPH ?m { ?g ?p ?n } }", {
         "m": URIRef(META_GRAPH), "g": name, "p": DSKG.tripleCount}).column("n")
     assert counted == [Literal(5000 + 2 + 2 * 1250)]

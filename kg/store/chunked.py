@@ -257,9 +257,11 @@ class ChunkedWrite:
             self.undo()
             raise
         meta, journal = term_n3(META), term_n3(self.iri)
+        generated = term_n3(PROV.wasGeneratedBy)
         commit = [*deletions(drop, remove_subjects), *swaps,
-                  f"DELETE WHERE {{ GRAPH {meta} {{ ?g {term_n3(PROV.wasGeneratedBy)} "
-                  f"{journal} }} }}",
+                  f"DELETE WHERE {{ GRAPH {meta} {{ ?g {term_n3(DSKG.stagedFor)} ?t . "
+                  f"?g {generated} {journal} }} }}",
+                  f"DELETE WHERE {{ GRAPH {meta} {{ ?g {generated} {journal} }} }}",
                   f"DELETE WHERE {{ GRAPH {meta} {{ {journal} ?p ?o }} }}"]
         requests = operation_requests(commit)
         try:
