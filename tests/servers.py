@@ -185,6 +185,10 @@ class Virtuoso:
     def sparql_auth(self) -> str:
         return f"{self.base}/sparql-auth"
 
+    @property
+    def gsp_auth(self) -> str:
+        return f"{self.base}/sparql-graph-crud-auth"
+
     def isql(self, sql: str, timeout: float = 600) -> str:
         assert ISQL is not None
         done = subprocess.run([ISQL, f"127.0.0.1:{self.sql_port}", "dba", "dba"], input=sql,

@@ -58,12 +58,13 @@ def virtuoso_url(virtuoso: Virtuoso) -> str:
 
 
 def authenticated(virtuoso: Virtuoso, chunk: int = 1000) -> RemoteStore:
-    return RemoteStore(virtuoso.sparql_auth, credentials=EngineCredentials(
-        VIRTUOSO_USER, PASSWORD), chunk=chunk)
+    return RemoteStore(virtuoso.sparql_auth, gsp_url=virtuoso.gsp_auth,
+                       credentials=EngineCredentials(VIRTUOSO_USER, PASSWORD), chunk=chunk)
 
 
 def node_env(virtuoso: Virtuoso, password: str = PASSWORD) -> dict[str, str]:
-    return {"DSKG_STORE": virtuoso.sparql_auth, "DSKG_STORE_USER": VIRTUOSO_USER,
+    return {"DSKG_STORE": virtuoso.sparql_auth, "DSKG_STORE_GSP_URL": virtuoso.gsp_auth,
+            "DSKG_STORE_USER": VIRTUOSO_USER,
             "DSKG_STORE_PASSWORD": password, "DSKG_BASE_IRI": "https://example.org/",
             "DSKG_ADMIN_TOKEN": "admin-token-for-the-virtuoso-test"}
 
@@ -280,3 +281,21 @@ def test_wrong_password_stops_the_start_naming_the_variable(virtuoso: Virtuoso,
     assert done.returncode != 0
     assert "DSKG_STORE_PASSWORD_FILE" in done.stderr and "refused" in done.stderr
     assert "Traceback" not in done.stderr and "also-wrong" not in done.stderr + done.stdout
+
+
+def test_dskg_load_of_new_graphs_takes_the_graph_store_route(virtuoso_store: Store) -> None:
+    """`dskg load` of a multi-graph N-Quads file: the journaled bulk path, one Graph Store
+    POST per graph, then the commit point."""
+    from bench.generate import generate
+
+    data = generate(20).read_bytes()
+    result = write_bytes(virtuoso_store, data, "nquads", base_iri="https://example.org/",
+                         origin=Origin(agent="cli", activity="load"), exclusive=True)
+    assert len(result.created) > 20 and not result.replaced
+    names = set(virtuoso_store.graph_names())
+    assert set(result.created) <= names
+    assert virtuoso_store.triple_count() - virtuoso_store.triple_count(URIRef(META_GRAPH)) \
+        == result.triples
+    assert not virtuoso_store.query(
+        f"ASK {{ ?j a <{DSKG.BulkLoad}> FILTER NOT EXISTS {{ ?j <http://www.w3.org/ns/prov#"
+        "endedAtTime> ?t } }").boolean

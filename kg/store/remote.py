@@ -38,6 +38,7 @@ from kg.store.chunked import (
     size_of,
     split_blank,
 )
+from kg.store.parsing import graph_bodies
 from kg.store.sparql_text import (
     bind_variables,
     replace_graphs_update,
@@ -331,13 +332,15 @@ class RemoteStore(Store):
 
     def bulk_import(self, data: bytes, format: str = "nquads", *,
                     base_iri: str | None = None) -> None:
-        """The fastest route, not atomic (the write path journals it): a dataset POST to
-        the Graph Store endpoint when one is configured (``oxigraph serve`` takes N-Quads
-        there), else large ``INSERT DATA`` requests."""
+        """The fastest standard route, not atomic (the write path journals it): one Graph
+        Store Protocol POST per graph when a Graph Store endpoint is configured (Virtuoso's
+        ``/sparql-graph-crud-auth`` loads them with its Turtle loader, twice as fast as
+        INSERT DATA), else ``INSERT DATA`` requests of ``chunk`` triples."""
         try:
-            if self.gsp_url and format in ("nquads", "trig"):
-                media = "application/n-quads" if format == "nquads" else "application/trig"
-                self._post(self.gsp_url, content=data, headers={"Content-Type": media})
+            if self.gsp_url:
+                for name, body in graph_bodies(data, format, base_iri).items():
+                    self._post(self.gsp_url, params={"graph": name}, content=body,
+                               headers={"Content-Type": "application/n-triples"})
                 return
             for request in insert_requests(self._grouped(data, format, base_iri), self.chunk):
                 self.send(request)
