@@ -12,6 +12,7 @@ and journaled (``kg.store.chunked``).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -45,6 +46,8 @@ from kg.store.sparql_text import (
     term_n3,
 )
 
+#: Times a request the engine rolled back in a deadlock is sent again.
+DEADLOCK_RETRIES = 6
 #: Seconds a request may take when the caller sets no timeout (updates, bulk loads).
 DEFAULT_TIMEOUT = 300.0
 
@@ -146,13 +149,20 @@ class RemoteStore(Store):
         """One request to the engine, its failures turned into our errors (which never
         carry the credentials: only the variables that hold them are named)."""
         wait = DEFAULT_TIMEOUT if timeout is None else timeout + 1.0
-        try:
-            response = self._http.post(url, timeout=wait, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise QueryTimeout("the engine did not answer in time") from exc
-        except httpx.HTTPError as exc:
-            raise StoreUnavailable(f"SPARQL engine unreachable at {redact(url)}: "
-                                   f"{type(exc).__name__}") from None
+        for attempt in range(DEADLOCK_RETRIES + 1):
+            try:
+                response = self._http.post(url, timeout=wait, **kwargs)
+            except httpx.TimeoutException as exc:
+                raise QueryTimeout("the engine did not answer in time") from exc
+            except httpx.HTTPError as exc:
+                raise StoreUnavailable(f"SPARQL engine unreachable at {redact(url)}: "
+                                       f"{type(exc).__name__}") from None
+            # Virtuoso rolls back one side of a deadlock (a read beside a bulk load, two
+            # writers) with SQL state 40001: the request had no effect, so run it again.
+            if response.status_code != 500 or "40001" not in response.text[:200] or \
+                    attempt == DEADLOCK_RETRIES:
+                break
+            time.sleep(0.1 * 2 ** attempt)
         self._check(response, url)
         return response
 
