@@ -15,6 +15,7 @@ from kg import __version__
 from kg.bulkcommit import recover_interrupted_loads
 from kg.defaultgraph import load_default_graph
 from kg.migrate import migrate
+from kg.services.changefeed import ChangeFeed
 from kg.services.textindex import text_index_for
 from kg.settings import Settings
 from kg.store import Store, open_store
@@ -39,10 +40,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     index = text_index_for(store, settings)
     if index is not None:
         index.ready()  # built in the background before the first search
+    # Other processes write to a shared engine too: learn of their writes from it.
+    feed = ChangeFeed(store, settings.shared_refresh) if store.shared_with_other_writers \
+        else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if feed is not None:
+            feed.start()
         yield
+        if feed is not None:
+            feed.stop()
         if owns_store:
             store.close()
 

@@ -217,11 +217,15 @@ def contract_timings(repeats: int = 3) -> tuple[list[str], dict[str, dict[str, f
             return lambda: RemoteStore(f"{url}/query", f"{url}/update", f"{url}/store")
         engines["oxigraph serve"] = oxigraph
     if shutil.which("virtuoso-t"):
-        from tests.test_virtuoso import virtuoso_server
+        from kg.store.remote import EngineCredentials
+        from tests.servers import VIRTUOSO_USER, virtuoso_server
 
         def virtuoso(stack: ExitStack) -> Callable[[], Any]:
-            url = stack.enter_context(virtuoso_server(Path(stack.enter_context(_tempdir()))))
-            return lambda: RemoteStore(url)
+            server = stack.enter_context(virtuoso_server(Path(stack.enter_context(
+                _tempdir())), "bench-secret"))
+            return lambda: RemoteStore(server.sparql_auth, gsp_url=server.gsp_auth,
+                                       credentials=EngineCredentials(VIRTUOSO_USER,
+                                                                     "bench-secret"))
         engines["Virtuoso"] = virtuoso
     timings: dict[str, dict[str, float]] = {}
     for engine, start in engines.items():

@@ -33,6 +33,7 @@ from rdflib.term import Node
 
 from kg.namespaces import DSKG, META_GRAPH, PROV, RDF, XSD
 from kg.store import Store
+from kg.store.chunked import is_abandoned, writer_id
 from kg.store.parsing import serialize_quads
 from kg.store.sparql_text import term_n3
 
@@ -72,10 +73,14 @@ class JournaledLoad:
         self._failure: BaseException | None = None
 
     def __enter__(self) -> JournaledLoad:
-        self.store.replace_graphs({}, add={META: [
-            (self.iri, RDF.type, DSKG.BulkLoad), (self.iri, RDF.type, PROV.Activity),
-            (self.iri, PROV.startedAtTime, _now()), (self.iri, PROV.wasAssociatedWith,
-                                                     self.agent)]})
+        journal = [(self.iri, RDF.type, DSKG.BulkLoad), (self.iri, RDF.type, PROV.Activity),
+                   (self.iri, PROV.startedAtTime, _now()),
+                   (self.iri, PROV.wasAssociatedWith, self.agent)]
+        if self.store.shared_with_other_writers:
+            # Other processes open this store meanwhile: they leave a load alone while its
+            # writer runs (kg.store.chunked.is_abandoned).
+            journal.append((self.iri, DSKG.writer, Literal(writer_id())))
+        self.store.replace_graphs({}, add={META: journal})
         try:
             self.store.bulk_import(_meta_nquads(
                 [(name, PROV.wasGeneratedBy, self.iri) for name in self.names]))
@@ -118,12 +123,19 @@ class JournaledLoad:
 
 
 def interrupted_loads(store: Store) -> list[URIRef]:
-    """Bulk loads that started and never reached their commit point."""
+    """Bulk loads that started and never reached their commit point, and whose writer is
+    gone (a load still running in another process on a shared store is not one)."""
+    # Constants written out, not bound: Virtuoso answers nothing when OPTIONAL patterns
+    # use variables pre-bound by VALUES.
     rows = store.query(
-        "SELECT ?load WHERE { GRAPH ?meta { ?load a ?kind "
-        "FILTER NOT EXISTS { ?load ?ended ?t } } }",
-        {"meta": META, "kind": DSKG.BulkLoad, "ended": PROV.endedAtTime}).rows
-    return sorted(row[0] for row in rows if isinstance(row[0], URIRef))
+        f"SELECT ?load ?writer ?lease WHERE {{ GRAPH {term_n3(META)} {{ "
+        f"?load a {term_n3(DSKG.BulkLoad)} "
+        f"FILTER NOT EXISTS {{ ?load {term_n3(PROV.endedAtTime)} ?t }} "
+        f"OPTIONAL {{ ?load {term_n3(DSKG.writer)} ?writer }} "
+        f"OPTIONAL {{ ?load {term_n3(DSKG.leaseUntil)} ?lease }} }} }}").rows
+    return sorted({load for load, writer, lease in rows if isinstance(load, URIRef)
+                   and is_abandoned(None if writer is None else str(writer),
+                                    lease.toPython() if isinstance(lease, Literal) else None)})
 
 
 def undo_load(store: Store, load: URIRef) -> int:
@@ -131,9 +143,10 @@ def undo_load(store: Store, load: URIRef) -> int:
     UNDO_BATCH graphs, then the activity. Returns how many graphs were dropped."""
     meta, by, tag = term_n3(META), term_n3(PROV.wasGeneratedBy), term_n3(load)
     dropped = 0
+    size = min(UNDO_BATCH, store.max_update_operations)  # DROPs one request may hold
     while True:
         batch = [row[0] for row in store.query(
-            f"SELECT ?g WHERE {{ GRAPH {meta} {{ ?g {by} {tag} }} }} LIMIT {UNDO_BATCH}"
+            f"SELECT ?g WHERE {{ GRAPH {meta} {{ ?g {by} {tag} }} }} LIMIT {size}"
         ).rows if isinstance(row[0], URIRef)]
         if not batch:
             break

@@ -57,6 +57,22 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false (1/0, yes/no), got {env.get(name)!r}")
 
 
+def _store_password(env: dict[str, str]) -> tuple[str | None, str]:
+    """The engine password, from DSKG_STORE_PASSWORD or the file DSKG_STORE_PASSWORD_FILE
+    names (a secret mounted by the orchestrator); and which of them gave it."""
+    path = env.get("DSKG_STORE_PASSWORD_FILE") or None
+    if path:
+        if env.get("DSKG_STORE_PASSWORD"):
+            raise ConfigError("set DSKG_STORE_PASSWORD or DSKG_STORE_PASSWORD_FILE, not both")
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"DSKG_STORE_PASSWORD_FILE cannot be read: {path} "
+                              f"({exc.strerror})") from None
+        return text.rstrip("\r\n"), "DSKG_STORE_USER / DSKG_STORE_PASSWORD_FILE"
+    return env.get("DSKG_STORE_PASSWORD") or None, "DSKG_STORE_USER / DSKG_STORE_PASSWORD"
+
+
 def _list(env: dict[str, str], name: str) -> list[str]:
     return [part.strip() for part in env.get(name, "").split(",") if part.strip()]
 
@@ -88,6 +104,16 @@ class Settings:
     store: str = "memory"
     store_update_url: str | None = None
     store_gsp_url: str | None = None
+    #: Credentials for an engine that wants them (never shown: repr=False).
+    store_user: str | None = None
+    store_password: str | None = field(default=None, repr=False)
+    store_password_source: str = "DSKG_STORE_USER / DSKG_STORE_PASSWORD"
+    store_token: str | None = field(default=None, repr=False)
+    #: Triples per update request to a remote engine (bigger writes are split, journaled).
+    store_chunk: int = 1000
+    #: Seconds within which a write by another process on the same remote engine reaches
+    #: this process's searches and page caches.
+    shared_refresh: float = 2.0
     base_iri: str = "http://127.0.0.1:8000/"
     admin_token: str | None = None
     query_timeout: float = 10.0
@@ -139,6 +165,10 @@ class Settings:
             store=store,
             store_update_url=env.get("DSKG_STORE_UPDATE_URL") or None,
             store_gsp_url=env.get("DSKG_STORE_GSP_URL") or None,
+            store_user=env.get("DSKG_STORE_USER") or None,
+            store_token=env.get("DSKG_STORE_TOKEN") or None,
+            store_chunk=_int(env, "DSKG_STORE_CHUNK", cls.store_chunk),
+            shared_refresh=_float(env, "DSKG_SHARED_REFRESH", cls.shared_refresh),
             base_iri=base,
             admin_token=env.get("DSKG_ADMIN_TOKEN") or None,
             query_timeout=_float(env, "DSKG_QUERY_TIMEOUT", cls.query_timeout),
@@ -156,6 +186,12 @@ class Settings:
             auth_failures=_int(env, "DSKG_AUTH_FAILURES", cls.auth_failures),
             auth_window=_float(env, "DSKG_AUTH_WINDOW", cls.auth_window),
         )
+        settings.store_password, settings.store_password_source = _store_password(env)
+        if settings.store_password is not None and not settings.store_user:
+            raise ConfigError("DSKG_STORE_PASSWORD needs DSKG_STORE_USER")
+        if settings.store_user and settings.store_password is None:
+            raise ConfigError("DSKG_STORE_USER needs DSKG_STORE_PASSWORD or "
+                              "DSKG_STORE_PASSWORD_FILE")
         settings.gaiax_trust_dir, settings.gaiax_key, settings.gaiax_did = _gaiax(env)
         # Peers' SPARQL endpoints are what SERVICE may call (federation issue).
         for peer in config.get("peers", []):

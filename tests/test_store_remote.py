@@ -1,17 +1,25 @@
-"""The store contract on a real `oxigraph serve` process through the SPARQL protocols."""
+"""The store contract on a real `oxigraph serve` process through the SPARQL protocols;
+authenticated engines (Basic chosen from the challenge, bearer tokens) in front of it."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI, Request, Response
+from rdflib import BNode, Literal, URIRef
 
-from kg.store import Store
-from kg.store.remote import RemoteStore
-from tests.servers import oxigraph_server
-from tests.store_contract import StoreContract
+from kg.errors import ConfigError, StoreUnavailable
+from kg.settings import Settings
+from kg.store import Store, open_store
+from kg.store.remote import EngineCredentials, RemoteStore, redact
+from tests.servers import oxigraph_server, serve_app
+from tests.store_contract import G1 as G
+from tests.store_contract import META, StoreContract
 
 pytestmark = pytest.mark.skipif(shutil.which("oxigraph") is None,
                                 reason="oxigraph server not installed (pip install oxigraph)")
@@ -42,3 +50,117 @@ def test_unreachable_engine_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable):
         store.query("ASK {}")
     assert not store.ping()
+
+
+# -- authenticated engines (Fuseki's Basic, hosted engines' bearer tokens) -------------------
+USER, PASSWORD, TOKEN = "node", "s3cret-pass", "engine-token-123"
+
+
+def guarded(upstream: str) -> FastAPI:
+    """An engine front that wants HTTP Basic (as Fuseki with shiro.ini) or a bearer token,
+    and passes the request on to `oxigraph serve`."""
+    app = FastAPI()
+    expected = {"Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode(),
+                f"Bearer {TOKEN}"}
+    app.state.seen = []
+
+    @app.api_route("/{path:path}", methods=["GET", "POST"])
+    async def forward(path: str, request: Request) -> Response:
+        given = request.headers.get("authorization")
+        app.state.seen.append(given.split(" ")[0] if given else None)
+        if given not in expected:
+            return Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="ds"'})
+        async with httpx.AsyncClient() as client:
+            answer = await client.request(
+                request.method, f"{upstream}/{path}", params=request.query_params,
+                content=await request.body(), headers={
+                    k: v for k, v in request.headers.items()
+                    if k.lower() in ("content-type", "accept")})
+        return Response(answer.content, answer.status_code, media_type=answer.headers.get(
+            "content-type"))
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def guarded_url(oxigraph_url: str) -> Iterator[tuple[str, FastAPI]]:
+    app = guarded(oxigraph_url)
+    with serve_app(app) as base:
+        yield base, app
+
+
+def _store(base: str, **credentials: str) -> RemoteStore:
+    return RemoteStore(f"{base}/query", f"{base}/update", f"{base}/store",
+                       credentials=EngineCredentials(**credentials))
+
+
+def test_basic_auth_is_chosen_from_the_challenge(guarded_url: tuple[str, FastAPI]) -> None:
+    base, app = guarded_url
+    app.state.seen.clear()
+    store = _store(base, user=USER, password=PASSWORD)
+    store.clear()
+    store.replace_graphs({G: [(G, G, Literal("x"))]})
+    assert store.get_graph(G).value(G, G) == Literal("x")
+    # One unauthenticated try answered by the challenge, then Basic on every request.
+    assert app.state.seen[0] is None and set(app.state.seen[1:]) == {"Basic"}
+    store.clear()
+    store.close()
+
+
+def test_bearer_token(guarded_url: tuple[str, FastAPI]) -> None:
+    base, _app = guarded_url
+    store = _store(base, token=TOKEN)
+    assert store.ping()
+    wrong = _store(base, token="not-the-token")
+    with pytest.raises(StoreUnavailable) as refused:
+        wrong.query("ASK {}")
+    assert "DSKG_STORE_TOKEN" in refused.value.message
+    assert "not-the-token" not in refused.value.message
+
+
+def test_refused_credentials_stop_the_start_naming_the_variable(
+        guarded_url: tuple[str, FastAPI], tmp_path: Path) -> None:
+    base, _app = guarded_url
+    env = {"DSKG_STORE": f"{base}/query", "DSKG_STORE_USER": USER,
+           "DSKG_STORE_PASSWORD": "wrong-password"}
+    with pytest.raises(ConfigError, match="DSKG_STORE_PASSWORD") as refused:
+        open_store(Settings.from_env(env))
+    assert "wrong-password" not in refused.value.message
+    with pytest.raises(ConfigError, match="credentials"):
+        open_store(Settings.from_env({"DSKG_STORE": f"{base}/query"}))
+    secret = tmp_path / "password"
+    secret.write_text(PASSWORD + "\n")
+    settings = Settings.from_env({**env, "DSKG_STORE_PASSWORD": "",
+                                  "DSKG_STORE_PASSWORD_FILE": str(secret)})
+    assert settings.store_password == PASSWORD and PASSWORD not in repr(settings)
+    store = open_store(settings)
+    assert store.ping() and PASSWORD not in store.kind
+    store.close()
+
+
+def test_credential_settings_are_checked() -> None:
+    with pytest.raises(ConfigError, match="DSKG_STORE_USER"):
+        Settings.from_env({"DSKG_STORE_PASSWORD": "x"})
+    with pytest.raises(ConfigError, match="DSKG_STORE_PASSWORD_FILE"):
+        Settings.from_env({"DSKG_STORE_USER": "u", "DSKG_STORE_PASSWORD_FILE": "/nonexistent"})
+    assert redact("http://user:pw@engine:8890/sparql") == "http://engine:8890/sparql"
+
+
+def test_a_large_write_is_split_and_lands_whole(oxigraph_url: str) -> None:
+    """Over the chunk size, a replace of an existing graph goes through a staging graph
+    and the journal; readers see the old content or the new, and nothing else stays."""
+    store = RemoteStore(f"{oxigraph_url}/query", f"{oxigraph_url}/update", chunk=100)
+    store.clear()
+    p = URIRef("http://example.org/p")
+    store.replace_graphs({G: [(G, p, Literal("old"))]})
+    new = [(URIRef(f"http://example.org/s{i}"), p, Literal(i)) for i in range(1000)]
+    node = BNode()
+    store.replace_graphs({G: [*new, (G, p, node), (node, p, Literal("inner"))]},
+                         add={META: [(G, p, Literal("record"))]})
+    assert store.triple_count(G) == 1002
+    assert store.query("SELECT ?v WHERE { ?g ?p ?b . ?b ?p ?v }", {"g": G, "p": p}
+                       ).column("v") == [Literal("inner")]
+    assert store.graph_names() == sorted([G, META])
+    assert set(store.get_graph(META)) == {(G, p, Literal("record"))}
+    store.clear()
+    store.close()

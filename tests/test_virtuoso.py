@@ -1,18 +1,21 @@
-"""The store contract, the write path and /sparql on a real Virtuoso (what data.europa.eu runs).
+"""The store contract, the write path, /sparql and a serving node on a real Virtuoso
+(what data.europa.eu runs), set up as the README says.
 
-The test starts `virtuoso-t` on 127.0.0.1 with a throw-away database, gives the anonymous
-SPARQL user update rights, hides Virtuoso's own system graphs from it (so the default graph
-is the union of our graphs only), runs everything through RemoteStore, and stops it.
-Skipped when Virtuoso is not installed (Debian: apt-get install virtuoso-opensource).
+The test starts `virtuoso-t` on 127.0.0.1 with Debian's stock configuration and a throw-away
+database, creates a dedicated user with the update role (no write grant for the anonymous
+SPARQL user), hides Virtuoso's own system graphs, and runs everything through RemoteStore at
+the Digest-protected `/sparql-auth`. Skipped when Virtuoso is not installed (Debian:
+apt-get install virtuoso-opensource).
 """
 
 from __future__ import annotations
 
-import shutil
+import os
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,120 +23,56 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import Literal, URIRef
 
+from kg.errors import ConfigError
 from kg.namespaces import DCT, DSKG, META_GRAPH
 from kg.settings import Settings
-from kg.store import Store
-from kg.store.remote import RemoteStore
+from kg.store import Store, open_store
+from kg.store.remote import EngineCredentials, RemoteStore
 from kg.writepath import Origin, delete_graphs, write_bytes
-from tests.servers import free_port
+from tests.servers import (
+    ISQL,
+    VIRTUOSO,
+    VIRTUOSO_USER,
+    Virtuoso,
+    free_port,
+    serve_app,
+    virtuoso_server,
+)
 from tests.store_contract import StoreContract
 
-VIRTUOSO = shutil.which("virtuoso-t")
-ISQL = shutil.which("isql-vt") or shutil.which("isql")
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.virtuoso, pytest.mark.skipif(
     VIRTUOSO is None or ISQL is None,
-    reason="Virtuoso is not installed (Debian/Ubuntu: apt-get install virtuoso-opensource)")
-
-INI = """\
-[Database]
-DatabaseFile = {dir}/virtuoso.db
-ErrorLogFile = {dir}/virtuoso.log
-LockFile = {dir}/virtuoso.lck
-TransactionFile = {dir}/virtuoso.trx
-xa_persistent_file = {dir}/virtuoso.pxa
-MaxCheckpointRemap = 2000
-Striping = 0
-TempStorage = TempDatabase
-[TempDatabase]
-DatabaseFile = {dir}/virtuoso-temp.db
-TransactionFile = {dir}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
-[Parameters]
-ServerPort = 127.0.0.1:{sql_port}
-DisableUnixSocket = 1
-MaxClientConnections = 10
-CheckpointInterval = 60
-CaseMode = 2
-DirsAllowed = ., {dir}
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-ThreadsPerQuery = 2
-[HTTPServer]
-ServerPort = 127.0.0.1:{http_port}
-ServerRoot = {dir}
-MaxClientConnections = 10
-ServerThreads = 10
-Charset = UTF-8
-[SPARQL]
-ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 60
-"""
-PRIVATE = "http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs"
-SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
-                 "http://localuriqaserver/sparql")
-#: Update rights for the anonymous SPARQL user ("nobody" at /sparql), and Virtuoso's own
-#: graphs made private so that the union default graph holds only ours.
-SETUP_SQL = "\n".join([
-    'GRANT SPARQL_UPDATE TO "SPARQL";',
-    f"DB.DBA.RDF_GRAPH_GROUP_CREATE ('{PRIVATE}', 1);",
-    *(f"DB.DBA.RDF_GRAPH_GROUP_INS ('{PRIVATE}', '{g}');" for g in SYSTEM_GRAPHS),
-    "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 0, 1);",
-    "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7, 0);",
-])
-
-
-def _wait(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"virtuoso-t exited with {process.returncode}")
-        try:
-            if httpx.get(url, params={"query": "ASK {}"}, timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("Virtuoso did not come up")
-
-
-@contextmanager
-def virtuoso_server(directory: Path) -> Iterator[str]:
-    """`virtuoso-t` on a throw-away database in ``directory``; yields its SPARQL URL."""
-    assert VIRTUOSO is not None and ISQL is not None
-    sql_port, http_port = free_port(), free_port()
-    ini = directory / "virtuoso.ini"
-    ini.write_text(INI.format(dir=directory, sql_port=sql_port, http_port=http_port))
-    process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(ini)],
-                               cwd=directory, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{http_port}/sparql"
-    try:
-        _wait(url, process)
-        setup = subprocess.run([ISQL, f"127.0.0.1:{sql_port}", "dba", "dba"],
-                               input=SETUP_SQL, capture_output=True, text=True, timeout=60)
-        if "Error" in setup.stdout + setup.stderr:
-            raise RuntimeError(f"Virtuoso setup failed: {setup.stdout}{setup.stderr}")
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+    reason="Virtuoso is not installed (Debian/Ubuntu: apt-get install virtuoso-opensource)")]
+PASSWORD = "node-secret-é"
 
 
 @pytest.fixture(scope="module")
-def virtuoso_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as url:
-        yield url
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso"), PASSWORD) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def virtuoso_url(virtuoso: Virtuoso) -> str:
+    return virtuoso.sparql_auth
+
+
+def authenticated(virtuoso: Virtuoso, chunk: int = 1000) -> RemoteStore:
+    return RemoteStore(virtuoso.sparql_auth, gsp_url=virtuoso.gsp_auth,
+                       credentials=EngineCredentials(VIRTUOSO_USER, PASSWORD), chunk=chunk)
+
+
+def node_env(virtuoso: Virtuoso, password: str = PASSWORD) -> dict[str, str]:
+    return {"DSKG_STORE": virtuoso.sparql_auth, "DSKG_STORE_GSP_URL": virtuoso.gsp_auth,
+            "DSKG_STORE_USER": VIRTUOSO_USER,
+            "DSKG_STORE_PASSWORD": password, "DSKG_BASE_IRI": "https://example.org/",
+            "DSKG_ADMIN_TOKEN": "admin-token-for-the-virtuoso-test"}
 
 
 class TestVirtuoso(StoreContract):
     @pytest.fixture
-    def empty_store(self, virtuoso_url: str) -> Iterator[Store]:
-        store = RemoteStore(virtuoso_url)
+    def empty_store(self, virtuoso: Virtuoso) -> Iterator[Store]:
+        store = authenticated(virtuoso)
         store.clear()
         yield store
         store.clear()
@@ -141,8 +80,8 @@ class TestVirtuoso(StoreContract):
 
 
 @pytest.fixture
-def virtuoso_store(virtuoso_url: str) -> Iterator[Store]:
-    store = RemoteStore(virtuoso_url)
+def virtuoso_store(virtuoso: Virtuoso) -> Iterator[Store]:
+    store = authenticated(virtuoso)
     store.clear()
     yield store
     store.clear()
@@ -202,10 +141,161 @@ def test_sparql_endpoint_over_virtuoso(virtuoso_url: str, virtuoso_store: Store)
     write_bytes(virtuoso_store, ORGANISATION.format(label="v1").encode(), "turtle",
                 base_iri="https://example.org/", origin=Origin(agent="test"))
     settings = Settings(store=virtuoso_url, base_iri="https://example.org/",
-                        load_default_graph=False)
+                        load_default_graph=False, store_user=VIRTUOSO_USER,
+                        store_password=PASSWORD)
     with TestClient(create_app(settings, virtuoso_store)) as client:
         response = client.get("/sparql", params={
             "query": "SELECT ?n WHERE { ?o <http://xmlns.com/foaf/0.1/name> ?n }"},
             headers={"Accept": "text/csv"})
     assert response.status_code == 200
     assert response.text.splitlines() == ["n", "AgroCoop"]
+
+
+def test_anonymous_endpoint_cannot_write(virtuoso: Virtuoso, virtuoso_store: Store) -> None:
+    answer = httpx.post(virtuoso.sparql, data={"update": "INSERT DATA { GRAPH "
+                        "<http://example.org/x> { <http://example.org/a> a "
+                        "<http://example.org/B> } }"}, timeout=30)
+    assert answer.status_code >= 400
+    assert not virtuoso_store.has_graph(URIRef("http://example.org/x"))
+
+
+def test_node_starts_on_a_fresh_virtuoso_and_serves(virtuoso: Virtuoso,
+                                                    virtuoso_store: Store) -> None:
+    """`dskg serve`'s app on an empty Virtuoso: the default graph (271 descriptions, 9k
+    triples with their records: many requests) loads, then a write and a query work."""
+    from api.app import create_app
+
+    settings = Settings.from_env(node_env(virtuoso))
+    with serve_app(create_app(settings)) as base:
+        assert len(virtuoso_store.graph_names()) > 250
+        health = httpx.get(f"{base}/health", timeout=30)
+        metrics = httpx.get(f"{base}/metrics", timeout=30)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        for text in (health.text, metrics.text):
+            assert PASSWORD not in text and "node-secret" not in text
+        created = httpx.post(f"{base}/organisations", content=ORGANISATION.format(
+            label="served"), headers={"Content-Type": "text/turtle", "Authorization":
+                                      "Bearer admin-token-for-the-virtuoso-test"}, timeout=60)
+        assert created.status_code == 201, created.text
+        answer = httpx.get(f"{base}/sparql", params={
+            "query": "SELECT ?l WHERE { <https://example.org/id/organisation/agrocoop> "
+                     "<http://www.w3.org/2004/02/skos/core#prefLabel> ?l }"},
+            headers={"Accept": "text/csv"}, timeout=60)
+        assert answer.text.splitlines() == ["l", "AgroCoop served"]
+    assert virtuoso_store.query("ASK { ?j a ?k }", {"k": DSKG.ChunkedWrite}).boolean is False
+
+
+def _big_description(iri: str, label: str, n: int) -> bytes:
+    """One description of ``n`` ground triples and ``n // 2`` with blank nodes: more than
+    one request takes on Virtuoso (1,200 triples with blank nodes, 4,990 per graph)."""
+    lines = [f"<{iri}> a <http://www.w3.org/ns/dcat#Dataset> ; "
+             f"<http://purl.org/dc/terms/title> \"{label}\"@en ."]
+    lines += [f"<{iri}> <http://www.w3.org/ns/dcat#keyword> \"{label} {i}\" ." for i in range(n)]
+    lines += [f"<{iri}> <http://www.w3.org/ns/dcat#qualifiedRelation> [ "
+              f"<http://purl.org/dc/terms/relation> <https://example.org/r/{i}> ] ."
+              for i in range(n // 4)]
+    return "\n".join(lines).encode()
+
+
+def test_a_write_larger_than_virtuosos_limit_lands_whole(virtuoso_store: Store) -> None:
+    iri = "https://example.org/id/dataset/big"
+    origin = Origin(agent="test")
+    first = write_bytes(virtuoso_store, _big_description(iri, "first", 6000), "turtle",
+                        base_iri="https://example.org/", origin=origin, validate=False)
+    [name] = first.graphs
+    assert virtuoso_store.triple_count(name) == first.triples == 6000 + 2 + 2 * 1500
+    again = write_bytes(virtuoso_store, _big_description(iri, "second", 5000), "turtle",
+                        base_iri="https://example.org/", origin=origin, graph=name,
+                        mode="replace", validate=False)
+    assert again.replaced == [name]
+    assert virtuoso_store.triple_count(name) == 5000 + 2 + 2 * 1250
+    titles = virtuoso_store.query("SELECT ?t WHERE { ?d <http://purl.org/dc/terms/title> ?t }",
+                                  {"d": URIRef(iri)}).column("t")
+    assert titles == [Literal("second", lang="en")]
+    # Blank nodes kept their links across requests; nothing staged is left behind.
+    linked = virtuoso_store.query(
+        "SELECT (COUNT(?r) AS ?n) WHERE { ?d <http://www.w3.org/ns/dcat#qualifiedRelation> ?q ."
+        " ?q <http://purl.org/dc/terms/relation> ?r }", {"d": URIRef(iri)})
+    assert int(linked.rows[0][0]) == 1250
+    assert virtuoso_store.graph_names() == sorted([name, URIRef(META_GRAPH)])
+    assert not virtuoso_store.query(f"ASK {{ ?s <{DSKG.stagedFor}> ?t }}").boolean
+    assert not virtuoso_store.query(f"ASK {{ ?j a <{DSKG.ChunkedWrite}> }}").boolean
+    counted = virtuoso_store.query("SELECT ?n WHERE { GRAPH ?m { ?g ?p ?n } }", {
+        "m": URIRef(META_GRAPH), "g": name, "p": DSKG.tripleCount}).column("n")
+    assert counted == [Literal(5000 + 2 + 2 * 1250)]
+
+
+KILLED_WRITER = """
+import sys
+from rdflib import Literal, URIRef
+from kg.store.remote import EngineCredentials, RemoteStore
+store = RemoteStore(sys.argv[1], credentials=EngineCredentials(sys.argv[2], sys.argv[3]),
+                    chunk=25)
+P = URIRef("http://example.org/p")
+old, new = URIRef("http://example.org/old"), URIRef("http://example.org/new")
+store.replace_graphs({old: [(URIRef(f"http://example.org/s{i}"), P, Literal(f"v2 {i}"))
+                            for i in range(3000)],
+                      new: [(URIRef(f"http://example.org/t{i}"), P, Literal(i))
+                            for i in range(3000)]})
+"""
+
+
+def test_a_write_killed_half_way_is_undone_at_the_next_open(virtuoso: Virtuoso,
+                                                             virtuoso_store: Store) -> None:
+    from api.app import create_app
+
+    old, new = URIRef("http://example.org/old"), URIRef("http://example.org/new")
+    before = [(URIRef("http://example.org/s"), URIRef("http://example.org/p"), Literal("v1"))]
+    virtuoso_store.replace_graphs({old: before})
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, virtuoso.sparql_auth,
+                               VIRTUOSO_USER, PASSWORD])
+    try:
+        deadline = time.monotonic() + 120
+        while virtuoso_store.triple_count(new) < 100:  # half-way: part of it written
+            assert writer.poll() is None, "the writer finished before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(10)
+    assert virtuoso_store.has_graph(new)  # the torn write is visible until the next open
+    settings = Settings.from_env({**node_env(virtuoso), "DSKG_DEFAULT_GRAPH": "0"})
+    create_app(settings)  # opening the store undoes it
+    assert not virtuoso_store.has_graph(new)
+    assert set(virtuoso_store.get_graph(old)) == set(before)
+    assert virtuoso_store.graph_names() == [old]  # no staging graph, no journal left
+
+
+def test_wrong_password_stops_the_start_naming_the_variable(virtuoso: Virtuoso,
+                                                            tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="DSKG_STORE_PASSWORD"):
+        open_store(Settings.from_env(node_env(virtuoso, "wrong-password")))
+    secret = tmp_path / "password"
+    secret.write_text("also-wrong\n")
+    env = {**os.environ, **node_env(virtuoso)}
+    del env["DSKG_STORE_PASSWORD"]
+    env["DSKG_STORE_PASSWORD_FILE"] = str(secret)
+    done = subprocess.run([sys.executable, "-c", "from kg.cli import main; main()", "serve",
+                           "--port", str(free_port())], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode != 0
+    assert "DSKG_STORE_PASSWORD_FILE" in done.stderr and "refused" in done.stderr
+    assert "Traceback" not in done.stderr and "also-wrong" not in done.stderr + done.stdout
+
+
+def test_dskg_load_of_new_graphs_takes_the_graph_store_route(virtuoso_store: Store) -> None:
+    """`dskg load` of a multi-graph N-Quads file: the journaled bulk path, one Graph Store
+    POST per graph, then the commit point."""
+    from bench.generate import generate
+
+    data = generate(20).read_bytes()
+    result = write_bytes(virtuoso_store, data, "nquads", base_iri="https://example.org/",
+                         origin=Origin(agent="cli", activity="load"), exclusive=True)
+    assert len(result.created) > 20 and not result.replaced
+    names = set(virtuoso_store.graph_names())
+    assert set(result.created) <= names
+    assert virtuoso_store.triple_count() - virtuoso_store.triple_count(URIRef(META_GRAPH)) \
+        == result.triples
+    assert not virtuoso_store.query(
+        f"ASK {{ ?j a <{DSKG.BulkLoad}> FILTER NOT EXISTS {{ ?j <http://www.w3.org/ns/prov#"
+        "endedAtTime> ?t } }").boolean

@@ -9,9 +9,19 @@ from kg.store.base import QueryResult, SerializedResult, Store
 def open_store(settings: Settings) -> Store:
     """The store named by ``DSKG_STORE``: ``memory``, a path, or an http(s) endpoint URL."""
     if settings.store_is_remote:
-        from kg.store.remote import RemoteStore
+        from kg.store.remote import EngineCredentials, RemoteStore
 
-        return RemoteStore(settings.store, settings.store_update_url, settings.store_gsp_url)
+        store = RemoteStore(settings.store, settings.store_update_url, settings.store_gsp_url,
+                            credentials=EngineCredentials(
+                                settings.store_user, settings.store_password,
+                                settings.store_token, settings.store_password_source),
+                            chunk=settings.store_chunk)
+        try:
+            store.check_access()  # refused credentials: a ConfigError naming the variables
+        except BaseException:
+            store.close()
+            raise
+        return store
     from kg.store.embedded import EmbeddedStore
 
     workers = settings.query_concurrency

@@ -86,6 +86,8 @@ class Store(ABC):
     #: Whether other processes may write to it too (then change events are not the whole
     #: story: caches above the store also expire).
     shared_with_other_writers: bool = False
+    #: Graph operations (DROP ...) the store takes in one update request.
+    max_update_operations: int = 2000
 
     def __init__(self) -> None:
         self._listeners: list[ChangeListener] = []

@@ -107,6 +107,10 @@ def _store_references(staging: Store, predicates: set[URIRef], classes: set[URIR
     return referenced, described
 
 
+#: Nodes per VALUES list of a context query.
+VALUES_BATCH = 2000
+
+
 def context_query(referenced: Iterable[URIRef], described: Iterable[URIRef],
                   inverse: Iterable[URIRef], *, every_fact: bool = False) -> str | None:
     """The one SELECT fetching the context, or None when there is nothing to ask.
@@ -143,13 +147,21 @@ def context_for(store: Store, data: Graph | Store, *, every_fact: bool = False) 
     nodes that ``data`` itself describes are left out: the description replaces what the
     store says about them.
     """
-    query = context_query(*references(data), every_fact=every_fact)
+    referenced, described, inverse = references(data)
     context = Graph()
-    if query is None:
+    rows = []
+    # In batches of VALUES_BATCH nodes: Virtuoso refuses a VALUES list of 10k IRIs ("SP030:
+    # Too many arguments for standard built-in function"); one query below that size.
+    ref, des = sorted(referenced), sorted(described)
+    for start in range(0, max(len(ref), len(des), 1), VALUES_BATCH):
+        query = context_query(ref[start:start + VALUES_BATCH], des[start:start + VALUES_BATCH],
+                              inverse, every_fact=every_fact)
+        if query is not None:
+            rows += [(s, p, o) for s, p, o in store.query(query).rows
+                     if s is not None and p is not None and o is not None
+                     and not (isinstance(o, Literal) and p == RDF.type)]
+    if not rows:
         return context
-    rows = [(s, p, o) for s, p, o in store.query(query).rows
-            if s is not None and p is not None and o is not None
-            and not (isinstance(o, Literal) and p == RDF.type)]
     own = _described_in(data, {s for s, _, _ in rows})
     for s, p, o in rows:
         if s not in own:
