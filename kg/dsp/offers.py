@@ -73,7 +73,9 @@ class EffectiveOffer:
                 body[key] = [_rule_json(r, with_duties=key == "permission") for r in rules]
         digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
         sep = "-" if "#" in self.source else "#"
-        return {"@id": f"{self.source}{sep}dsp-{digest}", "@type": "Offer", **body}
+        iri = f"{self.source}{sep}dsp-{digest}"
+        # odrl:uid as well: ODRL asks every policy for one (and our shapes check it).
+        return {"@id": iri, "@type": "Offer", "odrl:uid": {"@id": iri}, **body}
 
     def permits(self, evaluator: Evaluator, participant: URIRef, target: URIRef) -> bool:
         """Could any of its permissions ever grant ``participant``? (party checks only)"""
