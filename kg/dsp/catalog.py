@@ -26,6 +26,7 @@ from kg.dsp.offers import EffectiveOffer, effective_offers
 from kg.namespaces import DCAT, DCT, FOAF, META_GRAPH, ODRL, RDF, SKOS
 from kg.policy.conflicts import load_governance
 from kg.policy.evaluator import Evaluator
+from kg.policy.model import Policy
 from kg.policy.tiers import effective_policy
 from kg.settings import Settings
 from kg.store import Store
@@ -92,13 +93,15 @@ class _Snapshot:
     evaluator: Evaluator
     datasets: list[URIRef]
     offers: dict[URIRef, list[EffectiveOffer]] = field(default_factory=dict)
+    parsed: dict[Node, Policy] = field(default_factory=dict)  # shared by every dataset
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def offers_of(self, dataset: URIRef) -> list[EffectiveOffer]:
         with self.lock:
             found = self.offers.get(dataset)
         if found is None:
-            found = effective_offers(effective_policy(self.graph, dataset), self.evaluator)
+            found = effective_offers(effective_policy(self.graph, dataset, self.parsed),
+                                     self.evaluator)
             with self.lock:
                 self.offers[dataset] = found
         return found

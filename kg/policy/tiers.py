@@ -163,8 +163,9 @@ def frameworks_of(graph: Graph, starts: list[Node]) -> list[Node]:
 
 
 class _Collector:
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, parsed: dict[Node, Policy] | None = None) -> None:
         self.graph = graph
+        self.parsed = parsed if parsed is not None else {}
         self.found: dict[Node, Governing] = {}
         self.problems: list[Problem] = []
         self._reported: set[tuple[str, ...]] = set()
@@ -175,7 +176,9 @@ class _Collector:
             return
         current = self.found.get(node)
         if current is None:
-            policy = parse_policy(self.graph, node)
+            policy = self.parsed.get(node)
+            if policy is None:
+                policy = self.parsed[node] = parse_policy(self.graph, node)
             own = tier_rank(self.graph, policy.tier)
             current = Governing(policy, own if own is not None else (rank or 0.0),
                                 policy.tier or tier, route, via,
@@ -221,9 +224,12 @@ def policy_rank_open(governing: Governing) -> bool:
     return governing.policy.tier is None
 
 
-def effective_policy(graph: Graph, target: URIRef) -> EffectivePolicy:
-    """Every policy governing ``target``, ranked by tier, with inheritance problems."""
-    collector = _Collector(graph)
+def effective_policy(graph: Graph, target: URIRef,
+                     parsed: dict[Node, Policy] | None = None) -> EffectivePolicy:
+    """Every policy governing ``target``, ranked by tier, with inheritance problems.
+    ``parsed``: policies already read from this same graph (a caller asking about many
+    targets shares it, so the tier policies are parsed once)."""
+    collector = _Collector(graph, parsed)
     for offer in offers_of(graph, target):
         collector.add(offer, "offer", OFFER_RANK, DSKG.ProjectTier, target, None)
         governing = collector.found.get(offer)
