@@ -95,8 +95,9 @@ def main() -> None:
 
     store = EmbeddedStore()
     store.import_quads(generate(args.datasets, seed=42).read_bytes(), "nquads")
+    # Whole pages of 1000 datasets: let their queries run (the default 10 s is for users).
     settings = Settings(store="memory", base_iri="http://127.0.0.1:8000/",
-                        load_default_graph=False)
+                        load_default_graph=False, query_timeout=600)
     url, stop = _serve(create_app(settings, store))
     size = args.page_size
     try:

@@ -108,30 +108,37 @@ class _Snapshot:
 
 
 class _Cache:
+    """One snapshot per store, dropped when the store announces a write. A snapshot read
+    while a write lands is used for that request but not kept (``versions``)."""
+
     def __init__(self) -> None:
         self.guard = threading.Lock()
         self.snapshots: dict[int, _Snapshot] = {}
-        self.subscribed: set[int] = set()
+        self.versions: dict[int, int] = {}
 
     def get(self, store: Store, timeout: float | None) -> _Snapshot:
         key = id(store)
         with self.guard:
-            if key not in self.subscribed:
-                self.subscribed.add(key)
+            if key not in self.versions:
+                self.versions[key] = 0
                 store.subscribe(lambda _graphs, key=key: self.drop(key))
             found = self.snapshots.get(key)
-            if found is not None:
-                return found
-            graph = load_governance(store, timeout=timeout)
-            datasets = sorted(d for d in store.query(
-                f"SELECT DISTINCT ?d WHERE {{ ?d a {term_n3(DCAT.Dataset)} FILTER(isIRI(?d)) }}",
-                timeout=timeout).column("d") if isinstance(d, URIRef))
-            snapshot = _Snapshot(graph, Evaluator(graph), datasets)
-            self.snapshots[key] = snapshot
-            return snapshot
+            version = self.versions[key]
+        if found is not None:
+            return found
+        graph = load_governance(store, timeout=timeout)
+        datasets = sorted(d for d in store.query(
+            f"SELECT DISTINCT ?d WHERE {{ ?d a {term_n3(DCAT.Dataset)} FILTER(isIRI(?d)) }}",
+            timeout=timeout).column("d") if isinstance(d, URIRef))
+        snapshot = _Snapshot(graph, Evaluator(graph), datasets)
+        with self.guard:
+            if self.versions[key] == version:
+                self.snapshots[key] = snapshot
+        return snapshot
 
     def drop(self, key: int) -> None:
         with self.guard:
+            self.versions[key] = self.versions.get(key, 0) + 1
             self.snapshots.pop(key, None)
 
 

@@ -99,12 +99,14 @@ def _concerns(evaluator: Evaluator, rule: Rule, action: URIRef, target: URIRef) 
     return evaluator.match_target(rule.targets, request)[0] is not False
 
 
-def _refinements(rule: Rule, action: URIRef) -> list[Condition]:
-    """A rule's constraints plus its action's refinements (DSP gives actions as strings)."""
+def _refinements(rule: Rule, action: URIRef, evaluator: Evaluator) -> list[Condition]:
+    """A rule's constraints plus the refinements of its action that covers ``action`` (DSP
+    gives actions as strings, so refinements travel as constraints)."""
     out: list[Condition] = list(rule.constraints)
     for a in rule.actions:
-        if a.iri == action:
+        if evaluator.actions.covers(a.iri, action):
             out.extend(a.refinements)
+            break
     return out
 
 
@@ -143,7 +145,7 @@ def _offer(group: str, members: list[Governing], tiers: list[Governing],
         key = f"{rule.id} {action}"
         if key not in seen:
             seen.add(key)
-            prohibitions.append(EffectiveRule(action, _refinements(rule, action),
+            prohibitions.append(EffectiveRule(action, _refinements(rule, action, evaluator),
                                               parties=[rule.assignees]))
 
     for governing in members:
@@ -191,7 +193,7 @@ def _variants(rule: Rule, action: Action, tiers: list[Governing], evaluator: Eva
         built = EffectiveRule(action.iri, [*rule.constraints, *action.refinements],
                               list(rule.duties), [rule.assignees])
         for chosen in combination:
-            built.constraints.extend(_refinements(chosen, action.iri))
+            built.constraints.extend(_refinements(chosen, action.iri, evaluator))
             built.duties.extend(chosen.duties)
             built.parties.append(chosen.assignees)
         out.append(built)
