@@ -4,9 +4,10 @@ The evaluator (kg/policy/evaluator.py) grants a request when one offer grants it
 denies it. A Dataspace Protocol consumer sees only the offer, so each offer is shown with
 what the tiers add for the actions it permits:
 
-* a tier prohibition that concerns the action is added as a prohibition of the offer; one
-  that always applies (no constraint, no party, a policy without ``odrl:perm``) removes the
-  permission, since the node would deny it whatever the consumer does;
+* a tier prohibition that concerns the action, or a narrower action the permission covers
+  (``transfer`` under ``use``), is added as a prohibition of the offer; one on the action
+  itself that always applies (no constraint, no party, a policy without ``odrl:perm``)
+  removes the permission, since the node would deny it whatever the consumer does;
 * a tier that has permissions on the action requires one of them: the permission is repeated
   once per choice (at most MAX_VARIANTS), with that tier permission's constraints, duties and
   party added;
@@ -184,6 +185,11 @@ def _variants(rule: Rule, action: Action, tiers: list[Governing], evaluator: Eva
                     return []  # the node denies this action whatever is done
                 for a in banned.actions:
                     prohibit(banned, a.iri)
+            else:  # a narrower action the permission would cover: shown as prohibited
+                for a in banned.actions:
+                    if evaluator.actions.covers(action.iri, a.iri) and \
+                            _concerns(evaluator, banned, a.iri, target):
+                        prohibit(banned, a.iri)
         allowed = [p for p in tier.policy.of_kind("permission")
                    if _concerns(evaluator, p, action.iri, target)]
         if allowed:
