@@ -16,9 +16,12 @@ import httpx
 from rdflib import URIRef
 
 from api.app import create_app
+from kg.federation.harvest import harvest_peer
+from kg.federation.peers import peer_from_table
 from kg.namespaces import ODRL
 from kg.services.examples import TURTLE
 from kg.settings import Settings
+from kg.store.embedded import EmbeddedStore
 from tests.dsp.validate import assert_valid
 from tests.servers import serve_app
 
@@ -80,3 +83,15 @@ def test_harvest_over_dsp_lands_datasets_with_their_offers(tmp_path: Path) -> No
             # Harvesting again changes nothing: the offer's @id and content are stable.
             again = client.post(f"{spain}/harvest/agri", headers=ADMIN).json()["peers"][0]
             assert (again["added"], again["updated"], again["removed"]) == (0, 0, 0)
+
+        # The endpoint itself, in small pages: the harvester follows every Link rel="next"
+        # (into an empty store, trusted: the shapes are the national node's business above).
+        paged = peer_from_table({"name": "paged", "harvest": "dsp", "trust": True,
+                                 "catalog": f"{agri}/dsp/catalog/request?pageSize=20"}, 0)
+        store = EmbeddedStore()
+        report = harvest_peer(store, Settings(store="memory", load_default_graph=False), paged)
+        assert report.error is None and report.pages == len(pages)
+        assert report.added == len(listed) + 1  # every dataset, and the node's DSP service
+        assert {str(d) for d in store.query(
+            "SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }").column("d")} \
+            == set(listed)

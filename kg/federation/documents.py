@@ -4,8 +4,9 @@ the Dataspace Protocol's catalog JSON-LD.
 A Dataspace Protocol catalog is a ``dcat:Catalog`` whose ``dcat:dataset`` entries carry their
 ``odrl:hasPolicy`` offers; it is ordinary JSON-LD. The DSP 2025-1 context is shipped
 (kg/contexts/); older ones (2024-1, 0.8) are not, so a document naming them is refused like
-any remote context (see kg/federation/dsp.py for the requests). DSP documents often give ODRL actions and operators as ``"odrl:use"`` strings
-where ODRL wants IRIs; those are turned into the ODRL IRIs they name.
+any remote context (see kg/federation/dsp.py for the requests). DSP documents often give
+ODRL actions and operators as ``"odrl:use"`` strings where ODRL wants IRIs; those are turned
+into the ODRL IRIs they name.
 """
 
 from __future__ import annotations

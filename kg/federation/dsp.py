@@ -11,7 +11,7 @@ means resources (``accessService``, ``endpointURL``) is turned back into IRIs.
 from __future__ import annotations
 
 import json
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
@@ -34,7 +34,7 @@ Triple = tuple[Node, Node, Node]
 def catalog_endpoint(client: PeerClient, url: str) -> str:
     """The catalog request URL of the peer: ``url`` itself, or found through the peer's
     version metadata when ``url`` is the connector's root."""
-    if url.rstrip("/").endswith("/catalog/request"):
+    if urlsplit(url).path.rstrip("/").endswith("/catalog/request"):
         return url
     root = url.rstrip("/")
     try:
