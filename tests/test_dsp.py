@@ -272,11 +272,13 @@ def test_bad_requests_get_a_catalog_error(node: tuple[str, Any], client: httpx.C
     assert_catalog_error(answer, 400, code)
 
 
-def test_a_page_past_the_end_is_a_catalog_error(node: tuple[str, Any],
-                                                client: httpx.Client) -> None:
+def test_bad_pages_are_catalog_errors(node: tuple[str, Any], client: httpx.Client) -> None:
     url, _app = node
     answer = client.post(f"{url}/dsp/catalog/request?page=999", json=MESSAGE)
     assert_catalog_error(answer, 400, "no-such-page")
+    for query in ("page=0", "page=x", "pageSize=0", "pageSize=1001", "page=-1"):
+        answer = client.post(f"{url}/dsp/catalog/request?{query}", json=MESSAGE)
+        assert_catalog_error(answer, 400, "bad-page")
 
 
 # -- authorization ---------------------------------------------------------------------------

@@ -56,6 +56,14 @@ def _catalog(request: Request) -> DspCatalog:
     return DspCatalog(request.app.state.store, settings, base + DSP_PATH, participant)
 
 
+def _number(text: str, low: int, high: int | None) -> int | None:
+    """A paging parameter, or None when it is not a whole number in range (-> CatalogError)."""
+    if not text.isdigit() or len(text) > 9:
+        return None
+    value = int(text)
+    return value if value >= low and (high is None or value <= high) else None
+
+
 async def _guarded(work: Callable[[], Any]) -> Any:
     try:
         return await asyncio.to_thread(work)
@@ -78,12 +86,19 @@ def dspace_version(request: Request) -> JSONResponse:
              summary="DSP CatalogRequestMessage: the catalog with its offers, paged by Link")
 async def catalog_request(
     request: Request,
-    page: Annotated[int, Query(ge=1, description="Page, from 1 (follow the Link header).")] = 1,
-    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    page_text: Annotated[str, Query(alias="page", description="Page, from 1 (follow the "
+                                    "Link header).")] = "1",
+    size_text: Annotated[str, Query(alias="pageSize", description="Datasets per page, "
+                                    f"at most {MAX_PAGE_SIZE}.")] = str(DEFAULT_PAGE_SIZE),
 ) -> Response:
     body = await request.body()
+    page = _number(page_text, 1, None)
+    page_size = _number(size_text, 1, MAX_PAGE_SIZE)
 
     def prepare() -> tuple[DspCatalog, Any, int]:
+        if page is None or page_size is None:
+            raise CatalogErrorResponse(400, "bad-page", "page must be a whole number from 1, "
+                                       f"pageSize from 1 to {MAX_PAGE_SIZE}")
         filters = read_filters(read_catalog_request(body))
         catalog = _catalog(request)
         catalog.filters = filters
@@ -97,6 +112,7 @@ async def catalog_request(
     if isinstance(prepared, Response):
         return prepared
     catalog, _filters, last = prepared
+    assert page is not None and page_size is not None
     url = str(request.url_for("dsp_catalog"))
     links = []
     if page > 1:
