@@ -14,6 +14,7 @@ from api import problems
 from kg import __version__
 from kg.bulkcommit import recover_interrupted_loads
 from kg.defaultgraph import load_default_graph
+from kg.migrate import migrate
 from kg.services.textindex import text_index_for
 from kg.settings import Settings
 from kg.store import Store, open_store
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     store = store if store is not None else open_store(settings)
     check_tokens_file(settings)  # a damaged token file stops the start, with its position
     recover_interrupted_loads(store)  # a `dskg load` killed half-way is undone first
+    migrate(store, settings.base_iri)  # a store of an earlier version: graphs, owners
     if settings.load_default_graph:
         load_default_graph(store, settings.base_iri)
     index = text_index_for(store, settings)

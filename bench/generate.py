@@ -105,6 +105,8 @@ class _Writer:
         self.lines: list[str] = []
 
     def add(self, graph: str, s: str, p: str, o: str) -> None:
+        # A description's graph has an IRI of its own, beside its main resource's.
+        graph = graph.replace("/id/", "/graph/", 1)
         self.lines.append(f"{s} {p} {o} {graph} .\n")
 
 

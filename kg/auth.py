@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from kg.errors import Forbidden, Unauthorized
 from kg.settings import Settings
 
-ROLES = ("reader", "steward", "admin")
+#: In order of rights: each role may do what the ones before it may (an applicant may only
+#: submit; an authority writes what its tier and country govern: DESIGN 4a).
+ROLES = ("reader", "applicant", "steward", "authority", "admin")
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class Principal:
     subject: str
     role: str
     dataspaces: frozenset[str] = field(default_factory=frozenset)
+    #: an authority's jurisdiction: "EU" or an ISO 3166-1 alpha-2 country code
+    jurisdiction: str | None = None
 
     @property
     def is_admin(self) -> bool:

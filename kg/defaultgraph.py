@@ -52,6 +52,6 @@ def load_default_graph(store: Store, base_iri: str, *, force: bool = False) -> i
     if is_loaded(store) and not force:
         return 0
     origin = Origin(agent=DEFAULT_GRAPH_AGENT, source="dskg default graph",
-                    activity="default-graph")
+                    activity="default-graph", base_iri=base_iri)
     result = commit(store, default_descriptions(base_iri), origin, validate=False)
     return result.triples

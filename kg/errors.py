@@ -120,6 +120,25 @@ class ValidationFailed(DskgError):
         return problem
 
 
+class OwnershipRefused(DskgError):
+    """A write states what it does not own, or changes what its writer does not hold
+    (DESIGN 4a); ``refusals`` names, per description, each offending triple and its owner."""
+
+    status = 422
+    title = "Write refused: not the owner"
+
+    def __init__(self, refusals: dict[Any, list[str]], *, status: int | None = None) -> None:
+        first = next(iter(refusals.values()))[0] if refusals else "refused"
+        count = sum(len(r) for r in refusals.values())
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        super().__init__(f"{first}{more}",
+                         refusals=[{"description": str(name), "reasons": reasons}
+                                   for name, reasons in refusals.items()])
+        self.refusals = refusals
+        if status is not None:
+            self.status = status
+
+
 class QueryTimeout(DskgError):
     status = 503
     title = "Query timed out"

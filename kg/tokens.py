@@ -1,12 +1,14 @@
 """Issued tokens (stewards, readers, more admins), kept hashed in a JSON file.
 
-The file is ``DSKG_TOKENS_FILE`` or ``tokens.json`` next to the on-disk store; it holds
-only SHA-256 digests, never a token itself.
+The file is ``DSKG_TOKENS_FILE`` or ``<store directory>.tokens.json`` beside the on-disk store
+(one file per store: two nodes never share tokens); it holds only SHA-256 digests, never a
+token itself.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -20,6 +22,14 @@ def tokens_file(settings: Settings) -> Path | None:
     explicit = os.environ.get("DSKG_TOKENS_FILE")
     if explicit:
         return Path(explicit)
+    if settings.store in ("memory",) or settings.store_is_remote:
+        return None
+    store = Path(settings.store)
+    return store.with_name(store.name + ".tokens.json")
+
+
+def legacy_tokens_file(settings: Settings) -> Path | None:
+    """Where earlier versions kept tokens (shared by every store in the same folder)."""
     if settings.store in ("memory",) or settings.store_is_remote:
         return None
     return Path(settings.store).parent / "tokens.json"
@@ -48,31 +58,49 @@ def _read(path: Path | None) -> list[dict]:
 def check_tokens_file(settings: Settings) -> int:
     """Read the token file once (at start-up, so a damaged file stops the server with a
     clear message instead of failing each request). Returns how many tokens it holds."""
-    return len(_read(tokens_file(settings)))
+    path, legacy = tokens_file(settings), legacy_tokens_file(settings)
+    if (path is not None and legacy is not None and legacy.exists() and not path.exists()
+            and not os.environ.get("DSKG_TOKENS_FILE")):
+        logging.getLogger("dskg").warning(
+            "tokens are no longer read from %s (shared by every store in that folder); move "
+            "this store's tokens to %s or issue them again", legacy, path)
+    return len(_read(path))
 
 
 def lookup(digest: str, settings: Settings) -> Principal | None:
     for entry in _read(tokens_file(settings)):
         if _same(digest, entry["sha256"]):
             return Principal(subject=entry["subject"], role=entry["role"],
-                             dataspaces=frozenset(entry.get("dataspaces", [])))
+                             dataspaces=frozenset(entry.get("dataspaces", [])),
+                             jurisdiction=entry.get("jurisdiction"))
     return None
 
 
 def create_token(settings: Settings, role: str, subject: str,
-                 dataspaces: list[str] | None = None) -> str:
+                 dataspaces: list[str] | None = None, jurisdiction: str | None = None) -> str:
     """Issue a token, store its digest, and return the token (shown once)."""
     if role not in ROLES:
         raise BadRequest(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     if role == "steward" and not dataspaces:
         raise BadRequest("a steward token needs at least one --dataspace")
+    if role == "authority":
+        code = (jurisdiction or "").upper()
+        if not (code == "EU" or (len(code) == 2 and code.isalpha())):
+            raise BadRequest("an authority token needs --country: EU for the EU tier, or an "
+                             "ISO 3166-1 alpha-2 country code (ES, DE, ...)")
+        jurisdiction = code
+    elif jurisdiction:
+        raise BadRequest("--country goes with --role authority")
     path = tokens_file(settings)
     if path is None:
         raise BadRequest("no token file: set DSKG_TOKENS_FILE (the store is not on disk)")
     token = secrets.token_urlsafe(32)
     entries = _read(path)
-    entries.append({"subject": subject, "role": role, "dataspaces": dataspaces or [],
-                    "sha256": token_digest(token)})
+    entry = {"subject": subject, "role": role, "dataspaces": dataspaces or [],
+             "sha256": token_digest(token)}
+    if jurisdiction:
+        entry["jurisdiction"] = jurisdiction
+    entries.append(entry)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(entries, indent=2), encoding="utf-8")

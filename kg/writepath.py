@@ -8,6 +8,8 @@ the bulk path (a staging in-memory store, validation compiled to SPARQL, one bul
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 import threading
 import unicodedata
@@ -20,10 +22,25 @@ from typing import Literal as TypingLiteral
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
-from kg import validation
+from kg import ownership, validation
 from kg.bulkcommit import JournaledLoad
-from kg.errors import BadRequest, Conflict, NotFound, ValidationFailed
-from kg.namespaces import DCAT, DCT, DSKG, FOAF, META_GRAPH, ODRL, ORG, PROV, RDF, RDFS, SKOS, XSD
+from kg.errors import BadRequest, Conflict, NotFound, OwnershipRefused, ValidationFailed
+from kg.namespaces import (
+    DCAT,
+    DCT,
+    DEFAULT_ID_BASE,
+    DSKG,
+    FOAF,
+    META_GRAPH,
+    ODRL,
+    ORG,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    XSD,
+)
+from kg.ownership import NODE, Claim, Writer
 from kg.rdfio import QUAD_FORMATS, iter_quads, jsonld_to_nquads
 from kg.store import Store, memory_store
 from kg.store.sparql_text import term_n3
@@ -81,11 +98,15 @@ class WriteResult:
 
 @dataclass
 class Origin:
-    """Who and where a write comes from (goes into the provenance record)."""
+    """Who and where a write comes from (goes into the provenance record), and with what
+    authority (``writer``, checked against what the write touches: DESIGN 4a)."""
 
     agent: str = "anonymous"
     source: str | None = None
     activity: str = "write"
+    writer: Writer = NODE
+    #: the node's base IRI: description graphs are named under ``{base_iri}graph/``
+    base_iri: str = "http://127.0.0.1:8000/"
     extra: list[Triple] = field(default_factory=list)
     #: extra provenance triples per graph (subject = the graph name), e.g. a harvest's ETag
     per_graph: dict[URIRef, list[Triple]] = field(default_factory=dict)
@@ -94,6 +115,26 @@ class Origin:
 def agent_iri(agent: str) -> URIRef:
     safe = re.sub(r"[^A-Za-z0-9._~:-]", "-", agent) or "anonymous"
     return URIRef(f"https://w3id.org/dskg/agent/{safe}")
+
+
+def graph_iri_for(base_iri: str, root: URIRef) -> URIRef:
+    """The IRI of the graph describing ``root``: never the resource's own IRI, so that the
+    provenance record (about the graph) is not read as facts about the resource."""
+    text = str(root)
+    for stem in (f"{base_iri}id/", DEFAULT_ID_BASE):
+        if text.startswith(stem) and len(text) > len(stem):
+            return URIRef(f"{base_iri}graph/{text[len(stem):]}")
+    return URIRef(f"{base_iri}graph/r/{hashlib.sha256(text.encode()).hexdigest()[:32]}")
+
+
+def own_graph_name(description: Description, base_iri: str) -> Description:
+    """A description whose graph is named after a resource it describes gets a graph IRI
+    of its own (older inputs and stores name graphs after their main resource)."""
+    name = description.name
+    if (name, RDF.type, None) not in description.graph:
+        return description
+    return Description(name=graph_iri_for(base_iri, name), graph=description.graph,
+                       root=description.root or name)
 
 
 def slugify(text: str, limit: int = 60) -> str:
@@ -190,16 +231,18 @@ def normalise(description: Description, *, base_iri: str,
     root = renames.get(root, root) if isinstance(root, BNode) else root  # type: ignore[arg-type]
     name = description.name
     if str(name) == "":
-        name = root if root is not None else URIRef(f"{base_iri}graph/{uuid.uuid4().hex}")
-    return Description(name=name, graph=graph, root=root)
+        name = (graph_iri_for(base_iri, root) if root is not None
+                else URIRef(f"{base_iri}graph/{uuid.uuid4().hex}"))
+    return own_graph_name(Description(name=name, graph=graph, root=root), base_iri)
 
 
 # -- provenance --------------------------------------------------------------------------
 def provenance_record(description: Description, origin: Origin, *, when: datetime,
-                      warnings: int, conforms: bool | None) -> list[Triple]:
+                      warnings: int, conforms: bool | None, owner: URIRef | None = None
+                      ) -> list[Triple]:
     return description_record(description.name, len(description.graph), description.root,
                               origin, shared_record(origin, when=when, warnings=warnings,
-                                                    conforms=conforms))
+                                                    conforms=conforms), owner)
 
 
 def shared_record(origin: Origin, *, when: datetime, warnings: int, conforms: bool | None
@@ -213,8 +256,8 @@ def shared_record(origin: Origin, *, when: datetime, warnings: int, conforms: bo
         (DSKG.activity, Literal(origin.activity)),
     ]
     if origin.source:
-        # Not dct:source: the record's subject is also the described resource's IRI, and
-        # DCAT-AP reserves dct:source on a dataset for another dataset.
+        # Not dct:source: DCAT-AP reserves dct:source on a dataset for another dataset, and
+        # stores written before graphs had IRIs of their own still say dskg:receivedFrom.
         shared.append((DSKG.receivedFrom, Literal(origin.source)))
     if conforms is not None:
         shared.append((DSKG.conforms, Literal(conforms)))
@@ -224,9 +267,11 @@ def shared_record(origin: Origin, *, when: datetime, warnings: int, conforms: bo
 
 
 def description_record(name: URIRef, triples: int | Literal, root: URIRef | None,
-                       origin: Origin, shared: list[tuple[Node, Node]]) -> list[Triple]:
+                       origin: Origin, shared: list[tuple[Node, Node]],
+                       owner: URIRef | None = None) -> list[Triple]:
     """The provenance record of graph ``name``: the shared pairs and its own facts."""
     record: list[Triple] = [(name, p, o) for p, o in shared]
+    record.append((name, DSKG.owner, owner or ownership.NODE_OWNER))
     record.append((name, DSKG.tripleCount,
                    triples if isinstance(triples, Literal) else Literal(triples)))
     if root is not None:
@@ -267,7 +312,9 @@ def validate_descriptions(store: Store, descriptions: Sequence[Description]
 def commit(store: Store, descriptions: Sequence[Description], origin: Origin, *,
            mode: Mode = "upsert", validate: bool = True,
            precondition: Callable[[], None] | None = None) -> WriteResult:
-    """Validate and commit already-parsed descriptions as one transaction."""
+    """Validate, check ownership and authority, and commit already-parsed descriptions as
+    one transaction."""
+    descriptions = [own_graph_name(d, origin.base_iri) for d in descriptions]
     names = [d.name for d in descriptions]
     if len(set(names)) != len(names):
         raise Conflict("two descriptions in one write have the same graph name")
@@ -281,10 +328,12 @@ def commit(store: Store, descriptions: Sequence[Description], origin: Origin, *,
         if precondition is not None:
             precondition()
         created, replaced = _check_mode(store, names, mode)
+        owners = review_ownership(store, descriptions, origin)
         records: list[Triple] = []
         for description in descriptions:
             records += provenance_record(description, origin, when=when, warnings=warnings,
-                                         conforms=None if report is None else report.conforms)
+                                         conforms=None if report is None else report.conforms,
+                                         owner=owners.get(description.name))
         store.replace_graphs({d.name: list(d.graph) for d in descriptions},
                              add={URIRef(META_GRAPH): records},
                              remove_subjects={URIRef(META_GRAPH): names})
@@ -292,6 +341,48 @@ def commit(store: Store, descriptions: Sequence[Description], origin: Origin, *,
                        created=created, replaced=replaced,
                        triples=sum(len(d.graph) for d in descriptions), warnings=warnings,
                        report=report)
+
+
+def review_ownership(store: Store, descriptions: Sequence[Description], origin: Origin
+                     ) -> dict[URIRef, URIRef]:
+    """Check the write against ownership and authority (OwnershipRefused), drop triples
+    that only restate another description's facts, and return each description's owner
+    (kept when it is replaced, else the writer's: DESIGN 4a)."""
+    claims = [Claim(name=d.name, graph=d.graph, root=d.root) for d in descriptions]
+    ownership.Review(store, origin.writer, origin.base_iri).run(claims)
+    roots = {c.name: c.root for c in claims if c.root is not None}
+    union = memory_store()
+    union.replace_graphs({URIRef("urn:dskg:write"): [t for c in claims for t in c.graph]})
+    nationals = ownership.national_tiers(store)
+    here = ownership.placements(union, roots.values())
+    there = ownership.placements(store, [*roots.values(), *_listing_catalogs(claims)])
+    owners: dict[URIRef, URIRef] = {}
+    for claim in claims:
+        if claim.owner is not None:
+            owners[claim.name] = claim.owner
+            continue
+        place = _merged(claim, here, there)
+        owners[claim.name] = ownership.owner_for(origin.writer, place, nationals)
+    return owners
+
+
+def _listing_catalogs(claims: Sequence[Claim]) -> set[URIRef]:
+    return {s for c in claims for s, p, _o in c.graph
+            if p in (DCAT.dataset, DCAT.service) and isinstance(s, URIRef)}
+
+
+def _merged(claim: Claim, here: dict, there: dict) -> dict[str, set[Node]] | None:
+    """Where a description's root sits, from the write itself and from the store (a dataset
+    listed by a catalog the store holds sits in that catalog's data space)."""
+    if claim.root is None:
+        return None
+    place: dict[str, set[Node]] = {"space": set(), "tier": set(), "country": set()}
+    for source in (here.get(claim.root), there.get(claim.root)):
+        for key, values in (source or {}).items():
+            place[key] |= values
+    for catalog in claim.graph.subjects(DCAT.dataset, claim.root):
+        place["space"] |= (there.get(catalog) or {}).get("space", set())
+    return place
 
 
 def _failure_summary(report: validation.ValidationReport) -> str:
@@ -320,6 +411,12 @@ def delete_graphs(store: Store, names: Sequence[URIRef], origin: Origin,
         missing = [n for n in names if not store.has_graph(n)]
         if missing:
             raise NotFound(f"{missing[0]} does not exist", graph=str(missing[0]))
+        owners = ownership.current_owners(store, names)
+        refused = {n: [f"{n} belongs to {owners.get(n) or ownership.NODE_OWNER}; "
+                       f"{origin.writer.describe()} may not delete it"]
+                   for n in names if not origin.writer.holds(owners.get(n))}
+        if refused:
+            raise OwnershipRefused(refused, status=403)
         store.replace_graphs({}, drop=names, remove_subjects={URIRef(META_GRAPH): names},
                              add={URIRef(META_GRAPH): tombstones})
 
@@ -358,6 +455,7 @@ def write_bytes(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: O
                 exclusive: bool = False) -> WriteResult:
     """Parse ``data`` and commit it: the entry point of CLI load, REST and harvest.
     ``exclusive``: see ``bulk_write``."""
+    origin.base_iri = base_iri
     if fmt == "json-ld":  # expanded once, with shipped contexts only, whichever path follows
         data, fmt = jsonld_to_nquads(data, base_iri), "nquads"
     if fmt in QUAD_FORMATS and graph is None and len(data) > BULK_BYTES:
@@ -385,6 +483,7 @@ def write_descriptions(store: Store, descriptions: Iterable[Description], *, bas
                        origin: Origin, mode: Mode = "upsert", validate: bool = True,
                        precondition: Callable[[], None] | None = None) -> WriteResult:
     """Normalise parsed descriptions and commit them (Gaia-X import enters here)."""
+    origin.base_iri = base_iri
     items = list(descriptions)
     if not items:
         raise BadRequest("the input holds no triples")
@@ -419,29 +518,40 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
     use the engine's bulk loader, journaled (``kg.bulkcommit``), instead of a transaction;
     the loader then runs while the staged copy is validated, and a rejected load is undone.
     """
+    origin.base_iri = base_iri
     staging = memory_store()
     staging.import_quads(data, fmt, base_iri=base_iri)
     meta = URIRef(META_GRAPH)
+    renamed = meta not in staging.graph_names() and rename_resource_graphs(staging, base_iri)
+    if renamed:  # the bulk loader must read the graphs as renamed, not as given
+        buffer = io.BytesIO()
+        staging.export(buffer, "nquads")
+        data, fmt = buffer.getvalue(), "nquads"
     staged = staging.graph_names()
     names = [n for n in staged if n != meta]
+    roots = _bulk_roots(staging)
     if exclusive and meta not in staged and not store.bulk_import_is_atomic:
         with WRITE_LOCK:
             created, replaced = _check_mode(store, names, mode)
             if not replaced:
+                owners = _review_staged(store, staging, names, roots, origin)
                 with JournaledLoad(store, names, agent_iri(origin.agent)) as load:
                     load.start(data, fmt, base_iri)  # the input as given: what staging holds
                     # The context may be read while the new graphs arrive: it only keeps
                     # facts about nodes the input does not describe, which the input
                     # cannot change (none of its triples has such a subject).
                     context = validation.context_for(store, staging) if validate else None
-                    staged_write = _validate_staged(staging, names, origin, validate, context)
+                    staged_write = _validate_staged(staging, names, origin, validate, context,
+                                                    roots, owners)
                     load.commit(staged_write.records)
                 return staged_write.result(created, [])
-    staged_write = _validate_staged(staging, names, origin, validate,
-                                    validation.context_for(store, staging) if validate else None)
-    records = staged_write.records
+    context = validation.context_for(store, staging) if validate else None
     with WRITE_LOCK:
         created, replaced = _check_mode(store, names, mode)
+        owners = _review_staged(store, staging, names, roots, origin)
+        staged_write = _validate_staged(staging, names, origin, validate, context, roots,
+                                        owners)
+        records = staged_write.records
         carried = list(staging.get_graph(meta)) if meta in staged else []
         if replaced:
             # Rewriting existing graphs: one update drops them and their old records.
@@ -453,6 +563,64 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
                 staging.replace_graphs({}, add={meta: records})
             staging.copy_into(store)  # type: ignore[attr-defined]
     return staged_write.result(created, replaced)
+
+
+def rename_resource_graphs(store: Store, base_iri: str) -> bool:
+    """Give every graph named after a resource it describes an IRI of its own (the names
+    ``graph_iri_for`` makes); one update. Returns whether any graph was renamed."""
+    meta = term_n3(URIRef(META_GRAPH))
+    named = f"FILTER(?g != {meta}) FILTER EXISTS {{ GRAPH ?g {{ ?g a ?t }} }}"
+    old = [g for g in store.query(f"SELECT DISTINCT ?g {{ GRAPH ?g {{ ?s ?p ?o }} {named} }}"
+                                  ).column("g") if isinstance(g, URIRef)]
+    if not old:
+        return False
+    stems = [f"{base_iri}id/", DEFAULT_ID_BASE]
+    new = (f'IF(STRSTARTS(STR(?g), "{stems[0]}"), '
+           f'IRI(CONCAT("{base_iri}graph/", STRAFTER(STR(?g), "{stems[0]}"))), '
+           f'IF(STRSTARTS(STR(?g), "{stems[1]}"), '
+           f'IRI(CONCAT("{base_iri}graph/", STRAFTER(STR(?g), "{stems[1]}"))), '
+           f'IRI(CONCAT("{base_iri}graph/r/", SUBSTR(SHA256(STR(?g)), 1, 32)))))')
+    store.update(f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} INSERT {{ GRAPH ?n {{ ?s ?p ?o }} }} "
+                 f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {named} BIND({new} AS ?n) }}")
+    store.replace_graphs({}, drop=old)
+    return True
+
+
+def _review_staged(store: Store, staging: Store, names: list[URIRef],
+                   roots: dict[URIRef, URIRef | None], origin: Origin) -> dict[URIRef, URIRef]:
+    """Ownership and authority for a staged write (see ``review_ownership``); the owner of
+    each graph. Writers below admin (harvested peers) are reviewed description by
+    description, with what they restate dropped from the staging store."""
+    if origin.writer.is_admin:
+        ownership.review_staged(store, staging, names)
+        kept = ownership.current_owners(store, names)
+    else:
+        descriptions = [Description(name=n, graph=staging.get_graph(n), root=roots.get(n))
+                        for n in names]
+        claims = [Claim(name=d.name, graph=d.graph, root=d.root) for d in descriptions]
+        ownership.Review(store, origin.writer, origin.base_iri).run(claims)
+        dropped = [t for c in claims for t in c.dropped]
+        if dropped:
+            staging.update("DELETE DATA { " + " ".join(
+                f"GRAPH {term_n3(c.name)} {{ {' '.join(term_n3(x) for x in t)} }}"
+                for c in claims for t in c.dropped) + " }")
+        kept = {c.name: c.owner for c in claims if c.owner is not None}
+    nationals = ownership.national_tiers(store)
+    wanted = [r for r in roots.values() if r is not None]
+    here = ownership.placements(staging, wanted)
+    there = ownership.placements(store, wanted) if store.graph_names() else {}
+    owners: dict[URIRef, URIRef] = {}
+    for name in names:
+        if kept.get(name) is not None:
+            owners[name] = kept[name]  # type: ignore[assignment]
+            continue
+        root = roots.get(name)
+        place: dict[str, set[Node]] = {"space": set(), "tier": set(), "country": set()}
+        for source in (here.get(root), there.get(root)) if root is not None else ():
+            for key, values in (source or {}).items():
+                place[key] |= values
+        owners[name] = ownership.owner_for(origin.writer, place, nationals)
+    return owners
 
 
 @dataclass
@@ -473,7 +641,8 @@ class _StagedWrite:
 
 
 def _validate_staged(staging: Store, names: list[URIRef], origin: Origin, validate: bool,
-                     context: Graph | None) -> _StagedWrite:
+                     context: Graph | None, roots: dict[URIRef, URIRef | None],
+                     owners: dict[URIRef, URIRef]) -> _StagedWrite:
     """Validate the staged input (raise ValidationFailed) and make its provenance records
     (none for graphs whose records the input carries: a restore of our own export)."""
     report = None
@@ -487,14 +656,13 @@ def _validate_staged(staging: Store, names: list[URIRef], origin: Origin, valida
         "SELECT DISTINCT ?g WHERE { GRAPH <" + META_GRAPH + "> { ?g a ?t } }").column("g"))
     counts = dict(staging.query(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows)
-    roots = _bulk_roots(staging)
     shared = shared_record(origin, when=datetime.now(UTC), warnings=warnings,
                            conforms=None if report is None else report.conforms)
     records: list[Triple] = []
     for name in names:
         if name not in with_records:
             records += description_record(name, counts.get(name, Literal(0)), roots.get(name),
-                                          origin, shared)
+                                          origin, shared, owners.get(name))
     total = sum(int(c) for c in counts.values() if c is not None)
     return _StagedWrite(names, report, warnings, records, roots, total)
 

@@ -59,8 +59,18 @@ def steward_token(tokens_file: Path, monkeypatch, *spaces: str, subject: str = "
 
 
 def attributed_to(store: Store, graph: URIRef) -> set[URIRef]:
-    """The agents the provenance record of ``graph`` names."""
-    result = store.query(f"SELECT ?a WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{PROV.wasAttributedTo}>"
-                         " ?a } }", {"g": graph})
+    """The agents the provenance record of ``graph`` (or of the graph describing the
+    resource ``graph``) names."""
+    result = store.query(f"SELECT ?a WHERE {{ GRAPH <{META_GRAPH}> {{ "
+                         f"?g <{PROV.wasAttributedTo}> ?a FILTER(?g = <{graph}> || EXISTS "
+                         f"{{ ?g <https://w3id.org/dskg#describes> <{graph}> }}) }} }}")
     return {a for a in result.column("a") if isinstance(a, URIRef)}
 
+
+def description_of(store: Store, iri: URIRef):  # -> rdflib.Graph
+    """The triples of the description (named graph) that describes ``iri``."""
+    from kg.services.documents import locate
+
+    located = locate(store, iri)
+    assert located is not None, f"{iri} is not described"
+    return store.get_graph(located.graph)

@@ -27,7 +27,14 @@ from kg.cli import app as cli
 from kg.errors import Conflict
 from kg.namespaces import META_GRAPH
 from kg.store.embedded import EmbeddedStore
-from tests.rest_support import ADMIN, BASE, app_for, ecosystem_store, steward_token
+from tests.rest_support import (
+    ADMIN,
+    BASE,
+    app_for,
+    description_of,
+    ecosystem_store,
+    steward_token,
+)
 from tests.servers import serve_app
 
 runner = CliRunner()
@@ -121,7 +128,7 @@ def test_backup_during_writes_holds_every_write_acknowledged_before_it() -> None
     restored = EmbeddedStore()
     assert restore_backup(restored, backup.content).integrity.ok
     for iri, version in before.items():
-        found = versions_in(restored.get_graph(URIRef(iri)).serialize(format="nt"))
+        found = versions_in(description_of(restored, URIRef(iri)).serialize(format="nt"))
         assert len(found) == 1 and min(found) >= version, (iri, version, found)
     assert check_integrity(restored).ok
 

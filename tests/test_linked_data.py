@@ -21,7 +21,7 @@ from kg.services.ids import IdMapper
 from kg.services.kinds import KINDS
 from kg.services.resources import get_resource, resource_view
 from kg.store import Store
-from tests.rest_support import ADMIN, BASE, app_for, ecosystem_store, settings
+from tests.rest_support import ADMIN, BASE, app_for, description_of, ecosystem_store, settings
 
 FORMATS = {"text/turtle": "turtle", "application/n-triples": "nt",
            "application/rdf+xml": "xml"}
@@ -66,7 +66,7 @@ def test_json_ld_is_compact_and_nests_blank_nodes(env: tuple[TestClient, Store])
     assert nodes[0]["id"] == "https://w3id.org/dskg/id/dataset/eurostat-digital-skills"
     assert nodes[0]["type"] == "Dataset"
     assert not any(n["id"].startswith("_:") for n in nodes)  # each nested where it is used
-    graph = store.get_graph(URIRef(nodes[0]["id"]))
+    graph = description_of(store, URIRef(nodes[0]["id"]))
     assert isomorphic(parse_jsonld(text), graph)
 
 

@@ -11,7 +11,7 @@ from rdflib import URIRef
 
 from kg.services.examples import TURTLE
 from kg.store import Store
-from kg.writepath import agent_iri
+from kg.writepath import agent_iri, graph_iri_for
 from tests.rest_support import ADMIN, BASE, app_for, attributed_to, ecosystem_store, steward_token
 
 TTL = {"Content-Type": "text/turtle"}
@@ -124,7 +124,8 @@ def test_delete_refuses_while_referenced_and_cascades(env: tuple[TestClient, Sto
 
     blocked = client.delete("/organisations/lonely-lab", headers=ADMIN)
     assert blocked.status_code == 409
-    assert blocked.json()["referencedBy"] == [joined.json()["@id"]]
+    assert blocked.json()["referencedBy"] == [str(graph_iri_for(BASE, URIRef(
+        joined.json()["@id"])))]
     assert store.triple_count() == before
 
     assert client.delete("/organisations/lonely-lab?cascade=true",
@@ -138,7 +139,7 @@ def test_cascade_stops_at_descriptions_that_do_not_depend(env: tuple[TestClient,
     before = store.triple_count()
     response = client.delete("/organisations/agdatahub?cascade=true", headers=ADMIN)
     assert response.status_code == 409
-    assert "https://w3id.org/dskg/id/dataspace/agdatahub" in response.json()["referencedBy"]
+    assert f"{BASE}graph/dataspace/agdatahub" in response.json()["referencedBy"]
     assert store.triple_count() == before
 
 
@@ -153,7 +154,7 @@ def test_embedded_resources_are_changed_through_their_description(
     response = client.put("/policies/offer-eurostat-digital-skills", content=TURTLE["policies"],
                           headers={**TTL, **ADMIN})
     assert response.status_code == 409
-    assert response.json()["graph"] == "https://w3id.org/dskg/id/dataset/eurostat-digital-skills"
+    assert response.json()["graph"] == f"{BASE}graph/dataset/eurostat-digital-skills"
 
 
 def test_put_cannot_rename(env: tuple[TestClient, Store]) -> None:

@@ -15,8 +15,15 @@ from kg.jsonld import DSKG_CONTEXT_URL, shipped_context
 from kg.namespaces import DCT, DSKG, META_GRAPH, RDF, SKOS
 from kg.services.examples import EXAMPLE_IDS, JSONLD, TURTLE
 from kg.store import Store
-from kg.writepath import agent_iri
-from tests.rest_support import ADMIN, BASE, app_for, attributed_to, ecosystem_store
+from kg.writepath import agent_iri, graph_iri_for
+from tests.rest_support import (
+    ADMIN,
+    BASE,
+    app_for,
+    attributed_to,
+    description_of,
+    ecosystem_store,
+)
 from tests.servers import serve_app
 
 KINDS = list(TURTLE)
@@ -68,7 +75,7 @@ def test_round_trip(live: tuple[httpx.Client, Store], kind: str) -> None:
 
     got = client.get(location, headers={"Accept": "application/ld+json"})
     assert got.status_code == 200 and got.headers["content-type"] == "application/ld+json"
-    assert isomorphic(_parse_jsonld(got.text), store.get_graph(iri))
+    assert isomorphic(_parse_jsonld(got.text), description_of(store, iri))
     etag = got.headers["ETag"]
     assert etag == created.headers["ETag"]
 
@@ -92,7 +99,7 @@ def test_round_trip(live: tuple[httpx.Client, Store], kind: str) -> None:
     assert client.get(location).status_code == 404
     # Only the deletion's tombstone (who, when, type, activity) stays behind.
     tombstone = store.query("SELECT ?p ?o WHERE { GRAPH ?meta { ?g ?p ?o } }",
-                            {"meta": URIRef(META_GRAPH), "g": iri})
+                            {"meta": URIRef(META_GRAPH), "g": graph_iri_for(BASE, iri)})
     assert (RDF.type, DSKG.DeletedDescription) in {tuple(r) for r in tombstone.rows}
     assert store.triple_count() == before + len(tombstone.rows)
 

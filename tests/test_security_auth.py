@@ -244,7 +244,7 @@ ADMIN_ROUTES = [
     ("PUT", f"/graphs?graph={GRAPH}", TTL, "<urn:a> <urn:b> 'c' ."),
     ("POST", f"/graphs?graph={GRAPH}", TTL, "<urn:a> <urn:b> 'c' ."),
     ("POST", "/graphs", TTL, "<urn:a> <urn:b> 'c' ."),
-    ("DELETE", "/graphs?graph=https://w3id.org/dskg/id/dataspace/agdatahub", {}, ""),
+    ("DELETE", "/graphs?graph=http://127.0.0.1:8000/graph/dataspace/agdatahub", {}, ""),
     ("POST", "/harvest", {}, ""),
     ("GET", "/admin/backup", {}, ""),
 ]

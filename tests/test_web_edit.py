@@ -67,8 +67,9 @@ def test_the_form_creates_dcat_through_the_write_path_and_refreshes_the_home_pic
         {"d": URIRef(iri)})
     assert asked.boolean
     record = store.query("ASK { GRAPH <https://w3id.org/dskg/graph/meta> { ?g "
+                         "<https://w3id.org/dskg#describes> ?d ; "
                          "<http://www.w3.org/ns/prov#wasAttributedTo> ?who } }",
-                         {"g": URIRef(iri)})
+                         {"d": URIRef(iri)})
     assert record.boolean  # the provenance record of the one write path
     assert datasets_total(web) == before + 1  # the cached picture was refreshed
 

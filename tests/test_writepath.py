@@ -12,11 +12,13 @@ from rdflib.compare import isomorphic
 from kg.errors import Conflict, NotFound, ParseError, RemoteContextRefused, ValidationFailed
 from kg.namespaces import DSKG, META_GRAPH, PROV, RDF, SKOS
 from kg.store import Store
-from kg.writepath import Origin, delete_graphs, write_bytes
+from kg.writepath import Origin, delete_graphs, graph_iri_for, write_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "core"
 BASE = "http://127.0.0.1:8000/"
 ACME = URIRef("https://example.org/org/acme")
+#: A description's graph has an IRI of its own, never the resource's (DESIGN 1, provenance).
+ACME_GRAPH = graph_iri_for(BASE, ACME)
 
 
 def _write(store: Store, name: str, fmt: str, **kwargs: object):
@@ -25,31 +27,37 @@ def _write(store: Store, name: str, fmt: str, **kwargs: object):
                        **kwargs)  # type: ignore[arg-type]
 
 
-def test_turtle_description_becomes_one_graph_named_after_its_root(store: Store) -> None:
+def test_turtle_description_becomes_one_graph_of_its_own(store: Store) -> None:
     result = _write(store, "organisation.ttl", "turtle")
-    assert result.graphs == [ACME]
-    assert result.created == [ACME]
-    assert store.get_graph(ACME).value(ACME, SKOS.prefLabel) == Literal(
+    assert result.graphs == [ACME_GRAPH] and str(ACME_GRAPH).startswith(f"{BASE}graph/")
+    assert result.created == [ACME_GRAPH]
+    assert result.roots[ACME_GRAPH] == ACME
+    assert store.get_graph(ACME_GRAPH).value(ACME, SKOS.prefLabel) == Literal(
         "ACME Data Cooperative", lang="en")
+    assert not store.has_graph(ACME)
 
 
 def test_provenance_record_is_written_with_the_graph(store: Store) -> None:
     _write(store, "organisation.ttl", "turtle")
     meta = store.get_graph(URIRef(META_GRAPH))
-    assert meta.value(ACME, PROV.wasAttributedTo) == URIRef(
+    assert meta.value(ACME_GRAPH, PROV.wasAttributedTo) == URIRef(
         "https://w3id.org/dskg/agent/tester")
-    assert meta.value(ACME, DSKG.describes) == ACME
-    assert int(meta.value(ACME, DSKG.tripleCount)) == len(store.get_graph(ACME))
-    assert meta.value(ACME, DSKG.conforms) == Literal(True)
+    assert meta.value(ACME_GRAPH, DSKG.describes) == ACME
+    assert int(meta.value(ACME_GRAPH, DSKG.tripleCount)) == len(store.get_graph(ACME_GRAPH))
+    assert meta.value(ACME_GRAPH, DSKG.conforms) == Literal(True)
+    assert meta.value(ACME_GRAPH, DSKG.owner) is not None
+    # the record is about the graph: asking the union about the resource gets its facts only
+    facts = store.query("SELECT ?p WHERE { ?s ?p ?o }", {"s": ACME}).column("p")
+    assert PROV.wasAttributedTo not in facts and DSKG.tripleCount not in facts
 
 
 def test_blank_node_root_gets_a_minted_iri(store: Store) -> None:
     result = _write(store, "organisation-blank.jsonld", "json-ld")
     (name,) = result.graphs
-    assert str(name) == f"{BASE}id/organisation/cooperativa-agraria-de-prueba"
-    assert result.roots[name] == name
+    assert str(result.roots[name]) == f"{BASE}id/organisation/cooperativa-agraria-de-prueba"
+    assert str(name) == f"{BASE}graph/organisation/cooperativa-agraria-de-prueba"
     second = _write(store, "organisation-blank.jsonld", "json-ld")
-    assert str(second.graphs[0]).endswith("cooperativa-agraria-de-prueba-2")
+    assert str(second.roots[second.graphs[0]]).endswith("cooperativa-agraria-de-prueba-2")
 
 
 def test_invalid_description_is_rejected_and_nothing_is_stored(store: Store) -> None:
@@ -82,7 +90,7 @@ def test_modes_create_and_replace(store: Store) -> None:
     with pytest.raises(Conflict):
         _write(store, "organisation.ttl", "turtle", mode="create")
     result = _write(store, "organisation.ttl", "turtle", mode="replace")
-    assert result.replaced == [ACME]
+    assert result.replaced == [ACME_GRAPH]
     with pytest.raises(NotFound):
         _write(store, "organisation-blank.jsonld", "json-ld", mode="replace",
                graph=URIRef("https://example.org/none"))
@@ -92,20 +100,23 @@ def test_replace_rewrites_the_provenance_record(store: Store) -> None:
     _write(store, "organisation.ttl", "turtle")
     _write(store, "organisation.ttl", "turtle")
     meta = store.get_graph(URIRef(META_GRAPH))
-    assert len(list(meta.objects(ACME, PROV.generatedAtTime))) == 1
+    assert len(list(meta.objects(ACME_GRAPH, PROV.generatedAtTime))) == 1
 
 
 def test_delete_drops_graph_and_leaves_a_tombstone(store: Store) -> None:
     _write(store, "organisation.ttl", "turtle")
-    delete_graphs(store, [ACME], Origin(agent="remover"))
-    assert not store.has_graph(ACME)
+    delete_graphs(store, [ACME_GRAPH], Origin(agent="remover"))
+    assert not store.has_graph(ACME_GRAPH)
     meta = store.get_graph(URIRef(META_GRAPH))
-    assert (ACME, PROV.wasAttributedTo, None) not in meta
-    assert (ACME, RDF.type, DSKG.DeletedDescription) in meta
-    assert meta.value(ACME, DSKG.invalidatedBy) == URIRef("https://w3id.org/dskg/agent/remover")
+    assert (ACME_GRAPH, PROV.wasAttributedTo, None) not in meta
+    assert (ACME_GRAPH, RDF.type, DSKG.DeletedDescription) in meta
+    assert meta.value(ACME_GRAPH, DSKG.invalidatedBy) == URIRef(
+        "https://w3id.org/dskg/agent/remover")
+    # a deleted resource answers nothing in the union default graph
+    assert not store.query("ASK { ?s ?p ?o }", {"s": ACME}).boolean
     _write(store, "organisation.ttl", "turtle")
     meta = store.get_graph(URIRef(META_GRAPH))
-    assert (ACME, RDF.type, DSKG.DeletedDescription) not in meta
+    assert (ACME_GRAPH, RDF.type, DSKG.DeletedDescription) not in meta
 
 
 def test_export_then_load_restores_exactly(store: Store, tmp_path: Path) -> None:

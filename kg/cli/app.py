@@ -62,6 +62,7 @@ def opened_store(config: Settings | None = None, *, load_defaults: bool = True
     """Open the configured store (loading the default graph on first use) and close it."""
     from kg.bulkcommit import recover_interrupted_loads as undo_interrupted_loads
     from kg.defaultgraph import load_default_graph
+    from kg.migrate import migrate
 
     config = config or settings()
     try:
@@ -74,6 +75,7 @@ def opened_store(config: Settings | None = None, *, load_defaults: bool = True
         raise
     try:
         undo_interrupted_loads(store)
+        migrate(store, config.base_iri)
         if load_defaults and config.load_default_graph:
             load_default_graph(store, config.base_iri)
         yield store

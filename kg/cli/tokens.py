@@ -9,23 +9,29 @@ import typer
 from kg.cli.app import err_console, settings, sub_app
 from kg.tokens import create_token
 
-token_app = sub_app("token", "Issue bearer tokens for the REST API (reader, steward, admin).")
+token_app = sub_app("token", "Issue bearer tokens for the REST API (reader, applicant, "
+                             "steward, authority, admin).")
 
 
 @token_app.command("create")
 def create(
-    role: Annotated[str, typer.Option(help="reader, steward or admin.")] = "steward",
+    role: Annotated[str, typer.Option(
+        help="reader, applicant, steward, authority or admin.")] = "steward",
     dataspace: Annotated[list[str] | None, typer.Option(
         help="A data space the steward may write (its id from /dataspaces, or its IRI); "
              "repeat for several.")] = None,
+    country: Annotated[str | None, typer.Option(
+        help="An authority's jurisdiction: EU for the EU tier, or a country code (ES).")
+    ] = None,
     subject: Annotated[str | None, typer.Option(
         help="Who holds it: recorded as the author of every write made with it.")] = None,
 ) -> None:
     """Create a token and print it on stdout (only its SHA-256 digest is kept)."""
     spaces = list(dataspace or [])
-    name = subject or (f"{role}-{spaces[0]}" if spaces else role)
-    token = create_token(settings(), role, name, spaces)
+    scope = spaces or ([country.upper()] if country else [])
+    name = subject or (f"{role}-{scope[0]}" if scope else role)
+    token = create_token(settings(), role, name, spaces, jurisdiction=country)
     err_console.print(f"token for [bold]{name}[/] ({role}"
-                      f"{': ' + ', '.join(spaces) if spaces else ''}); it is shown only once",
+                      f"{': ' + ', '.join(scope) if scope else ''}); it is shown only once",
                       highlight=False)
     typer.echo(token)

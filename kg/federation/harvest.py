@@ -25,7 +25,7 @@ import httpx
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from kg.errors import DskgError, ValidationFailed
+from kg.errors import DskgError, OwnershipRefused, ValidationFailed
 from kg.federation import dsp
 from kg.federation.documents import ACCEPT_RDF, next_page, parse_page
 from kg.federation.fetch import PeerClient, PeerUnavailable
@@ -264,6 +264,15 @@ def _commit_batch(store: Store, peer: Peer, origin: Origin, batch: list[_Change]
         origin.per_graph = _provenance(peer, pending)
         try:
             commit(store, descriptions, origin, mode="upsert", validate=not peer.trust)
+        except OwnershipRefused as exc:
+            # Out of the peer's bounds (DESIGN 4a): those descriptions are rejected with the
+            # reason; the rest are committed.
+            refused = {URIRef(str(name)): reasons for name, reasons in exc.refusals.items()}
+            for change in pending:
+                if change.name in refused:
+                    _reject(change, refused[change.name], report)
+            pending = [c for c in pending if c.name not in refused]
+            continue
         except ValidationFailed as exc:
             reasons = _reasons(exc.report, {d.name: set(d.graph.subjects())
                                             for d in descriptions})
@@ -302,7 +311,7 @@ def _commit_bulk(store: Store, settings: Settings, peer: Peer, origin: Origin,
     try:
         bulk_write(store, _as_trig(chunk), "trig", base_iri=settings.base_iri, origin=origin,
                    mode="upsert", validate=not peer.trust)
-    except ValidationFailed:
+    except (ValidationFailed, OwnershipRefused):
         half = len(chunk) // 2
         _commit_bulk(store, settings, peer, origin, chunk[:half], report)
         _commit_bulk(store, settings, peer, origin, chunk[half:], report)
@@ -386,7 +395,8 @@ def _apply(store: Store, settings: Settings, peer: Peer, held: _Held, fetched: _
             report.unchanged += 1
             continue
         changes.append(_Change(item, graph_name(prefix, item.root), previous is not None))
-    origin = Origin(agent=f"harvester-{peer.name}", source=peer.source, activity="harvest")
+    origin = Origin(agent=f"harvester-{peer.name}", source=peer.source, activity="harvest",
+                    writer=peer.writer(), base_iri=settings.base_iri)
     step = BULK_CHUNK if len(changes) >= BULK_MIN else BATCH
     for start in range(0, len(changes), step):
         chunk = changes[start:start + step]

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kg.errors import ConfigError, NotFound
+from kg.ownership import TIER_NAMES, Writer
 from kg.settings import Settings
 
 HARVEST_MODES = ("catalog", "dsp", "sparql", "none")
@@ -30,6 +31,7 @@ MIN_EVERY_SECONDS = 10.0
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 _KNOWN_KEYS = {"name", "catalog", "sparql", "every", "trust", "harvest", "take", "timeout",
+               "tiers", "namespaces",
                "max_bytes"}
 
 
@@ -67,6 +69,15 @@ class Peer:
     timeout: float = DEFAULT_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
     origins: frozenset[tuple[str, str, int]] = field(default_factory=frozenset)
+    #: the tiers its descriptions may assert ("eu", "national", "project"; DESIGN 4a)
+    tiers: tuple[str, ...] = ("project",)
+    #: the IRI namespaces it owns (empty: any IRI that is not this node's or a shared term)
+    namespaces: tuple[str, ...] = ()
+
+    def writer(self) -> Writer:
+        """The write path's view of this peer: what it may own and assert."""
+        return Writer(role="peer", name=self.name, namespaces=self.namespaces,
+                      tiers=frozenset(TIER_NAMES[t] for t in self.tiers))
 
     @property
     def source(self) -> str | None:
@@ -125,9 +136,16 @@ def peer_from_table(table: dict[str, Any], index: int) -> Peer:
         raise ConfigError(f"{where}: max_bytes is a positive integer")
     every = parse_every(table["every"]) if table.get("every") else None
     origins = frozenset(origin_of(u) for u in (catalog, sparql) if u)
+    tiers = table.get("tiers", ["project"])
+    if not isinstance(tiers, list) or not tiers or any(t not in TIER_NAMES for t in tiers):
+        raise ConfigError(f"{where}: tiers is a list of {', '.join(TIER_NAMES)}, got {tiers!r}")
+    namespaces = table.get("namespaces", [])
+    if not isinstance(namespaces, list) or not all(
+            isinstance(n, str) and urlsplit(n).scheme in ("http", "https") for n in namespaces):
+        raise ConfigError(f"{where}: namespaces is a list of http(s) IRI prefixes")
     return Peer(name=name, catalog=catalog, sparql=sparql, every=every, trust=trust,
                 harvest=harvest, take=tuple(take), timeout=float(timeout), max_bytes=max_bytes,
-                origins=origins)
+                origins=origins, tiers=tuple(tiers), namespaces=tuple(namespaces))
 
 
 def load_peers(settings: Settings) -> list[Peer]:

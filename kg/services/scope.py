@@ -23,6 +23,7 @@ from rdflib import Graph, URIRef
 from kg.auth import Principal, require
 from kg.errors import Forbidden
 from kg.namespaces import DCAT, DSKG, ODRL, ORG
+from kg.ownership import Writer
 from kg.services.context import ServiceContext
 from kg.services.ids import looks_like_iri, parse_iri
 from kg.services.kinds import KINDS, Kind
@@ -97,11 +98,26 @@ def steward_spaces(ctx: ServiceContext, principal: Principal) -> set[URIRef]:
     return spaces
 
 
+def writer_for(ctx: ServiceContext, principal: Principal | None) -> Writer:
+    """The write path's view of a token: its role and what it holds (DESIGN 4a)."""
+    if principal is None:
+        return Writer(role="reader", name="anonymous")
+    if principal.is_admin:
+        return Writer(role="admin", name=principal.subject)
+    if principal.role == "steward":
+        return Writer(role="steward", name=principal.subject,
+                      spaces=frozenset(steward_spaces(ctx, principal)))
+    return Writer(role=principal.role, name=principal.subject,
+                  jurisdiction=principal.jurisdiction)
+
+
 def authorize_write(ctx: ServiceContext, principal: Principal | None, kind: Kind,
                     iri: URIRef, graph: Graph | None = None) -> Principal:
-    """Raise 401/403 unless ``principal`` may write the description of ``iri``."""
+    """Raise 401/403 unless ``principal`` may write the description of ``iri``: a steward
+    only in its data spaces; an authority and an admin as far as the write path's ownership
+    and tier checks allow (DESIGN 4a)."""
     principal = require(principal, "steward")
-    if principal.is_admin:
+    if principal.is_admin or principal.role == "authority":
         return principal
     spaces = dataspaces_of(ctx, kind, iri, graph)
     if not spaces:

@@ -24,7 +24,7 @@ from kg.rdfio import format_for_media_type, parse_dataset
 from kg.services.context import ServiceContext
 from kg.services.documents import graph_etag, locate, tag_hashes
 from kg.services.kinds import Kind, kind_for_types
-from kg.services.scope import authorize_write
+from kg.services.scope import authorize_write, writer_for
 from kg.store.sparql_text import term_n3
 from kg.writepath import (
     WRITE_LOCK,
@@ -166,7 +166,8 @@ def create(ctx: ServiceContext, principal: Principal | None, kind: Kind, data: b
         raise Conflict(f"{iri} already exists; PUT {ctx.ids.href(iri, kind)} replaces it",
                        location=ctx.ids.href(iri, kind))
     origin = Origin(agent=_agent(principal), source=f"REST POST /{kind.name}",
-                    activity="rest-create")
+                    activity="rest-create", writer=writer_for(ctx, principal),
+                    base_iri=ctx.base_iri)
     result = commit(ctx.store, [description], origin, mode="create")
     return WriteOutcome(kind, iri, ctx.ids.to_id(iri, kind), graph_etag(description.graph),
                         True, _warnings(result))
@@ -182,7 +183,8 @@ def replace(ctx: ServiceContext, principal: Principal | None, kind: Kind, resour
     description = Description(name=location, graph=description.graph, root=iri)
     authorize_write(ctx, principal, kind, iri, description.graph)
     origin = Origin(agent=_agent(principal), source=f"REST PUT /{kind.name}/{resource_id}",
-                    activity="rest-replace")
+                    activity="rest-replace", writer=writer_for(ctx, principal),
+                    base_iri=ctx.base_iri)
     result = commit(ctx.store, [description], origin, mode="replace",
                     precondition=_if_match(ctx, location, if_match))
     return WriteOutcome(kind, iri, resource_id, graph_etag(description.graph), False,
@@ -296,7 +298,8 @@ def delete(ctx: ServiceContext, principal: Principal | None, kind: Kind, resourc
             if dependant is not None:
                 authorize_write(ctx, principal, dependant, graph)
         origin = Origin(agent=_agent(principal), source=f"REST DELETE /{kind.name}/"
-                        f"{resource_id}", activity="rest-delete")
+                        f"{resource_id}", activity="rest-delete",
+                        writer=writer_for(ctx, principal), base_iri=ctx.base_iri)
         delete_graphs(ctx.store, plan.graphs, origin)
     return plan.graphs
 
