@@ -86,12 +86,14 @@ def test_harvest_over_dsp_lands_datasets_with_their_offers(tmp_path: Path) -> No
 
         # The endpoint itself, in small pages: the harvester follows every Link rel="next"
         # (into an empty store, trusted: the shapes are the national node's business above).
+        # Only the project node's own dataset: the default graph's are not the peer's IRIs.
         paged = peer_from_table({"name": "paged", "harvest": "dsp", "trust": True,
-                                 "catalog": f"{agri}/dsp/catalog/request?pageSize=20"}, 0)
+                                 "catalog": f"{agri}/dsp/catalog/request?pageSize=20",
+                                 "take": [SOIL]}, 0)
         store = EmbeddedStore()
         report = harvest_peer(store, Settings(store="memory", load_default_graph=False), paged)
         assert report.error is None and report.pages == len(pages)
-        assert report.added == len(listed) + 1  # every dataset, and the node's DSP service
-        assert {str(d) for d in store.query(
-            "SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }").column("d")} \
-            == set(listed)
+        assert report.added == 2 and report.rejected == []  # the dataset and the DSP service
+        assert [str(o) for o in store.query(
+            ODRL_PREFIX + "SELECT ?o WHERE { ?d odrl:hasPolicy ?o }",
+            {"d": URIRef(SOIL)}).column("o")] == [offer["@id"]]

@@ -23,7 +23,7 @@ from rdflib.term import Node
 from kg.dsp.filters import Filter
 from kg.dsp.messages import DSP_CONTEXT, CatalogErrorResponse
 from kg.dsp.offers import EffectiveOffer, effective_offers
-from kg.namespaces import DCAT, DCT, FOAF, META_GRAPH, ODRL, RDF, SKOS
+from kg.namespaces import DCAT, DCT, META_GRAPH, ODRL, RDF
 from kg.policy.conflicts import load_governance
 from kg.policy.evaluator import Evaluator
 from kg.policy.model import Policy
@@ -40,7 +40,6 @@ PREFIXES = {"http://purl.org/dc/terms/": "dct:", "http://www.w3.org/ns/dcat#": "
             "http://www.w3.org/2001/XMLSchema#": "xsd:"}
 #: Written by the catalog itself, not copied from the description.
 _OWN = {RDF.type, DCAT.distribution, ODRL.hasPolicy}
-_AGENT_FACTS = (RDF.type, FOAF.name, SKOS.prefLabel)
 FALLBACK_FORMAT = "HttpData-PULL"
 
 
@@ -186,8 +185,9 @@ class DspCatalog:
             query, timeout=self.settings.query_timeout).rows]
 
     def _describe(self, datasets: list[URIRef]) -> dict[Node, dict[URIRef, list[Node]]]:
-        """Subject -> predicate -> objects for the datasets, their distributions and
-        publishers (three queries for the whole page)."""
+        """Subject -> predicate -> objects for the datasets and their distributions (two
+        queries for the whole page). Other resources are referenced by IRI only: a harvester
+        must not receive statements about resources it cannot attribute to this node."""
         values = " ".join(term_n3(d) for d in datasets)
         meta = f"FILTER(?g != <{META_GRAPH}>)"
         facts: dict[Node, dict[URIRef, list[Node]]] = {}
@@ -202,15 +202,10 @@ class DspCatalog:
                        f"GRAPH ?g {{ ?s ?p ?o }} {meta} }}"))
         add(self._rows(f"SELECT ?s ?p ?o WHERE {{ VALUES ?d {{ {values} }} "
                        f"?d {term_n3(DCAT.distribution)} ?s . GRAPH ?g {{ ?s ?p ?o }} {meta} }}"))
-        agents = " ".join(term_n3(p) for p in _AGENT_FACTS)
-        add(self._rows(f"SELECT ?s ?p ?o WHERE {{ VALUES ?d {{ {values} }} "
-                       f"VALUES ?p {{ {agents} }} ?d {term_n3(DCT.publisher)} ?s . "
-                       f"GRAPH ?g {{ ?s ?p ?o }} {meta} }}"))
         return facts
 
     # -- JSON ------------------------------------------------------------------------------
-    def _properties(self, facts: dict[URIRef, list[Node]], skip: set[URIRef],
-                    embed: dict[Node, dict[URIRef, list[Node]]] | None = None
+    def _properties(self, facts: dict[URIRef, list[Node]], skip: set[URIRef]
                     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for p in sorted(facts, key=str):
@@ -220,13 +215,7 @@ class DspCatalog:
             for o in sorted(facts[p], key=lambda n: (type(n).__name__, str(n))):
                 if isinstance(o, BNode):
                     continue
-                value = _json_value(o)
-                if embed is not None and p == DCT.publisher and o in embed:
-                    value = {"@id": str(o), **self._properties(embed[o], {RDF.type})}
-                    types = [compact(str(t)) for t in embed[o].get(RDF.type, [])]
-                    if types:
-                        value["@type"] = sorted(types)
-                values.append(value)
+                values.append(_json_value(o))
             if values:
                 out[compact(str(p))] = values[0] if len(values) == 1 else values
         return out
@@ -265,7 +254,7 @@ class DspCatalog:
         if not offers or not distributions:
             return None
         return {"@id": str(dataset), "@type": "Dataset",
-                **self._properties(own, set(_OWN), embed=facts),
+                **self._properties(own, set(_OWN)),
                 "hasPolicy": [o.to_json() for o in offers],
                 "distribution": distributions}
 
