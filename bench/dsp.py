@@ -102,14 +102,17 @@ def main() -> None:
     size = args.page_size
     try:
         with httpx.Client(timeout=600) as client:
-            runs = [
-                ("DCAT-AP Turtle /catalog (baseline)",
-                 walk(client, f"{url}/catalog?page=1&pageSize={size}", "GET")),
-                ("DSP /dsp/catalog/request, cold",
-                 walk(client, f"{url}/dsp/catalog/request?pageSize={size}", "POST")),
-                ("DSP /dsp/catalog/request, warm",
-                 walk(client, f"{url}/dsp/catalog/request?pageSize={size}", "POST")),
-            ]
+            runs = []
+            for name, first, method in (
+                    ("DCAT-AP Turtle /catalog (baseline)",
+                     f"{url}/catalog?page=1&pageSize={size}", "GET"),
+                    ("DSP /dsp/catalog/request, cold",
+                     f"{url}/dsp/catalog/request?pageSize={size}", "POST"),
+                    ("DSP /dsp/catalog/request, warm",
+                     f"{url}/dsp/catalog/request?pageSize={size}", "POST")):
+                runs.append((name, walk(client, first, method)))
+                print(f"{name}: first byte {runs[-1][1][0]:.2f} s, total {runs[-1][1][1]:.2f} s",
+                      flush=True)
     finally:
         stop()
     base_first, base_total = runs[0][1][0], runs[0][1][1]
