@@ -23,7 +23,7 @@ from kg.tokens import check_tokens_file
 
 #: Area routers, included when present (each module exposes ``router``).
 ROUTE_MODULES = ("health", "lifecycle", "sparql", "validation", "policy", "gaiax", "rest",
-                 "graphs", "catalog", "federation", "web", "ops", "docs")
+                 "graphs", "catalog", "federation", "web", "ops", "docs", "dsp")
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:

@@ -2,10 +2,11 @@
 the Dataspace Protocol's catalog JSON-LD.
 
 A Dataspace Protocol catalog is a ``dcat:Catalog`` whose ``dcat:dataset`` entries carry their
-``odrl:hasPolicy`` offers; in expanded form (or with an inline context) it is ordinary JSON-LD.
-Its published remote context is not shipped, so a document that names it is refused like any
-remote context. DSP documents often give ODRL actions and operators as ``"odrl:use"`` strings
-where ODRL wants IRIs; those are turned into the ODRL IRIs they name.
+``odrl:hasPolicy`` offers; it is ordinary JSON-LD. The DSP 2025-1 context is shipped
+(kg/contexts/); older ones (2024-1, 0.8) are not, so a document naming them is refused like
+any remote context (see kg/federation/dsp.py for the requests). DSP documents often give
+ODRL actions and operators as ``"odrl:use"`` strings where ODRL wants IRIs; those are turned
+into the ODRL IRIs they name.
 """
 
 from __future__ import annotations

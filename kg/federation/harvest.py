@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import DskgError, OwnershipRefused, ValidationFailed
+from kg.federation import dsp
 from kg.federation.documents import ACCEPT_RDF, next_page, parse_page
 from kg.federation.fetch import PeerClient, PeerUnavailable
 from kg.federation.peers import Peer, find_peer, load_peers
@@ -48,7 +48,6 @@ BULK_CHUNK = 5000
 MAX_PAGES = 100_000
 #: Roots per SPARQL CONSTRUCT page.
 SPARQL_PAGE = 500
-DSP_CONTENT = "application/json"
 
 #: Called as progress(stage, done, total); total None while unknown.
 Progress = Callable[[str, int, int | None], None]
@@ -122,11 +121,7 @@ def _catalog_pages(client: PeerClient, peer: Peer, etag: str | None
         seen.add(url)
         first = len(seen) == 1
         if peer.harvest == "dsp":
-            message = {"@context": "https://w3id.org/dspace/2024/1/context.json",
-                       "@type": "dspace:CatalogRequestMessage", "dspace:filter": []}
-            page = client.request("POST", url, content=json.dumps(message).encode(),
-                                  headers={"Accept": "application/ld+json, application/json",
-                                           "Content-Type": DSP_CONTENT})
+            page = dsp.request_page(client, dsp.catalog_endpoint(client, url) if first else url)
         else:
             headers = {"Accept": ACCEPT_RDF}
             if first and etag:
@@ -136,6 +131,8 @@ def _catalog_pages(client: PeerClient, peer: Peer, etag: str | None
             yield [], page.etag, True
             return
         triples = parse_page(page)
+        if peer.harvest == "dsp":
+            triples = dsp.as_dcat(triples)
         url = next_page(triples, page)
         if url is not None:
             client.check(url)

@@ -232,7 +232,7 @@ def policy_rank_open(governing: Governing) -> bool:
     return governing.policy.tier is None
 
 
-def effective_policy(graph: Graph, target: URIRef, *,
+def effective_policy(graph: Graph, target: URIRef,
                      parsed: dict[Node, Policy] | None = None) -> EffectivePolicy:
     """Every policy governing ``target``, ranked by tier, with inheritance problems;
     ``parsed``: policies already parsed (by IRI), and where to keep those parsed now."""
