@@ -264,7 +264,9 @@ class Review:
         restating: list[Triple] = []
         for s, p, o in foreign:
             holder = elsewhere[s]  # type: ignore[index]
-            if (s, p, o) in restated:
+            if (s, p, o) in restated or self.writer.role == "peer":
+                # A peer's copy of what another description owns (a shared law, a body
+                # described on both nodes) is trimmed, never stored: DESIGN 4a.
                 restating.append((s, p, o))
             elif p in LINKS and o in owned_here and self.writer.holds(holder.owner):
                 continue
@@ -275,7 +277,7 @@ class Review:
                             "only about what it owns")
         for triple in restating:
             claim.graph.remove(triple)
-        claim.dropped += restating
+        claim.dropped += restating + _orphans(claim.graph, restating)
         for subject in _iri_subjects(claim.graph):
             if subject in elsewhere:
                 continue
@@ -321,6 +323,22 @@ class Review:
             if isinstance(tier, URIRef) and not self.writer.tier_allowed(tier, nationals):
                 self.refuse(claim.name, f"{s} claims {_short(tier)}; "
                             f"{self.writer.describe()} may not assert that tier")
+
+
+def _orphans(graph: Graph, removed: list[Triple]) -> list[Triple]:
+    """Remove (and return) the blank nodes the removed triples led to, and what they say."""
+    gone: list[Triple] = []
+    frontier = [o for _s, _p, o in removed if isinstance(o, BNode)]
+    while frontier:
+        node = frontier.pop()
+        if (None, None, node) in graph:
+            continue  # still used by a kept triple
+        for triple in list(graph.triples((node, None, None))):
+            graph.remove(triple)
+            gone.append(triple)
+            if isinstance(triple[2], BNode):
+                frontier.append(triple[2])
+    return gone
 
 
 def _union(claims: Sequence[Claim]) -> Graph:

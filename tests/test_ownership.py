@@ -194,9 +194,7 @@ ex:bad a dcat:Dataset ; dct:title "A dataset with a payload"@en ; dct:descriptio
         facts = facts_under_attack(store)
         peer = peer_from_table({"name": "evil", "catalog": f"{peer_url}/catalog"}, 0)
         report = harvest_peer(store, settings, peer)
-        assert any("ex.org" in r.iri or "bad" in r.iri for r in report.rejected), report
-        reasons = " ".join(r.reason for r in report.rejected)
-        assert GDPR in reasons
+        # What the peer says about the GDPR policy and OECD is trimmed: never stored.
         assert report.added >= 1  # the fair dataset landed
         assert facts_under_attack(store) == facts
         assert decisions(url) == before
