@@ -229,7 +229,14 @@ class Review:
         for claim in claims:
             for subject in _iri_subjects(claim.graph):
                 first = owned_here.setdefault(subject, claim.name)
-                if first != claim.name:
+                if first != claim.name and self.writer.role == "peer":
+                    # a peer's catalog repeats a shared node in several closures: the first
+                    # description keeps it, the others are trimmed of it
+                    repeated = list(claim.graph.triples((subject, None, None)))
+                    for triple in repeated:
+                        claim.graph.remove(triple)
+                    claim.dropped += repeated + _orphans(claim.graph, repeated)
+                elif first != claim.name:
                     self.refuse(claim.name, f"{subject} is described by two descriptions of "
                                 f"this write ({first} and {claim.name}); one must own it")
         pointed = {t[2] for c in claims for t in _held_pointers(c.graph)}
