@@ -107,15 +107,18 @@ async def _receive_async(loop: asyncio.AbstractEventLoop, fd: int) -> Any:
         loop.remove_reader(fd)
 
 
-def _close_inherited_sockets(keep: set[int]) -> None:
-    """A worker must not hold the server's listening or client sockets: a client whose
-    connection the server closed would otherwise never see the close."""
+def _close_inherited_channels(keep: set[int]) -> None:
+    """A worker must not hold the server's sockets and pipes: a client whose connection the
+    server closed, or a child process whose stdin pipe the server closed (another worker, a
+    browser driver in tests), would otherwise never see the close. Files stay open: the
+    engine's on-disk store is read through them."""
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
         if fd in keep:
             continue
         with contextlib.suppress(OSError):
-            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISSOCK(mode) or stat.S_ISFIFO(mode):
                 os.close(fd)
 
 
@@ -127,7 +130,7 @@ def _child_main(requests: int, replies: int, execute: Callable[[Any], Any],
     with contextlib.suppress(ValueError, OSError):
         signal.set_wakeup_fd(-1)  # the server's event loop must not hear our signals
     with contextlib.suppress(OSError, AttributeError):
-        _close_inherited_sockets({requests, replies})
+        _close_inherited_channels({0, 1, 2, requests, replies})
     with contextlib.suppress(OSError, AttributeError):
         # Die with the server (the forking thread lives as long as the pool).
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
