@@ -27,7 +27,6 @@ from kg.bulkcommit import JournaledLoad
 from kg.errors import BadRequest, Conflict, NotFound, OwnershipRefused, ValidationFailed
 from kg.namespaces import (
     DCAT,
-    DCT,
     DEFAULT_ID_BASE,
     DSKG,
     FOAF,
@@ -36,8 +35,6 @@ from kg.namespaces import (
     ORG,
     PROV,
     RDF,
-    RDFS,
-    SKOS,
     XSD,
 )
 from kg.ownership import NODE, Claim, Writer
@@ -45,6 +42,7 @@ from kg.rdfio import QUAD_FORMATS, iter_quads, jsonld_to_nquads
 from kg.store import Store, memory_store
 from kg.store.sparql_text import term_n3
 from kg.validation.links import refuse_unsafe_iris, refuse_unsafe_iris_in_store
+from kg.vocabulary import LABEL_PROPERTIES
 
 Mode = TypingLiteral["create", "replace", "upsert"]
 Triple = tuple[Node, Node, Node]
@@ -67,7 +65,6 @@ KIND_OF_CLASS: dict[URIRef, str] = {
     ODRL.Agreement: "policy",
     ODRL.Policy: "policy",
 }
-LABEL_PROPERTIES = (SKOS.prefLabel, FOAF.name, DCT.title, RDFS.label)
 #: Inputs bigger than this (or with more graphs than BULK_GRAPHS) take the bulk path.
 BULK_BYTES = 4 * 1024 * 1024
 BULK_GRAPHS = 200

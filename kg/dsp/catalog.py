@@ -23,7 +23,7 @@ from rdflib.term import Node
 from kg.dsp.filters import Filter
 from kg.dsp.messages import DSP_CONTEXT, CatalogErrorResponse
 from kg.dsp.offers import EffectiveOffer, effective_offers
-from kg.namespaces import DCAT, DCT, META_GRAPH, ODRL, RDF
+from kg.namespaces import DCAT, DCT, META_GRAPH, ODRL, RDF, XSD, compact
 from kg.policy.conflicts import load_governance
 from kg.policy.evaluator import Evaluator
 from kg.policy.model import Policy
@@ -35,19 +35,10 @@ from kg.store.sparql_text import term_n3
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 #: Prefixes the DSP context defines (other IRIs are written whole).
-PREFIXES = {"http://purl.org/dc/terms/": "dct:", "http://www.w3.org/ns/dcat#": "dcat:",
-            "http://www.w3.org/ns/odrl/2/": "odrl:",
-            "http://www.w3.org/2001/XMLSchema#": "xsd:"}
+DSP_PREFIXES = {"dct": str(DCT), "dcat": str(DCAT), "odrl": str(ODRL), "xsd": str(XSD)}
 #: Written by the catalog itself, not copied from the description.
 _OWN = {RDF.type, DCAT.distribution, ODRL.hasPolicy}
 FALLBACK_FORMAT = "HttpData-PULL"
-
-
-def compact(iri: str) -> str:
-    for ns, prefix in PREFIXES.items():
-        if iri.startswith(ns) and iri[len(ns):].replace("_", "a").replace("-", "a").isalnum():
-            return prefix + iri[len(ns):]
-    return iri
 
 
 def _json_value(node: Node) -> Any:
@@ -57,7 +48,7 @@ def _json_value(node: Node) -> Any:
         if node.language:
             return {"@value": str(node), "@language": node.language}
         if node.datatype is not None:
-            return {"@value": str(node), "@type": compact(str(node.datatype))}
+            return {"@value": str(node), "@type": compact(node.datatype, DSP_PREFIXES)}
         return str(node)
     return None
 
@@ -217,7 +208,7 @@ class DspCatalog:
                     continue
                 values.append(_json_value(o))
             if values:
-                out[compact(str(p))] = values[0] if len(values) == 1 else values
+                out[compact(p, DSP_PREFIXES)] = values[0] if len(values) == 1 else values
         return out
 
     def _distribution(self, iri: Node, facts: dict[URIRef, list[Node]],

@@ -20,7 +20,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.namespaces import DCAT, DCT, DSKG, GX, GX2210, OWL
+from kg.namespaces import DCAT, DCT, DSKG, GX, GX2210, OWL, compact
 from kg.store.base import Store
 from kg.store.sparql_text import term_n3
 
@@ -72,10 +72,6 @@ class LinkReport:
                 "conflicts": self.conflicts}
 
 
-def _short_property(prop: URIRef) -> str:
-    return "dskg:" + str(prop)[len(str(DSKG)):]
-
-
 def registration_numbers(data: Graph, subject: Node) -> dict[URIRef, set[str]]:
     """Our property -> normalised numbers the participant states (directly or via its
     registration-number nodes)."""
@@ -102,9 +98,9 @@ def _link_participant(store: Store, data: Graph, subject: URIRef, report: LinkRe
     found: dict[URIRef, list[str]] = {}
     for org, prop, number in result.rows:
         if isinstance(org, URIRef) and isinstance(prop, URIRef):
-            found.setdefault(org, []).append(f"{_short_property(prop)} {number}")
+            found.setdefault(org, []).append(f"{compact(prop)} {number}")
     if not found:
-        shown = ", ".join(f"{_short_property(p)} {v}" for p, vs in sorted(numbers.items())
+        shown = ", ".join(f"{compact(p)} {v}" for p, vs in sorted(numbers.items())
                           for v in sorted(vs))
         report.unmatched.append(f"{subject}: no organisation has {shown}")
     elif len(found) > 1:

@@ -28,11 +28,10 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, SKOS
 from rdflib.term import Node
 
-from kg.namespaces import ODRL, ORG
+from kg.namespaces import ODRL, ORG, compact
 from kg.policy import places
 from kg.policy.evaluator import ASSET_PROPERTIES, PARTY_PROPERTIES, Evaluator, RuleResult
 from kg.policy.explain import name
-from kg.policy.iris import compact
 from kg.policy.model import Condition, LogicalConstraint, Rule, parse_condition
 from kg.policy.operators import DATETIME, DURATION, NUMERIC, coerce
 from kg.policy.queries import ALL_BODIES_QUERIES, ALL_LINKS_QUERY, FACTS_QUERY

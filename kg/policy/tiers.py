@@ -26,8 +26,8 @@ from rdflib.term import Node
 
 from kg.namespaces import DCT, DSKG, ODRL
 from kg.policy.model import RULE_KINDS, Policy, is_policy, parse_policy
+from kg.vocabulary import TIER_RANKS as RANKS
 
-RANKS: dict[URIRef, float] = {DSKG.EUTier: 3, DSKG.NationalTier: 2, DSKG.ProjectTier: 1}
 OFFER_RANK = 0.0
 
 

@@ -14,10 +14,10 @@ from rdflib.term import Identifier
 
 from kg.namespaces import DSKG, RDF
 from kg.services.context import ServiceContext
-from kg.services.documents import LABEL_PROPERTIES, best_literal
+from kg.services.documents import best_literal
 from kg.services.kinds import kind_for_types
-from kg.services.tiers import TIER_BY_IRI, TIERS
 from kg.store.sparql_text import predicate_filter, term_n3
+from kg.vocabulary import LABEL_PROPERTIES, TIER_BY_IRI, TIERS
 
 CHAIN = {DSKG.governedBy: "governedBy", DSKG.rulebook: "rulebook", DSKG.subjectTo: "subjectTo"}
 _ORDER = {t.iri: i for i, t in enumerate(TIERS)}

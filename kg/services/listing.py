@@ -22,12 +22,10 @@ from kg.namespaces import (
     DCT,
     DSKG,
     EU_THEME,
-    FOAF,
     META_GRAPH,
     ODRL,
     ORG,
     RDF,
-    RDFS,
     SKOS,
 )
 from kg.services.context import ServiceContext
@@ -37,6 +35,7 @@ from kg.services.kinds import KINDS, Kind
 from kg.services.textindex import TEXT_PROPERTIES, kind_members, text_index_for
 from kg.services.tiers import resolve_tier
 from kg.store.sparql_text import term_n3
+from kg.vocabulary import LABEL_PROPERTIES
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 50
@@ -95,7 +94,7 @@ ROLES = {"provider": DSKG.DataProvider, "consumer": DSKG.DataConsumer,
          "governance": DSKG.GovernanceAuthority}
 #: Facts shown for each item of a page.
 SUMMARY = {
-    "label": (SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label),
+    "label": LABEL_PROPERTIES,
     "description": (DCT.description, SKOS.definition),
     "tier": (DSKG.tier,), "country": (DSKG.country,), "publisher": (DCT.publisher,),
     "theme": (DCAT.theme,), "member": (ORG.member,), "organization": (ORG.organization,),

@@ -55,8 +55,8 @@ def _spaces_of_datasets(ctx: ServiceContext, datasets: set[URIRef], graph: Graph
         ctx, f"SELECT ?ds WHERE {{ VALUES_X ?ds {term_n3(DSKG.catalog)} ?x }}", catalogs)
 
 
-def dataspaces_of(ctx: ServiceContext, kind: Kind, iri: URIRef, graph: Graph | None = None
-                  ) -> set[URIRef]:
+def dataspaces_holding(ctx: ServiceContext, kind: Kind, iri: URIRef,
+                       graph: Graph | None = None) -> set[URIRef]:
     """The data spaces the description of ``iri`` belongs to (new content and store)."""
     graph = graph if graph is not None else Graph()
     one = {iri}
@@ -119,7 +119,7 @@ def authorize_write(ctx: ServiceContext, principal: Principal | None, kind: Kind
     principal = require(principal, "steward")
     if principal.is_admin or principal.role == "authority":
         return principal
-    spaces = dataspaces_of(ctx, kind, iri, graph)
+    spaces = dataspaces_holding(ctx, kind, iri, graph)
     if not spaces:
         raise Forbidden(f"{iri} belongs to no data space, so only an admin may write it; a "
                         f"steward's {kind.singular} must be linked to one of their data spaces")

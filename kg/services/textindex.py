@@ -30,15 +30,15 @@ from itertools import compress
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
-from kg.namespaces import DCT, FOAF, META_GRAPH, RDF, RDFS, SKOS
+from kg.namespaces import DCT, META_GRAPH, RDF, SKOS
 from kg.services.kinds import KIND_DECIDING_CLASSES, KINDS, PRECEDENCE, Kind
 from kg.settings import Settings
 from kg.store.base import Store
 from kg.store.sparql_text import predicate_filter, term_n3
+from kg.vocabulary import LABEL_PROPERTIES
 
 #: The properties whose values the REST ``q`` filter and the search page look in.
-TEXT_PROPERTIES = (SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label, DCT.description,
-                   SKOS.definition)
+TEXT_PROPERTIES = (*LABEL_PROPERTIES, DCT.description, SKOS.definition)
 #: Changed graphs scanned one by one before the flat list of values is laid out again.
 COMPACT_AFTER = 2000
 #: Graphs re-read per query after a write.

@@ -1,8 +1,7 @@
-"""The governance tiers (the ``dskg:GovernanceTiers`` scheme) and what each one governs."""
+"""What each governance tier governs (the tiers themselves: ``kg.vocabulary.TIERS``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rdflib import URIRef
@@ -12,25 +11,7 @@ from kg.namespaces import DCAT, DSKG
 from kg.services.context import ServiceContext
 from kg.services.ids import looks_like_iri
 from kg.services.kinds import kind_for_types
-
-
-@dataclass(frozen=True)
-class Tier:
-    iri: URIRef
-    notation: str
-    label: str
-    broader: URIRef | None = None
-
-
-#: As defined in the ontology (ontology/dskg.ttl), broadest first.
-TIERS = (
-    Tier(DSKG.EUTier, "eu", "EU and international"),
-    Tier(DSKG.NationalTier, "national", "National"),
-    Tier(DSKG.RegionalTier, "regional", "Regional", DSKG.NationalTier),
-    Tier(DSKG.MunicipalTier, "municipal", "Municipal", DSKG.NationalTier),
-    Tier(DSKG.ProjectTier, "project", "Data space or project"),
-)
-TIER_BY_IRI = {t.iri: t for t in TIERS}
+from kg.vocabulary import TIERS, Tier
 
 
 def resolve_tier(value: str) -> URIRef:

@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.paths import InvPath
 from rdflib.term import Identifier
 
-from kg.namespaces import DCAT, DCT, DSKG, FOAF, ODRL, RDF, RDFS, SKOS
+from kg.namespaces import DCAT, DSKG, ODRL, RDF
 from kg.store.base import Store
 from kg.store.sparql_text import predicate_filter, term_n3
 from kg.validation.engine import (
@@ -27,12 +27,12 @@ from kg.validation.engine import (
     graph_profile,
     store_axioms,
 )
+from kg.vocabulary import LABEL_PROPERTIES
 
 #: Chains the shapes follow across descriptions (governance up the tiers, policy inheritance).
 CHAIN_PROPERTIES = (DSKG.subjectTo, ODRL.inheritFrom)
 #: Properties of referenced nodes the shapes (and the text report's labels) read.
-FACT_PROPERTIES = (RDF.type, DSKG.tier, DSKG.subjectTo, ODRL.inheritFrom, SKOS.prefLabel,
-                   FOAF.name, DCT.title, RDFS.label)
+FACT_PROPERTIES = (RDF.type, DSKG.tier, DSKG.subjectTo, ODRL.inheritFrom, *LABEL_PROPERTIES)
 
 #: Links left out of ``every_fact`` contexts: a catalog's every dataset is not a fact about it
 #: that a shape needs.

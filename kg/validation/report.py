@@ -12,7 +12,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.paths import Path
 from rdflib.term import Identifier, Node
 
-from kg.namespaces import PREFIXES, RDF, SH
+from kg.namespaces import PREFIXES, RDF, SH, compact
+from kg.vocabulary import LABEL_PROPERTIES
 
 SEVERITIES = ("Violation", "Warning", "Info")
 _SEVERITY_IRI = {name: SH[name] for name in SEVERITIES}
@@ -45,10 +46,8 @@ def short(term: Node | Path | None) -> str:
         return term.n3()
     if isinstance(term, URIRef):
         value = str(term)
-        for prefix, ns in _SHORT.items():
-            if value.startswith(ns) and len(value) > len(ns):
-                return f"{prefix}:{value[len(ns):]}"
-        return f"<{value}>"
+        name = compact(value, _SHORT)
+        return name if name != value else f"<{value}>"
     if isinstance(term, BNode):
         return f"_:{term}"
     if isinstance(term, Literal):
@@ -241,9 +240,7 @@ def _found(result: ValidationResult) -> str:
 
 def labels_from(graphs: Iterable[Graph]) -> dict[Identifier, str]:
     """Display names for nodes, preferring English, from the usual label properties."""
-    from kg.namespaces import DCT, FOAF, RDFS, SKOS
-
-    ranked = (SKOS.prefLabel, FOAF.name, DCT.title, RDFS.label)
+    ranked = LABEL_PROPERTIES
     found: dict[Identifier, tuple[int, str]] = {}
     for graph in graphs:
         for rank, prop in enumerate(ranked):

@@ -28,8 +28,8 @@ from kg.services.listing import (
     summaries,
 )
 from kg.services.textindex import TEXT_PROPERTIES, first_kind, text_index_for
-from kg.services.tiers import TIERS
 from kg.store.sparql_text import term_n3
+from kg.vocabulary import TIERS
 from kg.web.labels import Names, lookup
 from kg.web.policywords import action_words
 

@@ -16,7 +16,8 @@ from kg.namespaces import DSKG
 from kg.services.context import ServiceContext
 from kg.services.kinds import KINDS
 from kg.services.listing import Filters, list_resources
-from kg.services.tiers import TIERS, tiers_with_counts
+from kg.services.tiers import tiers_with_counts
+from kg.vocabulary import TIERS
 from kg.web.labels import lookup
 
 TOP = 6

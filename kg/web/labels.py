@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from kg import vocabulary
 from kg.namespaces import (
     ADMS,
     DCAT,
@@ -29,15 +30,16 @@ from kg.namespaces import (
     RDFS,
     SKOS,
     VCARD,
+    compact,
 )
-from kg.policy.iris import compact
 from kg.services.context import ServiceContext
 from kg.services.documents import best_literal
 from kg.services.kinds import Kind, kind_for_types
 from kg.store.sparql_text import term_n3
 
 DCATAP = "http://data.europa.eu/r5r/"
-LABEL_PROPERTIES = (SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label, VCARD.fn)
+#: What names a thing on a page: the vocabulary's label properties, then a vCard name.
+LABEL_PROPERTIES = (*vocabulary.LABEL_PROPERTIES, VCARD.fn)
 #: Naming IRIs: rows per IRI before it counts as crowded, then rows per property for those.
 BRANCH_LIMIT = 8
 BRANCH_CHUNK = 20

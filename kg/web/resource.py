@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.namespaces import DCAT, DCT, DSKG, FOAF, META_GRAPH, ODRL, ORG, RDF, RDFS, SKOS, XSD
+from kg import vocabulary
+from kg.namespaces import DCAT, DCT, DSKG, META_GRAPH, ODRL, ORG, RDF, SKOS, XSD
 from kg.policy.model import is_policy
 from kg.services.context import ServiceContext
 from kg.services.governance import governance_chain
 from kg.services.resources import ResourceView
-from kg.services.tiers import TIER_BY_IRI
 from kg.store.sparql_text import term_n3
+from kg.vocabulary import TIER_BY_IRI
 from kg.web import diagram
 from kg.web.labels import (
     GROUPS,
@@ -43,8 +44,8 @@ MAX_MEMBERS = 60
 MAX_DEPTH = 3
 MAX_DIAGRAM_SPACES = 4
 #: Shown in the page header, not in the property table.
-HEADER_PROPERTIES = {SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label, DCT.description,
-                     SKOS.definition, RDF.type, DSKG.tier}
+HEADER_PROPERTIES = {*vocabulary.LABEL_PROPERTIES, DCT.description, SKOS.definition, RDF.type,
+                     DSKG.tier}
 #: Incoming references shown as members instead of a generic list.
 MEMBERSHIP_PROPERTIES = {ORG.member, ORG.organization}
 DOWNLOADS = (("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"),
