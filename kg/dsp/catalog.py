@@ -30,7 +30,7 @@ from kg.policy.model import Policy
 from kg.policy.tiers import effective_policy
 from kg.settings import Settings
 from kg.store import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -179,7 +179,6 @@ class DspCatalog:
         """Subject -> predicate -> objects for the datasets and their distributions (two
         queries for the whole page). Other resources are referenced by IRI only: a harvester
         must not receive statements about resources it cannot attribute to this node."""
-        values = " ".join(term_n3(d) for d in datasets)
         meta = f"FILTER(?g != <{META_GRAPH}>)"
         facts: dict[Node, dict[URIRef, list[Node]]] = {}
 
@@ -189,9 +188,9 @@ class DspCatalog:
                 if o not in objects:
                     objects.append(o)
 
-        add(self._rows(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
+        add(self._rows(f"SELECT ?s ?p ?o WHERE {{ {values_list('s', datasets)} "
                        f"GRAPH ?g {{ ?s ?p ?o }} {meta} }}"))
-        add(self._rows(f"SELECT ?s ?p ?o WHERE {{ VALUES ?d {{ {values} }} "
+        add(self._rows(f"SELECT ?s ?p ?o WHERE {{ {values_list('d', datasets)} "
                        f"?d {term_n3(DCAT.distribution)} ?s . GRAPH ?g {{ ?s ?p ?o }} {meta} }}"))
         return facts
 

@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from kg.namespaces import DCAT, DCT, DSKG, GX, GX2210, OWL, compact
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 
 SCHEMA = "https://schema.org/"
 #: Registration-number properties of both generations -> our organisation property.
@@ -123,8 +123,7 @@ def _link_offering(store: Store, data: Graph, subject: URIRef, report: LinkRepor
     pages = _strings(data, subject, PAGE_PROPERTIES)
     for endpoint in data.objects(subject, GX.endpoint):
         pages |= _strings(data, endpoint, [GX.endpointURL])
-    branches = ["{ VALUES ?ds { " + " ".join(term_n3(i) for i in sorted(iris)) + " } "
-                'BIND("IRI" AS ?via) }']
+    branches = ["{ " + values_list("ds", sorted(iris)) + ' BIND("IRI" AS ?via) }']
     if identifiers:
         branches.append("{ ?ds <" + str(DCT.identifier) + "> ?id FILTER(STR(?id) IN ("
                         + ", ".join(term_n3(Literal(i)) for i in sorted(identifiers))
@@ -135,7 +134,7 @@ def _link_offering(store: Store, data: Graph, subject: URIRef, report: LinkRepor
                         + ')) BIND("dcat:landingPage" AS ?via) }')
     result = store.query(
         "SELECT DISTINCT ?ds ?via WHERE { " + " UNION ".join(branches) + " ?ds a ?type "
-        f"VALUES ?type {{ {term_n3(DCAT.Dataset)} {term_n3(DCAT.DataService)} }} }}")
+        + values_list("type", (DCAT.Dataset, DCAT.DataService)) + " }")
     targets: dict[URIRef, set[str]] = {}
     for target, via in result.rows:
         if isinstance(target, URIRef) and target != subject:

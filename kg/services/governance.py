@@ -16,7 +16,7 @@ from kg.namespaces import DSKG, RDF
 from kg.services.context import ServiceContext
 from kg.services.documents import best_literal
 from kg.services.kinds import kind_for_types
-from kg.store.sparql_text import predicate_filter, term_n3
+from kg.store.sparql_text import predicate_filter, term_n3, values_list
 from kg.vocabulary import LABEL_PROPERTIES, TIER_BY_IRI, TIERS
 
 CHAIN = {DSKG.governedBy: "governedBy", DSKG.rulebook: "rulebook", DSKG.subjectTo: "subjectTo"}
@@ -58,8 +58,8 @@ def governance_chain(ctx: ServiceContext, space: URIRef) -> dict[str, Any]:
 def _facts(ctx: ServiceContext, iris: list[URIRef]) -> dict[URIRef, dict[URIRef, list]]:
     props = (RDF.type, DSKG.tier, *LABEL_PROPERTIES)
     result = ctx.store.query(
-        "SELECT ?s ?p ?o WHERE { VALUES ?s { " + " ".join(term_n3(i) for i in iris)
-        + " } ?s ?p ?o " + predicate_filter(props) + " }",
+        "SELECT ?s ?p ?o WHERE { " + values_list("s", iris) + " ?s ?p ?o "
+        + predicate_filter(props) + " }",
         timeout=ctx.settings.query_timeout)
     facts: dict[URIRef, dict[URIRef, list[Identifier]]] = {}
     for s, p, o in result.rows:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rdflib import URIRef
 
 from kg.namespaces import DCAT, DSKG, FOAF, ODRL, ORG
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import values_list
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,10 @@ class Kind:
 
     def type_pattern(self, var: str = "s") -> str:
         """A SPARQL group matching instances of this kind in ``?var``."""
-        classes = " ".join(term_n3(c) for c in self.classes)
-        pattern = f"?{var} a ?{var}_class . VALUES ?{var}_class {{ {classes} }}"
+        pattern = f"?{var} a ?{var}_class . {values_list(f'{var}_class', self.classes)}"
         if self.excluded:
-            excluded = " ".join(term_n3(c) for c in self.excluded)
             pattern += (f" FILTER NOT EXISTS {{ ?{var} a ?{var}_other . "
-                        f"VALUES ?{var}_other {{ {excluded} }} }}")
+                        f"{values_list(f'{var}_other', self.excluded)} }}")
         return pattern
 
     def matches(self, types: Iterable[URIRef]) -> bool:

@@ -34,7 +34,7 @@ from kg.services.ids import SLUG, looks_like_iri, parse_iri
 from kg.services.kinds import KINDS, Kind
 from kg.services.textindex import TEXT_PROPERTIES, kind_members, text_index_for
 from kg.services.tiers import resolve_tier
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import values_list
 from kg.vocabulary import LABEL_PROPERTIES
 
 MAX_LIMIT = 1000
@@ -81,8 +81,8 @@ FILTER_PATTERNS: dict[str, dict[str, str]] = {
     },
 }
 #: The ``q`` filter as a scan, for when the text index is not ready (kg.services.textindex).
-TEXT_PATTERN = ("?s ?q_p ?q_text . VALUES ?q_p { " + " ".join(term_n3(p) for p in
-                TEXT_PROPERTIES) + " } FILTER(CONTAINS(LCASE(STR(?q_text)), ?f_q))")
+TEXT_PATTERN = ("?s ?q_p ?q_text . " + values_list("q_p", TEXT_PROPERTIES)
+                + " FILTER(CONTAINS(LCASE(STR(?q_text)), ?f_q))")
 #: Up to this many text matches are handed to the listing query as VALUES; beyond, the
 #: query filters by text itself (a huge VALUES block costs more than the scan).
 TEXT_VALUES_LIMIT = 5000
@@ -203,7 +203,7 @@ def where_clause(kind: Kind, filters: Filters, text_matches: list[URIRef] | None
     allowed = FILTER_PATTERNS[kind.name]
     for name in filters.given():
         if name == "q" and text_matches is not None:
-            patterns.insert(0, f"VALUES ?s {{ {' '.join(term_n3(s) for s in text_matches)} }}")
+            patterns.insert(0, values_list("s", text_matches))
         elif name == "q":
             patterns.append(TEXT_PATTERN)
         elif name in allowed:
@@ -263,8 +263,8 @@ def summaries(ctx: ServiceContext, kind: Kind | None, iris: list[URIRef]) -> lis
     props = {p for group in SUMMARY.values() for p in group}
     # Only the subjects are bound: a second VALUES (on ?p) makes the engine scan.
     result = ctx.store.query(
-        "SELECT ?s ?p ?o WHERE { VALUES ?s { " + " ".join(term_n3(i) for i in iris)
-        + f" }} GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{META_GRAPH}>) }}",
+        "SELECT ?s ?p ?o WHERE { " + values_list("s", iris)
+        + f" GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{META_GRAPH}>) }}",
         timeout=ctx.settings.query_timeout)
     facts: dict[URIRef, dict[URIRef, list[Identifier]]] = {}
     for s, p, o in result.rows:

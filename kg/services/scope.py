@@ -27,7 +27,7 @@ from kg.ownership import Writer
 from kg.services.context import ServiceContext
 from kg.services.ids import looks_like_iri, parse_iri
 from kg.services.kinds import KINDS, Kind
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 
 
 def _iris(values: Iterable[object]) -> set[URIRef]:
@@ -40,7 +40,7 @@ def _select(ctx: ServiceContext, query: str, values: set[URIRef], column: str = 
     ``column``."""
     if not values:
         return set()
-    block = "VALUES ?x { " + " ".join(term_n3(v) for v in sorted(values)) + " } "
+    block = values_list("x", sorted(values)) + " "
     result = ctx.store.query(query.replace("VALUES_X", block), timeout=ctx.settings.query_timeout)
     return _iris(result.column(column))
 

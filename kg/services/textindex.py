@@ -34,7 +34,7 @@ from kg.namespaces import DCT, META_GRAPH, RDF, SKOS
 from kg.services.kinds import KIND_DECIDING_CLASSES, KINDS, PRECEDENCE, Kind
 from kg.settings import Settings
 from kg.store.base import Store
-from kg.store.sparql_text import predicate_filter, term_n3
+from kg.store.sparql_text import predicate_filter, term_n3, values_list
 from kg.vocabulary import LABEL_PROPERTIES
 
 #: The properties whose values the REST ``q`` filter and the search page look in.
@@ -231,7 +231,7 @@ class TextIndex:
             if not batch:
                 continue
             rows = self.store.query(
-                f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {' '.join(map(term_n3, batch))} }} "
+                f"SELECT ?g ?s ?p ?o WHERE {{ {values_list('g', batch)} "
                 f"GRAPH ?g {{ ?s ?p ?o }} {wanted} }}").rows
             for g, s, p, o in rows:
                 s = self._one.setdefault(s, s)  # type: ignore[arg-type]

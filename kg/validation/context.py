@@ -19,7 +19,7 @@ from rdflib.term import Identifier
 
 from kg.namespaces import DCAT, DSKG, ODRL, RDF
 from kg.store.base import Store
-from kg.store.sparql_text import predicate_filter, term_n3
+from kg.store.sparql_text import predicate_filter, term_n3, values_list
 from kg.validation.engine import (
     CompiledShapes,
     compiled_for,
@@ -39,10 +39,6 @@ FACT_PROPERTIES = (RDF.type, DSKG.tier, DSKG.subjectTo, ODRL.inheritFrom, *LABEL
 FAN_OUT = (DCAT.dataset, DCAT.record, DCAT.service, DCAT.catalog)
 #: References kept out of the query: vocabulary terms are not nodes of the store.
 _VOCABULARY_PREFIXES = ("http://www.w3.org/", "http://purl.org/dc/", "http://xmlns.com/foaf/")
-
-
-def _values(terms: Iterable[Identifier]) -> str:
-    return " ".join(sorted(term_n3(t) for t in terms))
 
 
 def inverse_needs(compiled: Iterable[CompiledShapes]) -> tuple[set[URIRef], set[URIRef] | None]:
@@ -102,7 +98,7 @@ def _store_references(staging: Store, predicates: set[URIRef], classes: set[URIR
     if classes is None:
         query = "SELECT DISTINCT ?x WHERE { ?x ?p ?o FILTER(isIRI(?x)) }"
     else:
-        query = f"SELECT DISTINCT ?x WHERE {{ VALUES ?c {{ {_values(classes)} }} ?x a ?c }}"
+        query = f"SELECT DISTINCT ?x WHERE {{ {values_list('c', sorted(classes))} ?x a ?c }}"
     described = {x for (x,) in staging.query(query).rows if isinstance(x, URIRef)}
     return referenced, described
 
@@ -127,13 +123,13 @@ def context_query(referenced: Iterable[URIRef], described: Iterable[URIRef],
     branches = []
     if referenced:
         branches.append(
-            f"{{ VALUES ?ref {{ {_values(referenced)} }}\n"
+            f"{{ {values_list('ref', sorted(referenced))}\n"
             f"  ?ref ({chain})* ?s .\n"
             f"  ?s ?p ?o {facts} }}")
     if described and inverse:
         # The links themselves, and the types of the nodes they come from. (BIND goes after
         # the pattern it reads, in the same group: a group is evaluated before its parent.)
-        values = f"VALUES ?x {{ {_values(described)} }}"
+        values = values_list("x", sorted(described))
         branches.append(f"{{ {values}\n  ?s ?p ?x {predicate_filter(inverse)} BIND(?x AS ?o) }}")
         branches.append(f"{{ {values}\n  ?s ?ip ?x {predicate_filter(inverse, 'ip')}\n"
                         f"  ?s {term_n3(RDF.type)} ?o BIND({term_n3(RDF.type)} AS ?p) }}")
@@ -176,5 +172,5 @@ def _described_in(data: Graph | Store, nodes: set[Identifier]) -> set[Identifier
     iris = {n for n in nodes if isinstance(n, URIRef)}
     if not iris:
         return set()
-    query = f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {_values(iris)} }} ?s ?p ?o }}"
+    query = f"SELECT DISTINCT ?s WHERE {{ {values_list('s', sorted(iris))} ?s ?p ?o }}"
     return {s for (s,) in data.query(query).rows}

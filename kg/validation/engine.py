@@ -20,7 +20,7 @@ from rdflib.term import Identifier
 from kg.namespaces import RDF, RDFS, SH, XSD
 from kg.store.base import Store
 from kg.store.embedded import EmbeddedStore
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 from kg.validation.compiler import ShapesModel, Targets, read_shapes
 from kg.validation.messages import default_message, expectation
 from kg.validation.report import ValidationReport, ValidationResult, labels_from
@@ -350,8 +350,8 @@ def _present(store: Store, terms: set[URIRef], pattern: str) -> set[URIRef]:
     """Which of ``terms`` occur in ``pattern`` (one query, one index probe per term)."""
     if not terms:
         return set()
-    values = " ".join(term_n3(t) for t in sorted(terms))
-    query = f"SELECT ?x WHERE {{ VALUES ?x {{ {values} }} FILTER EXISTS {{ {pattern} }} }}"
+    query = (f"SELECT ?x WHERE {{ {values_list('x', sorted(terms))} "
+             f"FILTER EXISTS {{ {pattern} }} }}")
     return {row[0] for row in store.query(query).rows if isinstance(row[0], URIRef)}
 
 
@@ -361,8 +361,8 @@ def _drop_context_only(store: Store, results: list[ValidationResult],
                 and isinstance(r.focus, URIRef)}
     if not suspects:
         return results
-    values = " ".join(term_n3(s) for s in sorted(suspects))
-    query = (f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+    query = (f"SELECT DISTINCT ?s WHERE {{ {values_list('s', sorted(suspects))} "
+             f"GRAPH ?g {{ ?s ?p ?o }} "
              f"FILTER(?g != {term_n3(CONTEXT_GRAPH)}) }}")
     own = {row[0] for row in store.query(query).rows}
     return [r for r in results if r.focus not in suspects or r.focus in own]

@@ -28,7 +28,7 @@ from kg.services.listing import (
     summaries,
 )
 from kg.services.textindex import TEXT_PROPERTIES, first_kind, text_index_for
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 from kg.vocabulary import TIERS
 from kg.web.labels import Names, lookup
 from kg.web.policywords import action_words
@@ -261,12 +261,12 @@ def _scan(ctx: ServiceContext, q: str) -> dict[object, set[URIRef]]:
     """Matches by reading the text values (while the text index is not ready), with their
     classes; at most SEARCH_SCAN of them."""
     word = term_n3(bindings_for(ctx, Filters(q=q))["f_q"])
-    classes = " ".join(term_n3(c) for name in SEARCH_KINDS for c in KINDS[name].classes)
+    classes = [c for name in SEARCH_KINDS for c in KINDS[name].classes]
     rows = ctx.store.query(
-        f"SELECT DISTINCT ?s ?c WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ VALUES ?q_p {{ "
-        f"{' '.join(term_n3(p) for p in TEXT_PROPERTIES)} }} ?s ?q_p ?q_text "
+        f"SELECT DISTINCT ?s ?c WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ "
+        f"{values_list('q_p', TEXT_PROPERTIES)} ?s ?q_p ?q_text "
         f"FILTER(CONTAINS(LCASE(STR(?q_text)), {word})) }} LIMIT {SEARCH_SCAN} }} "
-        f"OPTIONAL {{ ?s a ?c . VALUES ?c {{ {classes} }} }} }}",
+        f"OPTIONAL {{ ?s a ?c . {values_list('c', classes)} }} }}",
         timeout=ctx.settings.query_timeout).rows
     types: dict[object, set[URIRef]] = {}
     for s, c in rows:

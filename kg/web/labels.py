@@ -35,7 +35,7 @@ from kg.namespaces import (
 from kg.services.context import ServiceContext
 from kg.services.documents import best_literal
 from kg.services.kinds import Kind, kind_for_types
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 
 DCATAP = "http://data.europa.eu/r5r/"
 #: What names a thing on a page: the vocabulary's label properties, then a vCard name.
@@ -339,8 +339,7 @@ def _select(iris: list[URIRef], *, distinct: bool = False, limit: int | None = N
     # FILTER(?p IN ...), not VALUES ?p: the engine then reads each subject's triples (SPO)
     # instead of every subject having one of the properties.
     props = ", ".join(term_n3(p) for p in (*LABEL_PROPERTIES, RDF.type))
-    values = " ".join(term_n3(i) for i in iris)
-    return (f"SELECT {'DISTINCT ' if distinct else ''}?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
+    return (f"SELECT {'DISTINCT ' if distinct else ''}?s ?p ?o WHERE {{ {values_list('s', iris)} "
             f"?s ?p ?o FILTER(?p IN ({props})) }}" + (f" LIMIT {limit}" if limit else ""))
 
 
@@ -383,9 +382,8 @@ def property_names(ctx: ServiceContext, props: Iterable[URIRef]) -> dict[URIRef,
     unknown = sorted({p for p in props if p not in _P})
     if not unknown:
         return {}
-    values = " ".join(term_n3(p) for p in unknown)
     result = ctx.store.query(
-        f"SELECT ?p ?l WHERE {{ VALUES ?p {{ {values} }} ?p {term_n3(RDFS.label)} ?l }}",
+        f"SELECT ?p ?l WHERE {{ {values_list('p', unknown)} ?p {term_n3(RDFS.label)} ?l }}",
         timeout=ctx.settings.query_timeout)
     grouped: dict[URIRef, list[Node]] = {}
     for p, label in result.rows:
