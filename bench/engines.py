@@ -18,14 +18,14 @@ import time
 from pathlib import Path
 
 from bench.common import print_table
-from bench.generate import generate
+from harness.generate import generate
 
 PASSWORD = "bench-secret"
 
 
 def _store(server: object) -> object:
+    from harness.servers import VIRTUOSO_USER
     from kg.store.remote import EngineCredentials, RemoteStore
-    from tests.servers import VIRTUOSO_USER
 
     return RemoteStore(server.sparql_auth, gsp_url=server.gsp_auth,  # type: ignore[attr-defined]
                        credentials=EngineCredentials(VIRTUOSO_USER, PASSWORD))
@@ -33,8 +33,8 @@ def _store(server: object) -> object:
 
 def dskg_load(path: Path) -> tuple[float, int]:
     """As `dskg load` does it: the whole write path, exclusive (journaled bulk route)."""
+    from harness.servers import virtuoso_server
     from kg.writepath import Origin, write_bytes
-    from tests.servers import virtuoso_server
 
     with tempfile.TemporaryDirectory() as folder, virtuoso_server(Path(folder), PASSWORD) as v:
         store = _store(v)
@@ -51,7 +51,7 @@ def dskg_load(path: Path) -> tuple[float, int]:
 
 def virtuoso_loader(path: Path) -> tuple[float, int]:
     """Virtuoso's bulk loader on the same file (quads keep their graphs)."""
-    from tests.servers import virtuoso_server
+    from harness.servers import virtuoso_server
 
     with tempfile.TemporaryDirectory() as folder, virtuoso_server(Path(folder), PASSWORD) as v:
         shutil.copy(path, Path(folder) / "load.nq")

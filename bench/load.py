@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bench.common import median_ms, p95_ms, peak_rss_mib, print_table, run_child
-from bench.generate import generate
+from harness.generate import generate
 
 THREE_HOPS = """
 PREFIX dct: <http://purl.org/dc/terms/>
@@ -93,9 +93,9 @@ def query_latency(path: Path, runs: int = 200) -> tuple[list[float], list[float]
     import httpx
 
     from api.app import create_app
+    from harness.servers import serve_app
     from kg.settings import Settings
     from kg.store.embedded import EmbeddedStore
-    from tests.servers import serve_app
 
     store = EmbeddedStore()
     store.import_quads(path.read_bytes(), "nquads")

@@ -63,7 +63,7 @@ def axe_source() -> str:
 
 @pytest.fixture(scope="module")
 def trust_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any]]:
-    from tests.fixtures.gaiax import factory
+    from harness import gaiax_factory as factory
 
     folder = tmp_path_factory.mktemp("trust")
     issuer = factory.Issuer(factory.rsa_key())
@@ -80,7 +80,7 @@ def trust_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
 @pytest.fixture(scope="module")
 def site(trust_dir: tuple[Path, Any]) -> Iterator[str]:
     from api.app import create_app
-    from tests.servers import serve_app
+    from harness.servers import serve_app
 
     settings = Settings(store="memory", admin_token=ADMIN_TOKEN,
                         base_iri="http://127.0.0.1:8000/", load_default_graph=True)
@@ -135,7 +135,7 @@ def _sparql(page: Any) -> None:
 
 def _gaiax(trust: tuple[Path, Any]) -> Callable[[Any], None]:
     def act(page: Any) -> None:
-        from tests.fixtures.gaiax import factory
+        from harness import gaiax_factory as factory
 
         issuer = trust[1]
         credentials = [issuer.sign(c) for c in (factory.participant(), factory.registration(),

@@ -13,13 +13,13 @@ import pytest
 from fastapi import FastAPI, Request, Response
 from rdflib import BNode, Literal, URIRef
 
+from harness.servers import oxigraph_server, serve_app
+from harness.store_contract import G1 as G
+from harness.store_contract import META, StoreContract
 from kg.errors import ConfigError, StoreUnavailable
 from kg.settings import Settings
 from kg.store import Store, open_store
 from kg.store.remote import EngineCredentials, RemoteStore, redact
-from tests.servers import oxigraph_server, serve_app
-from tests.store_contract import G1 as G
-from tests.store_contract import META, StoreContract
 
 pytestmark = pytest.mark.skipif(shutil.which("oxigraph") is None,
                                 reason="oxigraph server not installed (pip install oxigraph)")
@@ -43,8 +43,8 @@ class TestRemoteOxigraph(StoreContract):
 
 
 def test_unreachable_engine_is_a_clear_error(tmp_path: Path) -> None:
+    from harness.servers import free_port
     from kg.errors import StoreUnavailable
-    from tests.servers import free_port
 
     store = RemoteStore(f"http://127.0.0.1:{free_port()}/query")
     with pytest.raises(StoreUnavailable):

@@ -23,13 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import Literal, URIRef
 
-from kg.errors import ConfigError
-from kg.namespaces import DCT, DSKG, META_GRAPH
-from kg.settings import Settings
-from kg.store import Store, open_store
-from kg.store.remote import EngineCredentials, RemoteStore
-from kg.writepath import Origin, delete_graphs, write_bytes
-from tests.servers import (
+from harness.servers import (
     ISQL,
     VIRTUOSO,
     VIRTUOSO_USER,
@@ -38,7 +32,13 @@ from tests.servers import (
     serve_app,
     virtuoso_server,
 )
-from tests.store_contract import StoreContract
+from harness.store_contract import StoreContract
+from kg.errors import ConfigError
+from kg.namespaces import DCT, DSKG, META_GRAPH
+from kg.settings import Settings
+from kg.store import Store, open_store
+from kg.store.remote import EngineCredentials, RemoteStore
+from kg.writepath import Origin, delete_graphs, write_bytes
 
 pytestmark = [pytest.mark.virtuoso, pytest.mark.skipif(
     VIRTUOSO is None or ISQL is None,
@@ -286,7 +286,7 @@ def test_wrong_password_stops_the_start_naming_the_variable(virtuoso: Virtuoso,
 def test_dskg_load_of_new_graphs_takes_the_graph_store_route(virtuoso_store: Store) -> None:
     """`dskg load` of a multi-graph N-Quads file: the journaled bulk path, one Graph Store
     POST per graph, then the commit point."""
-    from bench.generate import generate
+    from harness.generate import generate
 
     data = generate(20).read_bytes()
     result = write_bytes(virtuoso_store, data, "nquads", base_iri="https://example.org/",
