@@ -53,7 +53,7 @@ def _records_without_owner(store: Store) -> dict[URIRef, URIRef | None]:
         f"?g a {term_n3(DSKG.Description)} "
         f"FILTER NOT EXISTS {{ ?g {term_n3(DSKG.owner)} ?o }} "
         f"OPTIONAL {{ ?g {term_n3(DSKG.describes)} ?root }} }} }}").rows
-    return {g: root if isinstance(root, URIRef) else None  # type: ignore[misc]
+    return {g: root if isinstance(root, URIRef) else None
             for g, root in rows if isinstance(g, URIRef)}
 
 

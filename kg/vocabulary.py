@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rdflib import URIRef
+from rdflib.term import Node
 
 from kg.namespaces import DCT, DSKG, FOAF, RDFS, SKOS
 
@@ -39,4 +40,4 @@ TIERS = (
 )
 TIER_BY_IRI = {t.iri: t for t in TIERS}
 #: Tier IRI -> rank, for the tiers that have one.
-TIER_RANKS: dict[URIRef, float] = {t.iri: t.rank for t in TIERS if t.rank is not None}
+TIER_RANKS: dict[Node, float] = {t.iri: t.rank for t in TIERS if t.rank is not None}

@@ -214,7 +214,7 @@ class DspCatalog:
                       inline_service: bool) -> dict[str, Any]:
         service = next((str(s) for s in facts.get(DCAT.accessService, [])
                         if isinstance(s, URIRef)), None)
-        fmt = next((str(f) for p in (DCT["format"], DCAT.mediaType)
+        fmt = next((str(f) for p in (DCT.format, DCAT.mediaType)
                     for f in facts.get(p, []) if isinstance(f, URIRef)), FALLBACK_FORMAT)
         out: dict[str, Any] = {"@type": "Distribution", "format": fmt}
         if isinstance(iri, URIRef):
@@ -225,7 +225,7 @@ class DspCatalog:
             out["accessService"] = ({"@id": service, "@type": "DataService",
                                      "endpointURL": self.endpoint} if inline_service
                                     else service)
-        out.update(self._properties(facts, {*_OWN, DCT["format"], DCAT.accessService}))
+        out.update(self._properties(facts, {*_OWN, DCT.format, DCAT.accessService}))
         return out
 
     def _dataset(self, dataset: URIRef, facts: dict[Node, dict[URIRef, list[Node]]],

@@ -176,7 +176,7 @@ def _offer(group: str, members: list[Governing], tiers: list[Governing],
 
 
 def _variants(rule: Rule, action: Action, tiers: list[Governing], evaluator: Evaluator,
-              target: URIRef, prohibit) -> list[EffectiveRule]:  # type: ignore[no-untyped-def]
+              target: URIRef, prohibit) -> list[EffectiveRule]:
     choices: list[list[Rule]] = []
     for tier in tiers:
         for banned in tier.policy.of_kind("prohibition"):
@@ -278,7 +278,7 @@ def _duty_json(duty: Rule) -> dict[str, object]:
     return out
 
 
-def _unique(items) -> list:  # type: ignore[no-untyped-def]
+def _unique(items) -> list:
     """JSON objects without repeats, in a stable order."""
     found = {json.dumps(i, sort_keys=True): i for i in items}
     return [found[k] for k in sorted(found)]

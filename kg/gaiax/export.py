@@ -90,7 +90,7 @@ def _one(store: Store, node: URIRef, props: tuple[URIRef, ...]) -> str | None:
     # The predicates are filtered, not bound: see kg.store.sparql_text.predicate_filter.
     rows = store.query(f"SELECT ?p ?v WHERE {{ ?s ?p ?v {predicate_filter(props)} }}",
                        {"s": node}).rows
-    ranked = sorted(rows, key=lambda row: (props.index(row[0]),  # type: ignore[arg-type]
+    ranked = sorted(rows, key=lambda row: (props.index(row[0]),
                                            getattr(row[1], "language", None) not in (None, "en"),
                                            str(row[1])))
     return str(ranked[0][1]) if ranked else None
@@ -125,9 +125,9 @@ def participant_credentials(store: Store, org: URIRef, *, base_iri: str, issuer:
     if not store.query("ASK { ?s ?p ?o }", {"s": org}).boolean:
         raise NotFound(f"no organisation {org} in the graph")
     name = _one(store, org, LABEL_PROPERTIES)
-    numbers = {term: [str(v) for v in _values(store, org, prop)]
-               for prop, term in NUMBERS_2210.items()}
-    numbers = {term: values[0] for term, values in numbers.items() if values}
+    stated = {term: [str(v) for v in _values(store, org, prop)]
+              for prop, term in NUMBERS_2210.items()}
+    numbers = {term: values[0] for term, values in stated.items() if values}
     subdivision = _one(store, org, (SUBDIVISION,))
     missing = [what for what, value in (("a name (skos:prefLabel)", name),
                                         ("a registration number (dskg:vatID, dskg:leiCode, ...)",

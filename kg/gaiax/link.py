@@ -13,7 +13,8 @@ landing page (``dcat:landingPage``, ``schema:url``, ``gx:endpoint``/``gx:endpoin
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,12 +143,12 @@ def _link_offering(store: Store, data: Graph, subject: URIRef, report: LinkRepor
     if not targets:
         report.unmatched.append(f"{subject}: no dataset or data service with its IRI, "
                                 "identifier or landing page")
-    for target, via in sorted(targets.items()):
-        report.linked.append(Link(target, subject, ", ".join(sorted(via))))
+    for found, vias in sorted(targets.items()):
+        report.linked.append(Link(found, subject, ", ".join(sorted(vias))))
 
 
 def link_subjects(store: Store, data: Graph, subjects: Iterable[Node],
-                  types_of: dict[Node, set[Node]]) -> LinkReport:
+                  types_of: Mapping[Node, AbstractSet[Node]]) -> LinkReport:
     """Find what each participant / service-offering subject describes in the graph.
 
     ``data``: the subjects with everything they reference (registration-number nodes);

@@ -247,7 +247,8 @@ def _lei_problems(data: Graph) -> list[tuple[Node, str]]:
 def readable(text: str) -> str:
     """A result message with Gaia-X IRIs as prefixed names, cut to a readable length."""
     for namespace, prefix in _MESSAGE_PREFIXES.items():
-        text = re.sub(f"<{re.escape(namespace)}([^>\\s]*)>", lambda m, p=prefix: p + m[1], text)
+        text = re.sub(f"<{re.escape(namespace)}([^>\\s]*)>", prefix.replace("\\", "\\\\") + r"\1",
+                      text)
         text = text.replace(namespace, prefix)
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
 

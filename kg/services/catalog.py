@@ -170,7 +170,7 @@ def build_catalog(ctx: ServiceContext, page: int, page_size: int,
     timeout = ctx.settings.query_timeout
     count = ctx.store.query(f"SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {{ ?d a "
                             f"{term_n3(DCAT.Dataset)} FILTER(isIRI(?d)) }}", timeout=timeout)
-    total = int(count.rows[0][0] or 0)  # type: ignore[arg-type]
+    total = int(count.rows[0][0] or 0)
     last = max(1, -(-total // page_size))
     if page > last:
         raise BadRequest(f"page {page} is past the last page ({last})")

@@ -173,7 +173,7 @@ def best_literal(values: list[Node], languages: tuple[str, ...] = ("en", "")) ->
 
 def label_of(graph: Graph, node: Node) -> str | None:
     for prop in LABEL_PROPERTIES:
-        found = best_literal(list(graph.objects(node, prop)))  # type: ignore[arg-type]
+        found = best_literal(list(graph.objects(node, prop)))
         if found:
             return found
     return None
@@ -181,7 +181,7 @@ def label_of(graph: Graph, node: Node) -> str | None:
 
 def description_of(graph: Graph, node: Node) -> str | None:
     for prop in DESCRIPTION_PROPERTIES:
-        found = best_literal(list(graph.objects(node, prop)))  # type: ignore[arg-type]
+        found = best_literal(list(graph.objects(node, prop)))
         if found:
             return found
     return None

@@ -31,7 +31,7 @@ def governance_chain(ctx: ServiceContext, space: URIRef) -> dict[str, Any]:
         f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?space ({path})* ?s . "
         f"?s ?p ?o {predicate_filter(CHAIN)} FILTER(isIRI(?o)) }}",
         {"space": space}, timeout=timeout)
-    edges = sorted({(s, p, o) for s, p, o in edges_result.rows})  # type: ignore[misc]
+    edges = sorted({(s, p, o) for s, p, o in edges_result.rows})
     node_iris = sorted({space} | {s for s, _, _ in edges} | {o for _, _, o in edges})
     facts = _facts(ctx, node_iris)  # type: ignore[arg-type]
     authorities = {o for _, p, o in edges if p == DSKG.governedBy}

@@ -239,7 +239,7 @@ class TextIndex:
                     if o in kind_classes:
                         self._types.setdefault(g, []).append((s, o))  # type: ignore[arg-type]
                         self._classes.setdefault(s, Counter())[o] += 1  # type: ignore[index]
-                        retyped.add(s)  # type: ignore[arg-type]
+                        retyped.add(s)
                 elif isinstance(o, Literal | URIRef):  # what STR() of the scan reads
                     self._texts.setdefault(g, []).append((s, _clean(o)))  # type: ignore
         for subject in retyped:

@@ -68,7 +68,7 @@ def tiers_with_counts(ctx: ServiceContext) -> list[dict[str, Any]]:
             f"{pattern} }} GROUP BY ?tier", timeout=timeout)
         for tier, n in result.rows:
             if tier in counts and n is not None:
-                counts[tier][name] = int(n)  # type: ignore[index,call-overload]
+                counts[tier][name] = int(n)
     out = []
     for tier in TIERS:
         entry = tier_json(tier)

@@ -13,7 +13,7 @@ from rdflib.term import Identifier
 
 from kg.errors import ParseError, PayloadTooLarge
 from kg.store.embedded import RDF_FORMATS
-from kg.store.terms import from_ox, to_ox
+from kg.store.terms import from_ox, ox_quad, to_ox
 
 Quad = tuple[Identifier, Identifier, Identifier, URIRef | None]
 #: Most text the internal entities of one RDF/XML document may expand to.
@@ -182,9 +182,9 @@ def serialize_quads(quads: Iterable[Quad]) -> bytes:
         return found
 
     return ox.serialize(
-        (ox.Quad(term(s), term(p), term(o), default if g is None else term(g))
+        (ox_quad(term(s), term(p), term(o), default if g is None else term(g))
          for s, p, o, g in quads),
-        format=ox.RdfFormat.N_QUADS)
+        format=ox.RdfFormat.N_QUADS) or b""
 
 
 def triples_with(data: bytes, fmt: str, predicates: Iterable[URIRef]

@@ -245,7 +245,7 @@ def labels_from(graphs: Iterable[Graph]) -> dict[Identifier, str]:
     for graph in graphs:
         for rank, prop in enumerate(ranked):
             for subject, label in graph.subject_objects(prop):
-                if not isinstance(label, Literal):
+                if not isinstance(label, Literal) or not isinstance(subject, Identifier):
                     continue
                 score = rank * 2 + (0 if label.language in (None, "en") else 1)
                 if subject not in found or score < found[subject][0]:

@@ -96,7 +96,7 @@ _P: dict[URIRef, tuple[str, str]] = {
     DCAT.accessURL: ("Access URL", "Distribution"),
     DCAT.downloadURL: ("Download URL", "Distribution"),
     DCAT.mediaType: ("Media type", "Distribution"),
-    DCT["format"]: ("Format", "Distribution"),
+    DCT.format: ("Format", "Distribution"),
     DCT.license: ("Licence", "Distribution"),
     URIRef(DCATAP + "availability"): ("Availability", "Distribution"),
     ODRL.hasPolicy: ("Usage policy", "Usage policy"),
@@ -359,7 +359,7 @@ def _read_capped(ctx: ServiceContext, part: list[URIRef],
         if not runs or runs[-1] != s:
             if s in runs:
                 return False, [], []
-            runs.append(s)  # type: ignore[arg-type]
+            runs.append(s)
     positions = [part.index(s) for s in runs]
     if positions != sorted(positions):
         return False, [], []

@@ -297,7 +297,7 @@ class _Builder:
             page.members_title = "Member of"
         total = self.ctx.store.query(f"SELECT (COUNT(DISTINCT ?who) AS ?n) WHERE {{ {where} }}",
                                      timeout=timeout).rows
-        page.members_total = int(total[0][0]) if total and total[0][0] is not None else 0  # type: ignore[arg-type]
+        page.members_total = int(total[0][0]) if total and total[0][0] is not None else 0
         if not page.members_total:
             return
         rows = self.ctx.store.query(
