@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -111,7 +112,7 @@ class _Cache:
         with self.guard:
             if key not in self.versions:
                 self.versions[key] = 0
-                store.subscribe(lambda _graphs, key=key: self.drop(key))
+                store.subscribe(partial(self._dropped, key))
             found = self.snapshots.get(key)
             version = self.versions[key]
         if found is not None:
@@ -125,6 +126,9 @@ class _Cache:
             if self.versions[key] == version:
                 self.snapshots[key] = snapshot
         return snapshot
+
+    def _dropped(self, key: int, _graphs: object) -> None:
+        self.drop(key)
 
     def drop(self, key: int) -> None:
         with self.guard:
@@ -171,9 +175,11 @@ class DspCatalog:
         return len(self._snapshot().datasets)
 
     # -- reading a page's metadata ------------------------------------------------------
-    def _rows(self, query: str) -> list[tuple[Node, ...]]:
-        return [tuple(r) for r in self.store.query(  # type: ignore[misc]
-            query, timeout=self.settings.query_timeout).rows]
+    def _triples(self, query: str) -> list[tuple[Node, URIRef, Node]]:
+        """The (?s ?p ?o) rows of ``query``."""
+        return [(s, p, o) for s, p, o in self.store.query(
+            query, timeout=self.settings.query_timeout).rows
+            if s is not None and isinstance(p, URIRef) and o is not None]
 
     def _describe(self, datasets: list[URIRef]) -> dict[Node, dict[URIRef, list[Node]]]:
         """Subject -> predicate -> objects for the datasets and their distributions (two
@@ -182,15 +188,15 @@ class DspCatalog:
         meta = f"FILTER(?g != <{META_GRAPH}>)"
         facts: dict[Node, dict[URIRef, list[Node]]] = {}
 
-        def add(rows: list[tuple[Node, ...]]) -> None:
+        def add(rows: list[tuple[Node, URIRef, Node]]) -> None:
             for s, p, o in rows:
-                objects = facts.setdefault(s, {}).setdefault(p, [])  # type: ignore[arg-type]
+                objects = facts.setdefault(s, {}).setdefault(p, [])
                 if o not in objects:
                     objects.append(o)
 
-        add(self._rows(f"SELECT ?s ?p ?o WHERE {{ {values_list('s', datasets)} "
+        add(self._triples(f"SELECT ?s ?p ?o WHERE {{ {values_list('s', datasets)} "
                        f"GRAPH ?g {{ ?s ?p ?o }} {meta} }}"))
-        add(self._rows(f"SELECT ?s ?p ?o WHERE {{ {values_list('d', datasets)} "
+        add(self._triples(f"SELECT ?s ?p ?o WHERE {{ {values_list('d', datasets)} "
                        f"?d {term_n3(DCAT.distribution)} ?s . GRAPH ?g {{ ?s ?p ?o }} {meta} }}"))
         return facts
 

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from kg.namespaces import ODRL
+from kg.namespaces import ODRL, compact
 from kg.policy.evaluator import Evaluator
 from kg.policy.model import Action, Condition, Constraint, LogicalConstraint, Party, Rule
 from kg.policy.request import Request
@@ -207,10 +207,9 @@ def _variants(rule: Rule, action: Action, tiers: list[Governing], evaluator: Eva
 
 
 # -- JSON --------------------------------------------------------------------------------
-def odrl_term(iri: Node) -> str:
+def odrl_term(iri: Node | str) -> str:
     """An ODRL IRI as the DSP context writes it (``odrl:use``), other IRIs whole."""
-    text = str(iri)
-    return "odrl:" + text[len(ODRL_NS):] if text.startswith(ODRL_NS) else text
+    return compact(iri, {"odrl": ODRL_NS})
 
 
 def _value(node: Node) -> object:

@@ -109,7 +109,7 @@ def _leaves(conditions: Iterable[Condition]) -> Iterable[Any]:
 
 
 def _shifted(value: Literal, kind: str, steps: Iterable[int]) -> list[Literal]:
-    out = []
+    out: list[Literal] = []
     parsed = coerce(value, kind)
     if parsed is None:
         return out
@@ -185,9 +185,10 @@ def candidates(graph: Graph, conditions: list[Any]) -> dict[URIRef, list[Node]]:
         elif not any(_kind(v, cond.datatype) for v in cond.right):
             pool.append(OTHER_VALUE)
     for operand, pool in by_operand.items():
-        kinds = {_kind(v, None) for v in pool} - {None}
+        kinds = {k for v in pool if (k := _kind(v, None)) is not None}
         for kind in kinds:
-            pool.extend(_midpoints([v for v in pool if _kind(v, None) == kind], kind))
+            pool.extend(_midpoints([v for v in pool
+                                    if isinstance(v, Literal) and _kind(v, None) == kind], kind))
         by_operand[operand] = list(dict.fromkeys(pool))
     return by_operand
 

@@ -47,11 +47,12 @@ def describe(cond: Constraint | LogicalConstraint) -> str:
         region = places.label(frozenset().union(*right_places))  # type: ignore[arg-type]
         word = "is outside" if op in ("isNoneOf", "neq") else "is within"
         return f"{name(cond.left)} {word} {region}"
-    word = _TIME_WORDS.get(op) if cond.left in (ODRL.dateTime,) else None
+    time_word = _TIME_WORDS.get(op) if cond.left in (ODRL.dateTime,) else None
     right = ", ".join(name(v) for v in cond.right)
     if len(cond.right) > 1:
         right = f"({right})"
-    return f"{name(cond.left)} {word or OPERATOR_WORDS.get(op, compact(cond.operator))} {right}"
+    word = time_word or OPERATOR_WORDS.get(op, compact(cond.operator))
+    return f"{name(cond.left)} {word} {right}"
 
 
 def _leaves(results: list[ConditionResult]) -> list[ConditionResult]:

@@ -31,14 +31,15 @@ def governance_chain(ctx: ServiceContext, space: URIRef) -> dict[str, Any]:
         f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?space ({path})* ?s . "
         f"?s ?p ?o {predicate_filter(CHAIN)} FILTER(isIRI(?o)) }}",
         {"space": space}, timeout=timeout)
-    edges = sorted({(s, p, o) for s, p, o in edges_result.rows})
+    edges = sorted({(s, p, o) for s, p, o in edges_result.rows
+                    if isinstance(s, URIRef) and isinstance(p, URIRef) and isinstance(o, URIRef)})
     node_iris = sorted({space} | {s for s, _, _ in edges} | {o for _, _, o in edges})
-    facts = _facts(ctx, node_iris)  # type: ignore[arg-type]
+    facts = _facts(ctx, node_iris)
     authorities = {o for _, p, o in edges if p == DSKG.governedBy}
     nodes = [_node(ctx, iri, facts.get(iri, {}), iri in authorities) for iri in node_iris]
     nodes.sort(key=lambda n: (_ORDER.get(URIRef(n["tier"] or ""), len(_ORDER)), n["@id"]))
     by_tier = {n["@id"]: n["tier"] for n in nodes}
-    subject_to = {}
+    subject_to: dict[URIRef, set[URIRef]] = {}
     for s, p, o in edges:
         if p == DSKG.subjectTo:
             subject_to.setdefault(s, set()).add(o)
@@ -49,7 +50,7 @@ def governance_chain(ctx: ServiceContext, space: URIRef) -> dict[str, Any]:
         "@id": str(space),
         "nodes": nodes,
         "edges": [{"source": str(s), "target": str(o), "property": str(p),
-                   "label": CHAIN[p]} for s, p, o in edges],  # type: ignore[index]
+                   "label": CHAIN[p]} for s, p, o in edges],
         "levels": [level for level in levels if level["nodes"]],
         "reachesEU": reaches,
     }

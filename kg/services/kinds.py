@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rdflib import URIRef
+from rdflib.term import Node
 
 from kg.namespaces import DCAT, DSKG, FOAF, ODRL, ORG
 from kg.store.sparql_text import values_list
@@ -44,7 +45,7 @@ class Kind:
                         f"{values_list(f'{var}_other', self.excluded)} }}")
         return pattern
 
-    def matches(self, types: Iterable[URIRef]) -> bool:
+    def matches(self, types: Iterable[Node]) -> bool:
         found = set(types)
         return bool(found & set(self.classes)) and not found & set(self.excluded)
 
@@ -80,7 +81,7 @@ def kind_named(name: str) -> Kind:
     return KINDS[name]
 
 
-def kind_for_types(types: Iterable[URIRef]) -> Kind | None:
+def kind_for_types(types: Iterable[Node]) -> Kind | None:
     """The kind of a resource with these ``rdf:type`` values, or None."""
     found = set(types)
     for name in PRECEDENCE:

@@ -248,11 +248,11 @@ def list_resources(ctx: ServiceContext, kind: Kind, filters: Filters, *,
     if offset >= total:
         return Page(kind, total, limit, offset, order="iri" if total <= SORT_LIMIT else "store")
     order = "iri" if total <= SORT_LIMIT else "store"
-    page = ctx.store.query(
+    rows = ctx.store.query(
         f"{PREFIXES}SELECT DISTINCT ?s WHERE {{ {where} }} "
         f"{'ORDER BY ?s ' if order == 'iri' else ''}LIMIT {int(limit)} OFFSET {int(offset)}",
         bound, timeout=timeout)
-    iris = [row[0] for row in page.rows if isinstance(row[0], URIRef)]
+    iris = [row[0] for row in rows.rows if isinstance(row[0], URIRef)]
     return Page(kind, total, limit, offset, summaries(ctx, kind, iris), order)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rdflib import URIRef
+from rdflib.term import Node
 
 from kg.errors import BadRequest
 from kg.namespaces import DCAT, DSKG
@@ -39,36 +40,37 @@ _CATEGORY = {"dataspaces": "dataspaces", "organisations": "organisations",
 def tiers_with_counts(ctx: ServiceContext) -> list[dict[str, Any]]:
     """Each tier with counts of the frameworks, data spaces, authorities, rulebooks and
     policies at it, and of the memberships and datasets of its data spaces."""
-    counts: dict[URIRef, dict[str, int]] = {
+    counts: dict[Node, dict[str, int]] = {
         t.iri: {"frameworks": 0, "dataspaces": 0, "organisations": 0, "rulebooks": 0,
                 "policies": 0, "memberships": 0, "datasets": 0} for t in TIERS}
     timeout = ctx.settings.query_timeout
     rows = ctx.store.query(
         f"SELECT ?s ?tier ?type WHERE {{ ?s <{DSKG.tier}> ?tier . ?s a ?type }}",
         timeout=timeout).rows
-    types: dict[tuple[URIRef, URIRef], set[URIRef]] = {}
-    for s, tier, cls in rows:
-        types.setdefault((s, tier), set()).add(cls)  # type: ignore[arg-type]
-    for (_s, tier), classes in types.items():
-        if tier not in counts:
+    types: dict[tuple[Node | None, Node | None], set[Node]] = {}
+    for s, tier_iri, cls in rows:
+        if cls is not None:
+            types.setdefault((s, tier_iri), set()).add(cls)
+    for (_s, at), classes in types.items():
+        if at not in counts:
             continue
         if DSKG.LegalFramework in classes:
-            counts[tier]["frameworks"] += 1
+            counts[at]["frameworks"] += 1
         elif DSKG.Rulebook in classes:
-            counts[tier]["rulebooks"] += 1
+            counts[at]["rulebooks"] += 1
         else:
             kind = kind_for_types(classes)
             if kind is not None and kind.name in _CATEGORY:
-                counts[tier][_CATEGORY[kind.name]] += 1
+                counts[at][_CATEGORY[kind.name]] += 1
     for name, pattern in (
             ("memberships", "?x <http://www.w3.org/ns/org#organization> ?space ."),
             ("datasets", f"?space <{DSKG.catalog}>/<{DCAT.dataset}> ?x .")):
         result = ctx.store.query(
             f"SELECT ?tier (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?space <{DSKG.tier}> ?tier . "
             f"{pattern} }} GROUP BY ?tier", timeout=timeout)
-        for tier, n in result.rows:
-            if tier in counts and n is not None:
-                counts[tier][name] = int(n)
+        for tier_iri, n in result.rows:
+            if tier_iri in counts and n is not None:
+                counts[tier_iri][name] = int(n)
     out = []
     for tier in TIERS:
         entry = tier_json(tier)

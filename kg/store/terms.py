@@ -87,19 +87,6 @@ def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"cannot store term {term!r}")
 
 
-OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
-
-
-def ox_quad(s: OxTerm, p: OxTerm, o: OxTerm,
-            graph: OxTerm | ox.DefaultGraph | None = None) -> ox.Quad:
-    """A quad for the engine from converted terms; TypeError for a term out of place (a
-    literal as subject or graph, a predicate that is not an IRI)."""
-    if isinstance(s, ox.Literal) or not isinstance(p, ox.NamedNode) \
-            or isinstance(graph, ox.Literal):
-        raise TypeError(f"cannot store the quad {s} {p} {o} {graph}")
-    return ox.Quad(s, p, o, graph)
-
-
 def from_ox(term: object) -> Identifier:
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
@@ -114,3 +101,16 @@ def from_ox(term: object) -> Identifier:
         # normalize=False: the lexical form stays as written ("012", "1.50", "none").
         return Literal(term.value, datatype=URIRef(datatype), normalize=False)
     raise TypeError(f"unsupported term from the store: {term!r}")
+
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def ox_quad(s: OxTerm, p: OxTerm, o: OxTerm,
+            graph: OxTerm | ox.DefaultGraph | None = None) -> ox.Quad:
+    """A quad for the engine from converted terms; TypeError for a term out of place (a
+    literal as subject or graph, a predicate that is not an IRI)."""
+    if isinstance(s, ox.Literal) or not isinstance(p, ox.NamedNode) \
+            or isinstance(graph, ox.Literal):
+        raise TypeError(f"cannot store the quad {s} {p} {o} {graph}")
+    return ox.Quad(s, p, o, graph)

@@ -173,4 +173,4 @@ def _described_in(data: Graph | Store, nodes: set[Identifier]) -> set[Identifier
     if not iris:
         return set()
     query = f"SELECT DISTINCT ?s WHERE {{ {values_list('s', sorted(iris))} ?s ?p ?o }}"
-    return {s for (s,) in data.query(query).rows}
+    return {s for (s,) in data.query(query).rows if s is not None}

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import Graph, URIRef
 from rdflib.term import Identifier, Node
@@ -184,7 +185,7 @@ def _describe_query(datasets: Iterable[URIRef]) -> str:
 def score_graph(graph: Graph, dataset: Identifier, compliant: bool) -> dict:
     """The score of one dataset described in ``graph``."""
     distributions = list(graph.objects(dataset, DCAT.distribution))
-    indicators = []
+    indicators: list[dict[str, Any]] = []
     for indicator in INDICATORS:
         if indicator.test is None:
             share = 1.0 if compliant else 0.0

@@ -193,10 +193,14 @@ def _href(kind: Kind, params: Mapping[str, str], **changes: object) -> str:
     return f"/{kind.name}" + (f"?{query}" if query else "")
 
 
+def _listed(value: object) -> list[object]:
+    return value if isinstance(value, list) else [value]
+
+
 def items_of(ctx: ServiceContext, kind: Kind, page: Page) -> list[Item]:
     wanted = CHIPS[kind.name]
     refs = {URIRef(v) for item in page.items for name in wanted if name != "country"
-            for v in (item.get(name) if isinstance(item.get(name), list) else [item.get(name)])
+            for v in _listed(item.get(name))
             if isinstance(v, str) and "://" in v}
     names = lookup(ctx, refs)
     return [_item(ctx, kind, item, wanted, names) for item in page.items]
@@ -309,10 +313,10 @@ def search(ctx: ServiceContext, q: str) -> list[SearchGroup]:
     else:
         types = _scan(ctx, q)
         cut = len(types) >= SEARCH_SCAN
-        for s, found in types.items():
+        for node, found in types.items():
             kind_of = kind_for_types(found)
-            if kind_of is not None and kind_of.name in by_kind and isinstance(s, URIRef):
-                by_kind[kind_of.name].append(s)
+            if kind_of is not None and kind_of.name in by_kind and isinstance(node, URIRef):
+                by_kind[kind_of.name].append(node)
     groups = []
     for name in SEARCH_KINDS:
         kind, iris = KINDS[name], by_kind[name]

@@ -151,7 +151,8 @@ class _Builder:
         if isinstance(node, BNode):
             rows = self.rows(node, depth + 1, skip={RDF.type}) if depth < MAX_DEPTH else []
             return Value(self._blank_summary(node), rows=rows)
-        href = self.view.links.get(node) or self.names.href(self.ctx, node)  # type: ignore[arg-type]
+        href = (self.view.links.get(node) if isinstance(node, URIRef) else None) \
+            or self.names.href(self.ctx, node)
         text = self.names.label(node)
         if href is None and str(node).startswith(("http://", "https://", "mailto:")):
             plain = str(node)
@@ -390,7 +391,8 @@ class _Builder:
         view, ctx = self.view, self.ctx
         shown = self._displayed_iris()
         self.names = lookup(ctx, shown)
-        self.prop_names = property_names(ctx, set(self.graph.predicates()))
+        self.prop_names = property_names(
+            ctx, {p for p in self.graph.predicates() if isinstance(p, URIRef)})
         types = sorted(t for t in self.graph.objects(view.iri, RDF.type) if isinstance(t, URIRef))
         tier_node = next((t for t in self.graph.objects(view.iri, DSKG.tier)), None)
         tier, tier_key = None, ""
