@@ -59,6 +59,19 @@ def peer_owner(name: str) -> URIRef:
     return URIRef(f"{OWNER_BASE}peer/{name}")
 
 
+def owner_words(owner: URIRef) -> tuple[str, str | None]:
+    """(kind, qualifier) of an owner IRI, for people: ``("node", None)``, ``("authority",
+    "ES")``, ``("peer", "name")`` or ``("dataspace", None)`` (a data space's stewards)."""
+    text = str(owner)
+    if owner == NODE_OWNER:
+        return "node", None
+    for kind in ("authority", "peer"):
+        stem = f"{OWNER_BASE}{kind}/"
+        if text.startswith(stem):
+            return kind, text[len(stem):]
+    return "dataspace", None
+
+
 @dataclass(frozen=True)
 class Writer:
     """Who writes, as far as authority goes (a token's principal, a peer, the node)."""

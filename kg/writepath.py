@@ -255,6 +255,7 @@ def shared_record(origin: Origin, *, when: datetime, warnings: int, conforms: bo
         (PROV.wasAttributedTo, agent_iri(origin.agent)),
         (PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)),
         (DSKG.activity, Literal(origin.activity)),
+        (DSKG.writerRole, Literal(origin.writer.role)),
     ]
     if origin.source:
         # Not dct:source: DCAT-AP reserves dct:source on a dataset for another dataset, and

@@ -300,3 +300,53 @@ def test_every_description_goes_back_unchanged(node: tuple[str, Store, Path]) ->
             put = httpx.put(url + path, content=got.content,
                             headers={**who, "Content-Type": media, "If-Match": got.headers["ETag"]})
             assert put.status_code == 200, (path, media, put.text)
+
+
+def test_pages_and_representations_say_who_owns_a_description(
+        node: tuple[str, Store, Path]) -> None:
+    """The owner (and the last writer's role) on the page and in the REST headers; the
+    token subject of the last write only for an admin (DESIGN 4a, issue 22)."""
+    url, _store, tokens = node
+    steward = make_token(tokens, "--role", "steward", "--dataspace", "agdatahub",
+                         "--subject", "rt-steward-ann")
+    path = "/datasets/agdatahub-farm-data"
+    got = httpx.get(url + path, headers={"Accept": "text/turtle"})
+    put = httpx.put(url + path, content=got.content,
+                    headers={**TTL, **steward, "If-Match": got.headers["ETag"]})
+    assert put.status_code == 200, put.text
+
+    public = httpx.get(url + path, headers={"Accept": "text/turtle"})
+    space = f"{ID}dataspace/agdatahub"
+    assert f'<{space}>; rel="{DSKG.owner}"' in public.headers["Link"]
+    assert public.headers["DSKG-Writer-Role"] == "steward"
+    assert "DSKG-Written-By" not in public.headers
+    assert "rt-steward-ann" not in public.text
+    admin = httpx.get(url + path, headers={"Accept": "text/turtle", **ADMIN})
+    assert admin.headers["DSKG-Written-By"] == "rt-steward-ann"
+
+    page = httpx.get(url + path, headers={"Accept": "text/html"}).text
+    assert "Owned by" in page and "the stewards of Agdatahub" in page
+    assert "by a steward" in page and "rt-steward-ann" not in page
+    # An EU-tier framework belongs to the EU-tier authority.
+    framework = httpx.get(f"{url}/resource", params={"iri": f"{ID}framework/gdpr"},
+                          headers={"Accept": "text/html"})
+    assert "Owned by the EU-tier authority" in framework.text
+
+
+def test_the_edit_form_explains_an_ownership_refusal(node: tuple[str, Store, Path]) -> None:
+    """A steward of another data space sends the edit form of agdatahub's dataset: 403, and the
+    page says in plain words whose it is and whom to ask; nothing changes."""
+    url, store, tokens = node
+    other = make_token(tokens, "--role", "steward", "--dataspace", "urban-data-platform-hamburg")
+    form = httpx.get(f"{url}/ui/edit/datasets/agdatahub-farm-data").text
+    etag = form.split('name="etag" value="', 1)[1].split('"', 1)[0].replace("&#34;", '"')
+    fields = {"title": "Taken over", "description": "Farm data.", "publisher": "agdatahub",
+              "dataspace": "agdatahub", "theme": "AGRI", "access_url": "https://agdatahub.eu/",
+              "etag": etag, "token": other["Authorization"].split()[-1]}
+    count = store.triple_count()
+    refused = httpx.post(f"{url}/ui/edit/datasets/agdatahub-farm-data", data=fields)
+    assert refused.status_code == 403, refused.text[:500]
+    text = " ".join(refused.text.split()).replace("&#39;", "'")
+    assert "Nothing was saved. This dataset belongs to the stewards of Agdatahub" in text
+    assert "your steward token (for urban-data-platform-hamburg)" in text
+    assert store.triple_count() == count
