@@ -248,7 +248,7 @@ class Review:
                     repeated = list(claim.graph.triples((subject, None, None)))
                     for triple in repeated:
                         claim.graph.remove(triple)
-                    claim.dropped += repeated + _orphans(claim.graph, repeated)
+                    claim.dropped += repeated + orphans_of(claim.graph, repeated)
                 elif first != claim.name:
                     self.refuse(claim.name, f"{subject} is described by two descriptions of "
                                 f"this write ({first} and {claim.name}); one must own it")
@@ -297,7 +297,7 @@ class Review:
                             "only about what it owns")
         for triple in restating:
             claim.graph.remove(triple)
-        claim.dropped += restating + _orphans(claim.graph, restating)
+        claim.dropped += restating + orphans_of(claim.graph, restating)
         for subject in _iri_subjects(claim.graph):
             if subject in elsewhere:
                 continue
@@ -345,7 +345,7 @@ class Review:
                             f"{self.writer.describe()} may not assert that tier")
 
 
-def _orphans(graph: Graph, removed: list[Triple]) -> list[Triple]:
+def orphans_of(graph: Graph, removed: list[Triple]) -> list[Triple]:
     """Remove (and return) the blank nodes the removed triples led to, and what they say."""
     gone: list[Triple] = []
     frontier = [o for _s, _p, o in removed if isinstance(o, BNode)]

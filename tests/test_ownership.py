@@ -350,3 +350,50 @@ def test_the_edit_form_explains_an_ownership_refusal(node: tuple[str, Store, Pat
     assert "Nothing was saved. This dataset belongs to the stewards of Agdatahub" in text
     assert "your steward token (for urban-data-platform-hamburg)" in text
     assert store.triple_count() == count
+
+
+def test_integrity_lists_and_repairs_what_an_earlier_version_let_in(tmp_path: Path) -> None:
+    """A store written before owners were enforced holds the steward's EU-tier prohibition
+    inside its dataset's graph: `dskg integrity` names it, `--repair` removes it (and the
+    blank node it brought), keeping a copy; the rest of the description stays."""
+    from typer.testing import CliRunner
+
+    from kg.cli import app as cli
+    from kg.services.documents import locate
+    from kg.store.embedded import EmbeddedStore
+
+    store_dir = tmp_path / "store"
+    env = {"DSKG_STORE": str(store_dir), "DSKG_BASE_IRI": BASE, "DSKG_ADMIN_TOKEN": "cli-admin"}
+    runner = CliRunner()
+    assert runner.invoke(cli, ["stats"], env=env).exit_code == 0  # loads the default graph
+    dataset = URIRef(f"{ID}dataset/agdatahub-farmer-consents")
+    opened = EmbeddedStore(store_dir)
+    try:
+        located = locate(opened, dataset)
+        assert located is not None
+        graph = located.graph
+        before = opened.triple_count(graph)
+        opened.update(f"INSERT DATA {{ GRAPH <{graph}> {{ <{GDPR}> "
+                      "<http://www.w3.org/ns/odrl/2/prohibition> [ "
+                      "<http://www.w3.org/ns/odrl/2/action> <http://www.w3.org/ns/odrl/2/use> ] ."
+                      f" <{OECD}> <{SKOS.prefLabel}> \"Hijacked\"@en }} }}")
+    finally:
+        opened.close()
+
+    found = runner.invoke(cli, ["integrity"], env=env)
+    assert found.exit_code == 1
+    assert f"{graph}: <{GDPR}>" in found.output and f"<{OECD}>" in found.output
+    assert "2 triple(s) stated by descriptions that do not own them" in found.output
+
+    repaired = runner.invoke(cli, ["integrity", "--repair"], env=env)
+    assert repaired.exit_code == 0, repaired.output
+    assert "removed 3 triple(s)" in repaired.output  # two trespasses and the blank node's
+    kept = next(tmp_path.glob("store.trespass-*.nq")).read_text()
+    assert "Hijacked" in kept and "odrl/2/use" in kept
+    opened = EmbeddedStore(store_dir)
+    try:
+        assert opened.triple_count(graph) == before
+        assert not opened.query(f'ASK {{ GRAPH <{graph}> {{ ?s ?p "Hijacked"@en }} }}').boolean
+    finally:
+        opened.close()
+    assert runner.invoke(cli, ["integrity"], env=env).exit_code == 0
