@@ -198,6 +198,10 @@ ex:bad a dcat:Dataset ; dct:title "A dataset with a payload"@en ; dct:descriptio
         assert report.added >= 1  # the fair dataset landed
         assert facts_under_attack(store) == facts
         assert decisions(url) == before
+        # The report lists what was trimmed, triple by triple.
+        trimmed = " ".join(t for item in report.to_json()["trimmed"] for t in item["triples"])
+        assert f"<{GDPR}> <http://www.w3.org/ns/odrl/2/prohibition>" in trimmed
+        assert "trimmed" in report.to_text()
         # The admin can remove what the peer brought.
         listed = httpx.get(f"{url}/datasets", params={"q": "fair"}).json()["items"]
         assert listed
