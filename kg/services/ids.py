@@ -36,7 +36,7 @@ def parse_iri(text: str, what: str = "IRI") -> URIRef:
     return URIRef(text)
 
 
-def looks_like_iri(text: str) -> bool:
+def meant_as_iri(text: str) -> bool:
     """True for text meant as an IRI (``scheme://...``, ``urn:``, ``did:``), not as an id."""
     return ("://" in text and bool(_SCHEME.match(text))) or text.startswith(("urn:", "did:"))
 

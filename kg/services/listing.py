@@ -30,7 +30,7 @@ from kg.namespaces import (
 )
 from kg.services.context import ServiceContext
 from kg.services.documents import best_literal
-from kg.services.ids import SLUG, looks_like_iri, parse_iri
+from kg.services.ids import SLUG, meant_as_iri, parse_iri
 from kg.services.kinds import KINDS, Kind
 from kg.services.textindex import TEXT_PROPERTIES, kind_members, text_index_for
 from kg.services.tiers import resolve_tier
@@ -147,7 +147,7 @@ class _NoMatchError(Exception):
 
 def _reference(ctx: ServiceContext, value: str, kind_name: str, what: str) -> URIRef:
     """A filter value naming a resource: an IRI, or the REST id of one."""
-    if looks_like_iri(value):
+    if meant_as_iri(value):
         return parse_iri(value, what)
     kind = KINDS[kind_name]
     if not (SLUG.fullmatch(value) or value.startswith("~")):
@@ -159,7 +159,7 @@ def _reference(ctx: ServiceContext, value: str, kind_name: str, what: str) -> UR
 
 
 def _concept(value: str, table: dict[str, URIRef], what: str) -> URIRef:
-    if looks_like_iri(value):
+    if meant_as_iri(value):
         return parse_iri(value, what)
     key = value.strip()
     for name, iri in table.items():

@@ -25,7 +25,7 @@ from kg.errors import Forbidden
 from kg.namespaces import DCAT, DSKG, ODRL, ORG
 from kg.ownership import Writer
 from kg.services.context import ServiceContext
-from kg.services.ids import looks_like_iri, parse_iri
+from kg.services.ids import meant_as_iri, parse_iri
 from kg.services.kinds import KINDS, Kind
 from kg.store.sparql_text import term_n3, values_list
 
@@ -90,7 +90,7 @@ def steward_spaces(ctx: ServiceContext, principal: Principal) -> set[URIRef]:
     kind = KINDS["dataspaces"]
     spaces: set[URIRef] = set()
     for name in principal.dataspaces:
-        if looks_like_iri(name):
+        if meant_as_iri(name):
             spaces.add(parse_iri(name, "dataspace"))
             continue
         found = ctx.ids.find(ctx.store, kind, name)

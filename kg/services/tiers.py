@@ -10,7 +10,7 @@ from rdflib.term import Node
 from kg.errors import BadRequest
 from kg.namespaces import DCAT, DSKG
 from kg.services.context import ServiceContext
-from kg.services.ids import looks_like_iri
+from kg.services.ids import meant_as_iri
 from kg.services.kinds import kind_for_types
 from kg.vocabulary import TIERS, Tier
 
@@ -23,7 +23,7 @@ def resolve_tier(value: str) -> URIRef:
                 tier.notation, tier.iri.split("#")[-1].lower()):
             return tier.iri
     hint = ", ".join(t.notation for t in TIERS)
-    if looks_like_iri(text):
+    if meant_as_iri(text):
         raise BadRequest(f"{text} is not a governance tier; use one of {hint}")
     raise BadRequest(f"unknown tier {value!r}: use one of {hint} (or the tier's IRI)")
 
