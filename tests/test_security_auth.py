@@ -29,6 +29,7 @@ from tests.rest_support import (
     ADMIN,
     ADMIN_TOKEN,
     BASE,
+    agent_of,
     app_for,
     attributed_to,
     ecosystem_store,
@@ -161,7 +162,7 @@ def test_rest_writes_name_their_author(env: tuple[TestClient, Store],
                           headers={**TTL, **tokens["steward"]})
     assert created.status_code == 201, created.text
     iri = URIRef(created.json()["@id"])
-    assert attributed_to(store, iri) == {agent_iri("stella")}
+    assert attributed_to(store, iri) == {agent_of(tokens["steward"])}
     replaced = client.put(created.headers["Location"], content=TURTLE["datasets"],
                           headers={**TTL, **ADMIN})
     assert replaced.status_code == 200, replaced.text
@@ -174,7 +175,7 @@ def test_graph_store_writes_name_their_author(env: tuple[TestClient, Store],
     put = client.put("/graphs", params={"graph": GRAPH}, content="<urn:a> <urn:b> 'c' .",
                      headers={**TTL, **tokens["admin2"]})
     assert put.status_code == 201, put.text
-    assert attributed_to(store, URIRef(GRAPH)) == {agent_iri("ops")}
+    assert attributed_to(store, URIRef(GRAPH)) == {agent_of(tokens["admin2"], "admin")}
     posted = client.post("/graphs", content="<urn:d> <urn:b> 'e' .", headers={**TTL, **ADMIN})
     assert posted.status_code == 201, posted.text
     new = URIRef(posted.headers["Location"])  # the new graph's IRI
@@ -213,7 +214,7 @@ def test_gaiax_import_names_its_author(env: tuple[TestClient, Store],
                          headers={**tokens["steward"], "Content-Type": "application/ld+json"})
     assert answer.status_code == 201, answer.text
     graphs = [URIRef(g) for g in answer.json()["graphs"]]
-    assert graphs and all(attributed_to(store, g) == {agent_iri("stella")} for g in graphs)
+    assert graphs and all(attributed_to(store, g) == {agent_of(tokens["steward"])} for g in graphs)
 
 
 def test_sparql_update_names_its_author(env: tuple[TestClient, Store]) -> None:
