@@ -269,3 +269,18 @@ def test_admin_routes_refuse_every_other_role(env: tuple[TestClient, Store],
     assert store.triple_count() == before
     allowed = client.request(method, path, content=body, headers={**headers, **ADMIN})
     assert allowed.status_code < 400, allowed.text
+
+
+def test_token_list_resolves_the_agent_names_of_the_provenance(tmp_path: Path) -> None:
+    """What the public records say (role and a token hash) an admin can resolve."""
+    file = tmp_path / "tokens.json"
+    env = {"DSKG_TOKENS_FILE": str(file), "DSKG_STORE": "memory"}
+    made = CliRunner().invoke(cli, ["token", "create", "--role", "steward", "--dataspace",
+                                    "agdatahub", "--subject", "stella"], env=env)
+    assert made.exit_code == 0, made.output
+    token = [w for w in made.output.split() if len(w) >= 32][-1]
+    listed = CliRunner().invoke(cli, ["token", "list"], env=env)
+    assert listed.exit_code == 0, listed.output
+    agent = auth.agent_name("steward", auth.token_digest(token))
+    assert f"{agent}\tsteward\tagdatahub\tstella" in listed.output
+    assert token not in listed.output and auth.token_digest(token) not in listed.output
