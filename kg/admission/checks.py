@@ -333,7 +333,7 @@ class Checker:
                 self.add("registration", "warning", "no registration number (VAT, LEI, EORI, "
                          "EUID, tax or local number)", member)
             for prop, value in numbers:
-                text = re.sub(r"[\s.\-]", "", value).upper() if prop != DSKG.euid else value
+                text = re.sub(r"\s", "", value).upper() if prop != DSKG.euid else value
                 form = _FORMS.get(prop)
                 if form is not None and not form.match(text):
                     self.add("registration", "fail", f"the {NUMBERS[prop]} {value!r} is not "

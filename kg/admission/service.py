@@ -25,7 +25,6 @@ from kg.auth import Principal, require
 from kg.errors import BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed
 from kg.ownership import Writer
 from kg.services.context import ServiceContext
-from kg.services.documents import tag_hashes
 from kg.services.scope import steward_spaces
 from kg.store.sparql_text import term_n3
 from kg.writepath import validate_descriptions
@@ -156,7 +155,8 @@ def resubmit(ctx: ServiceContext, principal: Principal | None, submission_id: st
     if current.status not in OPEN:
         raise Conflict(f"submission {submission_id} is {current.status}; only a pending "
                        "submission or one that needs changes can be corrected; submit anew")
-    if if_match and current.etag not in tag_hashes(if_match) and "*" not in tag_hashes(if_match):
+    tags = [t.strip().removeprefix("W/") for t in (if_match or "").split(",") if t.strip()]
+    if tags and current.etag not in tags and "*" not in tags:
         raise PreconditionFailed("the submission changed since you read it (its ETag no "
                                  "longer matches If-Match); GET it again", etag=current.etag)
     evaluated = evaluate(ctx, data, media_type, submission_id)
