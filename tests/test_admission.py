@@ -433,3 +433,39 @@ def Settings_for(env: dict[str, str]):  # noqa: N802 - reads like the class it b
         for key, value in env.items():
             patch.setenv(key, value)
         return Settings.from_env()
+
+
+def test_an_attached_gaiax_credential_must_verify(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.gaiax.importer import import_document
+    from kg.gaiax.trust import TrustStore
+    from kg.writepath import Origin
+    from tests.fixtures.gaiax import factory
+
+    trusted, empty = tmp_path / "trust", tmp_path / "empty"
+    empty.mkdir()
+    issuer = factory.Issuer(factory.rsa_key())
+    trusted.mkdir()
+    issuer.write(trusted)
+    monkeypatch.setenv("DSKG_GAIAX_TRUST_DIR", str(trusted))
+    store = ecosystem_store()
+    presentation = factory.presentation(*(issuer.sign(c) for c in (
+        factory.participant(), factory.registration(), factory.terms())))
+    import_document(store, json.dumps(presentation), TrustStore.from_env(), base_iri=BASE,
+                    origin=Origin(agent="test"))
+    linked = SEINE.replace(b'dskg:vatID "FR40303265045" .', (
+        b'dskg:vatID "FR40303265045" ;\n dskg:selfDescription '
+        b'<https://provider.example/gx/participant.json#cs> .'))
+    ctx = ServiceContext(store, settings())
+    checks = service.evaluate(ctx, linked, "text/turtle").checks
+    assert [c["outcome"] for c in checks if c["check"] == "gaiax"] == ["pass"]
+    monkeypatch.setenv("DSKG_GAIAX_TRUST_DIR", str(empty))  # its issuer no longer trusted
+    evaluated = service.evaluate(ctx, linked, "text/turtle")
+    gaiax = [c for c in evaluated.checks if c["check"] == "gaiax"]
+    assert [c["outcome"] for c in gaiax] == ["fail"] and "untrusted issuer" in gaiax[0]["message"]
+    assert str(empty) not in gaiax[0]["message"] and evaluated.status == "needs-changes"
+    unknown = SEINE.replace(b'dskg:vatID "FR40303265045" .', (
+        b'dskg:vatID "FR40303265045" ;\n dskg:selfDescription <https://nowhere.example/cs> .'))
+    missing = [c for c in service.evaluate(ctx, unknown, "text/turtle").checks
+               if c["check"] == "gaiax"]
+    assert missing[0]["outcome"] == "fail" and "not on this node" in missing[0]["message"]

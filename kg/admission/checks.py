@@ -32,6 +32,7 @@ _FORMS = {DSKG.vatID: re.compile(r"^[A-Z]{2}[0-9A-Z+*]{2,13}$"),
           DSKG.eori: re.compile(r"^[A-Z]{2}[0-9A-Z]{1,15}$"),
           DSKG.euid: re.compile(r"^[A-Z]{2}[0-9A-Z.\-]{1,40}$"),
           DSKG.leiCode: re.compile(r"^[0-9A-Z]{18}[0-9]{2}$")}
+_PATH = re.compile(r"(?<![\w.:/~-])/(?:[\w.@+~-]+/)*[\w.@+~-]+")
 NATIONAL_TIERS = (DSKG.NationalTier, DSKG.RegionalTier, DSKG.MunicipalTier)
 
 
@@ -48,6 +49,12 @@ class Check:
         if self.node is not None:
             out["node"] = self.node
         return out
+
+
+def _no_paths(text: str) -> str:
+    """A message without the node's filesystem paths (the trust directory): the checks are
+    shown to applicants."""
+    return _PATH.sub("<path>", text)
 
 
 def _values(iris: set[Node] | list[Node]) -> str:
@@ -377,9 +384,9 @@ class Checker:
             if result.valid:
                 self.add("gaiax", "pass", f"the Gaia-X credential of {target} verifies", member)
             else:
-                failure = result.failures[0]
+                failure = result.failures()[0]
                 self.add("gaiax", "fail", f"the Gaia-X credential does not verify "
-                         f"({failure.step}: {failure.message})", member)
+                         f"({failure.step}: {_no_paths(failure.message)})", member)
 
     # -- DCAT-AP quality ------------------------------------------------------------------------
     def quality(self) -> None:
