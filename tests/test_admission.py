@@ -435,37 +435,17 @@ def Settings_for(env: dict[str, str]):  # noqa: N802 - reads like the class it b
         return Settings.from_env()
 
 
-def test_an_attached_gaiax_credential_must_verify(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from kg.gaiax.importer import import_document
-    from kg.gaiax.trust import TrustStore
-    from kg.writepath import Origin
-    from tests.fixtures.gaiax import factory
+@pytest.mark.parametrize(("media", "fmt"), [("application/ld+json", "json-ld"),
+                                            ("application/rdf+xml", "xml")])
+def test_json_ld_and_rdf_xml_are_submitted_alike(node: dict, media: str, fmt: str) -> None:
+    from rdflib import Graph
 
-    trusted, empty = tmp_path / "trust", tmp_path / "empty"
-    empty.mkdir()
-    issuer = factory.Issuer(factory.rsa_key())
-    trusted.mkdir()
-    issuer.write(trusted)
-    monkeypatch.setenv("DSKG_GAIAX_TRUST_DIR", str(trusted))
-    store = ecosystem_store()
-    presentation = factory.presentation(*(issuer.sign(c) for c in (
-        factory.participant(), factory.registration(), factory.terms())))
-    import_document(store, json.dumps(presentation), TrustStore.from_env(), base_iri=BASE,
-                    origin=Origin(agent="test"))
-    linked = SEINE.replace(b'dskg:vatID "FR40303265045" .', (
-        b'dskg:vatID "FR40303265045" ;\n dskg:selfDescription '
-        b'<https://provider.example/gx/participant.json#cs> .'))
-    ctx = ServiceContext(store, settings())
-    checks = service.evaluate(ctx, linked, "text/turtle").checks
-    assert [c["outcome"] for c in checks if c["check"] == "gaiax"] == ["pass"]
-    monkeypatch.setenv("DSKG_GAIAX_TRUST_DIR", str(empty))  # its issuer no longer trusted
-    evaluated = service.evaluate(ctx, linked, "text/turtle")
-    gaiax = [c for c in evaluated.checks if c["check"] == "gaiax"]
-    assert [c["outcome"] for c in gaiax] == ["fail"] and "untrusted issuer" in gaiax[0]["message"]
-    assert str(empty) not in gaiax[0]["message"] and evaluated.status == "needs-changes"
-    unknown = SEINE.replace(b'dskg:vatID "FR40303265045" .', (
-        b'dskg:vatID "FR40303265045" ;\n dskg:selfDescription <https://nowhere.example/cs> .'))
-    missing = [c for c in service.evaluate(ctx, unknown, "text/turtle").checks
-               if c["check"] == "gaiax"]
-    assert missing[0]["outcome"] == "fail" and "not on this node" in missing[0]["message"]
+    loire = SEINE.replace(b"seine-", b"loire-").replace(b"Seine", b"Loire")
+    graph = Graph().parse(data=loire, format="turtle", publicID=f"{BASE}id/")
+    made = httpx.post(f"{node['url']}/submissions", content=graph.serialize(format=fmt),
+                      headers={"Content-Type": media, **node["other"]}, timeout=60)
+    assert made.status_code == 201, made.text
+    answer = made.json()
+    assert answer["dataspace"] == SPACE.replace("seine-", "loire-")
+    assert not failing(answer), answer["checks"]
+    assert answer["status"] in ("pending", "needs-changes")

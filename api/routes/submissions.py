@@ -37,6 +37,41 @@ BODY_TYPES = {"turtle": "text/turtle", "json-ld": "application/ld+json",
               "rdf-xml": "application/rdf+xml"}
 
 
+EXAMPLE = """@prefix dskg: <https://w3id.org/dskg#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix odrl: <http://www.w3.org/ns/odrl/2/> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<dataspace/seine-mobility> a dskg:DataSpace ; skos:prefLabel "Seine Mobility" ;
+  foaf:name "Seine Mobility" ; dskg:tier dskg:ProjectTier ; dskg:country "FR" ;
+  dskg:governedBy <organisation/seine-mobility-association> ;
+  dskg:rulebook <rulebook/seine-mobility> ; dskg:catalog <catalog/seine-mobility> ;
+  dskg:subjectTo <https://w3id.org/dskg/id/framework/gdpr>,
+                 <https://w3id.org/dskg/id/framework/fr-digital-republic-act> .
+<organisation/seine-mobility-association> a org:Organization ;
+  skos:prefLabel "Seine Mobility Association" ; foaf:name "Seine Mobility Association" ;
+  dskg:tier dskg:ProjectTier ; dskg:country "FR" ; dskg:vatID "FR40303265045" .
+<rulebook/seine-mobility> a dskg:Rulebook ; dct:title "Seine Mobility rules"@en ;
+  odrl:hasPolicy <policy/seine-mobility-rulebook> .
+<policy/seine-mobility-rulebook> a odrl:Set ; odrl:uid <policy/seine-mobility-rulebook> ;
+  dskg:tier dskg:ProjectTier ;
+  odrl:inheritFrom <https://w3id.org/dskg/id/policy/gdpr>,
+                   <https://w3id.org/dskg/id/policy/fr-digital-republic-act> ;
+  odrl:permission [ odrl:assignee <dataspace/seine-mobility> ; odrl:action odrl:use ] .
+<catalog/seine-mobility> a <http://www.w3.org/ns/dcat#Catalog> ;
+  dct:title "Seine Mobility catalog"@en ; dct:description "Its datasets."@en ;
+  dct:publisher <organisation/seine-mobility-association> .
+<membership/seine-mobility-association> a org:Membership ;
+  org:member <organisation/seine-mobility-association> ;
+  org:organization <dataspace/seine-mobility> ; org:role dskg:GovernanceAuthority .
+"""
+_BODY = {"requestBody": {"required": True, "content": {
+    "text/turtle": {"schema": {"type": "string"}, "example": EXAMPLE},
+    "application/ld+json": {"schema": {"type": "object"}},
+    "application/rdf+xml": {"schema": {"type": "string"}}}}}
+
+
 def _ctx(request: Request) -> ServiceContext:
     return ServiceContext(request.app.state.store, request.app.state.settings)
 
@@ -60,7 +95,8 @@ def _answer(submission: Submission, status: int = 200) -> JSONResponse:
              "with offers, memberships. Needs an `applicant` token. Answers 201 with "
              "`Location` and `{id, status, report, checks}`; `status` is `pending` or "
              "`needs-changes` (a check failed). Nothing reaches the graph before admission.",
-             responses={400: _PROBLEM, 401: _PROBLEM, 403: _PROBLEM, 415: _PROBLEM})
+             responses={400: _PROBLEM, 401: _PROBLEM, 403: _PROBLEM, 415: _PROBLEM},
+             openapi_extra=_BODY)
 async def submit(request: Request) -> JSONResponse:
     body = await read_body(request)
     ctx = _ctx(request)
@@ -116,7 +152,7 @@ async def read(request: Request, submission_id: str) -> JSONResponse:
             description="Replaces the description (checked anew; the history keeps each "
             "version). `If-Match` with the ETag: 412 when stale.",
             responses={401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM,
-                       412: _PROBLEM})
+                       412: _PROBLEM}, openapi_extra=_BODY)
 async def resubmit(request: Request, submission_id: str) -> JSONResponse:
     body = await read_body(request)
     submission = await run_in_threadpool(

@@ -113,7 +113,8 @@ def _admit(ctx: ServiceContext, book: SubmissionBook, principal: Principal,
                      quads=evaluated.content.quads(), dataspace=submission.dataspace,
                      label=submission.label, countries=submission.countries,
                      is_update=evaluated.exists, status=evaluated.status,
-                     report=evaluated.report.to_json(), checks=evaluated.checks)
+                     report=evaluated.report.to_json(), checks=evaluated.checks,
+                     event="rechecked")
         raise Conflict(f"submission {submission.id} fails a check against the graph as it "
                        "is now; it needs changes", checks=[c for c in evaluated.checks
                                                            if c["outcome"] == "fail"])

@@ -167,7 +167,7 @@ class SubmissionBook:
     def replace(self, submission_id: str, expected_version: int, *, agent: str, body: bytes,
                 media_type: str, quads: str, dataspace: str | None, label: str | None,
                 countries: list[str], is_update: bool, status: str, report: dict,
-                checks: list[dict]) -> bool:
+                checks: list[dict], event: str = "resubmitted") -> bool:
         """Replace the content if the version is still ``expected_version`` (If-Match)."""
         at = now()
         with self._lock:
@@ -181,8 +181,8 @@ class SubmissionBook:
                  int(is_update), status, json.dumps(report), json.dumps(checks), at,
                  submission_id, expected_version)).rowcount
             if changed:
-                self._event(submission_id, agent, "resubmitted", status, expected_version + 1,
-                            None, at)
+                self._event(submission_id, agent, event, status, expected_version + 1, None,
+                            at)
             self._db.execute("COMMIT")
         return bool(changed)
 
