@@ -139,7 +139,14 @@ def _admit(ctx: ServiceContext, book: SubmissionBook, principal: Principal,
         book.set_status(submission.id, expected=("admitting",), status="pending",
                         agent=principal.subject, event="admission-failed")
         raise
-    token = create_token(ctx.settings, "steward", submission.applicant, [str(space)])
+    try:
+        token = create_token(ctx.settings, "steward", submission.applicant, [str(space)])
+    except Exception:  # admitted all the same: the commit is done
+        book.set_status(submission.id, expected=("admitting",), status="admitted",
+                        agent=principal.subject, event="admitted", decided=True,
+                        reason=f"{reason}; the steward token could not be issued: issue one "
+                        f"with dskg token create --role steward --dataspace {space}")
+        raise
     book.set_status(submission.id, expected=("admitting",), status="admitted",
                     agent=principal.subject, event="admitted", reason=reason, decided=True)
     return Decision("admitted", token, str(space))
