@@ -15,11 +15,13 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from api.body import read_body
 from api.deps import get_principal
 from api.negotiation import choose
-from api.routes.web import _form, _public, page
+from api.public import scrub
+from api.routes.web import page
 from kg.admission import decide as decide_model
 from kg.admission import feed as feed_model
 from kg.admission import review as review_model
@@ -74,6 +76,15 @@ _BODY = {"requestBody": {"required": True, "content": {
 
 def _ctx(request: Request) -> ServiceContext:
     return ServiceContext(request.app.state.store, request.app.state.settings)
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form(max_part_size=validateui.MAX_BYTES)
+
+
+def _public(request: Request, exc: DskgError) -> str:
+    """An error's message as a page may show it (no filesystem path)."""
+    return scrub(exc.message, request.app.state.settings)
 
 
 class DecisionBody(BaseModel):
