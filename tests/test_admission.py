@@ -152,6 +152,7 @@ def test_a_pending_submission_is_invisible(node: dict, corrected: dict) -> None:
         "action": "odrl:use", "target": DATASET}).json()
     assert decision["decision"] == "not-applicable", decision
     assert "Seine" not in httpx.get(f"{url}/submissions/feed").text
+    assert DATASET not in json.dumps(dsp_catalog(url))
     assert httpx.get(f"{url}/submissions/{corrected['id']}").status_code == 401
 
 
@@ -221,6 +222,18 @@ def test_admission_commits_everything_owned_by_the_data_space(node: dict,
     assert put.status_code == 200, put.text
     read = httpx.get(f"{url}/submissions/{admitted['id']}", headers=node["applicant"]).json()
     assert read["status"] == "admitted" and read["reason"] == "complete"
+    # what peers harvest: the dataset is in this node's catalogs now
+    assert DATASET in json.dumps(dsp_catalog(url))
+
+
+def dsp_catalog(url: str) -> dict:
+    """The Dataspace Protocol catalog of the Seine association's datasets (what a peer or a
+    connector harvests)."""
+    return httpx.post(f"{url}/dsp/catalog/request", timeout=60, json={
+        "@context": ["https://w3id.org/dspace/2025/1/context.jsonld"],
+        "@type": "CatalogRequestMessage",
+        "filter": [{"dct:publisher": f"{BASE}id/organisation/seine-mobility-association"}]}
+    ).json()
 
 
 def test_an_update_is_diffed_and_a_rejection_is_kept(node: dict, admitted: dict) -> None:
