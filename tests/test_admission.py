@@ -405,7 +405,7 @@ def test_admission_killed_half_way(tmp_path: Path, moment: str,
     seeded.import_quads(_ecosystem_nquads(), "nquads")
     seeded.close()
     env = {**os.environ, "DSKG_STORE": str(location), "DSKG_BASE_IRI": BASE,
-           "DSKG_ADMIN_TOKEN": "test-admin-token",
+           "DSKG_ADMIN_TOKEN": "test-admin-token", "DSKG_QUERY_TIMEOUT": "300",
            "DSKG_TOKENS_FILE": str(tmp_path / "tokens.json")}
     monkeypatch.setenv("DSKG_TOKENS_FILE", env["DSKG_TOKENS_FILE"])
     prepared = Settings_for(env)
@@ -413,7 +413,7 @@ def test_admission_killed_half_way(tmp_path: Path, moment: str,
     (tmp_path / "seine.ttl").write_bytes(SEINE)
     done = subprocess.run([sys.executable, "-c", KILLER, moment, applicant,
                            str(tmp_path / "seine.ttl"), "test-admin-token"], env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == -9, done.stderr
     sid = done.stdout.split()[0]
     issued = json.loads((tmp_path / "tokens.json").read_text())
