@@ -18,6 +18,7 @@ from kg.gaiax.shapes import lei_valid
 from kg.namespaces import DCAT, DSKG, META_GRAPH, ODRL, ORG, RDF, SKOS
 from kg.ownership import Claim, Review, Writer
 from kg.policy.conflicts import ConflictFinder
+from kg.policy.places import codes
 from kg.policy.queries import BODY, CONCEPTS_QUERIES, DESCRIBED, PREFIXES
 from kg.policy.source import _right_operands
 from kg.services.context import ServiceContext
@@ -155,9 +156,9 @@ class Checker:
             values = list(self.graph.objects(node, DSKG.country)) or (
                 [store_rows[node]] if node in store_rows else [])
             for value in values:
-                code = str(value).rsplit("/", 1)[-1].upper()[:2]
-                if len(code) == 2 and code.isalpha():
-                    found.setdefault(code, set()).add(node)
+                known = codes(value)  # "FR", "FRA", the EU country table's IRI
+                if known is not None and len(known) == 1:
+                    found.setdefault(next(iter(known)), set()).add(node)
         return found
 
     def frameworks(self) -> dict[URIRef, dict[str, Any]]:
@@ -175,7 +176,7 @@ class Checker:
                 if tier is not None:
                     entry["tiers"].add(tier)
                 if country is not None:
-                    entry["countries"].add(str(country).upper())
+                    entry["countries"] |= codes(country) or set()
         eu = sorted(f for f, e in chain.items() if DSKG.EUTier in e["tiers"])
         if eu:
             self.add("frameworks", "pass", f"subject to {len(eu)} EU-tier framework(s): "
