@@ -462,3 +462,15 @@ def test_json_ld_and_rdf_xml_are_submitted_alike(node: dict, media: str, fmt: st
     assert answer["dataspace"] == SPACE.replace("seine-", "loire-")
     assert not failing(answer), answer["checks"]
     assert answer["status"] in ("pending", "needs-changes")
+
+
+def test_unreadable_submissions_are_refused_and_not_kept(node: dict) -> None:
+    before = httpx.get(f"{node['url']}/submissions", headers=node["other"]).json()["total"]
+    broken = submit(node, b"@prefix dskg: <https://w3id.org/dskg#> .\n<a> a dskg:DataSpace ]\n",
+                    "other")
+    assert broken.status_code == 400 and broken.json()["line"] == 2, broken.text
+    none = submit(node, b"<https://example.org/x> a <http://www.w3.org/ns/dcat#Dataset> .",
+                  "other")
+    assert none.status_code == 400 and "exactly one dskg:DataSpace" in none.json()["detail"]
+    after = httpx.get(f"{node['url']}/submissions", headers=node["other"]).json()["total"]
+    assert after == before
