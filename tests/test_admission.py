@@ -394,49 +394,56 @@ decide.decide(ctx, principal_for(sys.argv[4], settings), made.id, "admit", "ok")
 """
 
 
-@pytest.mark.parametrize("moment", ["in-commit", "after-commit"])
-def test_admission_killed_half_way(tmp_path: Path, moment: str,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_admission_killed_half_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two nodes killed (SIGKILL) in the middle of an admission, at once: one as the store
+    writes the commit, one after the commit and before the steward token. Reopened, the
+    first holds nothing of it (back to pending), the second all of it (admitted)."""
     from kg.store.embedded import EmbeddedStore
     from tests.rest_support import _ecosystem_nquads
 
-    location = tmp_path / "store"
-    seeded = EmbeddedStore(location)
-    seeded.import_quads(_ecosystem_nquads(), "nquads")
-    seeded.close()
-    env = {**os.environ, "DSKG_STORE": str(location), "DSKG_BASE_IRI": BASE,
-           "DSKG_ADMIN_TOKEN": "test-admin-token", "DSKG_QUERY_TIMEOUT": "300",
-           "DSKG_TOKENS_FILE": str(tmp_path / "tokens.json")}
-    monkeypatch.setenv("DSKG_TOKENS_FILE", env["DSKG_TOKENS_FILE"])
-    prepared = Settings_for(env)
-    applicant = create_token(prepared, "applicant", "seine-team")
+    monkeypatch.setenv("DSKG_TOKENS_FILE", str(tmp_path / "tokens.json"))
     (tmp_path / "seine.ttl").write_bytes(SEINE)
-    done = subprocess.run([sys.executable, "-c", KILLER, moment, applicant,
-                           str(tmp_path / "seine.ttl"), "test-admin-token"], env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == -9, done.stderr
-    sid = done.stdout.split()[0]
-    issued = json.loads((tmp_path / "tokens.json").read_text())
-    assert [e["role"] for e in issued] == ["applicant"]  # the steward token never came
-    store = EmbeddedStore(location)
-    try:
-        book = book_for(store, prepared)  # settles the interrupted admission
-        settled = book.get(sid)
-        assert settled is not None
-        graphs = store.query(f"SELECT ?g WHERE {{ GRAPH <{META_GRAPH}> {{ ?g "
-                             f"<{PROV.wasGeneratedBy}> <{BASE}submissions/{sid}#decision> }} }}"
-                             ).column("g")
-        present = store.query(f"ASK {{ <{SPACE}> ?p ?o }}").boolean
-        if moment == "in-commit":
-            assert settled.status == "pending" and not graphs and not present
-            assert settled.history[-1]["event"] == "admission-undone"
-        else:
-            assert settled.status == "admitted" and len(graphs) == 5 and present
-            assert "dskg token create" in (settled.reason or "")
-            for graph in graphs:
-                assert store.has_graph(URIRef(str(graph)))
-    finally:
-        store.close()
+    children = {}
+    for moment in ("in-commit", "after-commit"):
+        location = tmp_path / moment / "store"
+        seeded = EmbeddedStore(location)
+        seeded.import_quads(_ecosystem_nquads(), "nquads")
+        seeded.close()
+        env = {**os.environ, "DSKG_STORE": str(location), "DSKG_BASE_IRI": BASE,
+               "DSKG_ADMIN_TOKEN": "test-admin-token", "DSKG_QUERY_TIMEOUT": "300",
+               "DSKG_TOKENS_FILE": str(tmp_path / moment / "tokens.json")}
+        prepared = Settings_for(env)
+        monkeypatch.setenv("DSKG_TOKENS_FILE", env["DSKG_TOKENS_FILE"])
+        applicant = create_token(prepared, "applicant", "seine-team")
+        process = subprocess.Popen(
+            [sys.executable, "-c", KILLER, moment, applicant, str(tmp_path / "seine.ttl"),
+             "test-admin-token"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        children[moment] = (process, location, prepared)
+    for moment, (process, location, prepared) in children.items():
+        out, err = process.communicate(timeout=600)
+        assert process.returncode == -9, err
+        sid = out.split()[0]
+        issued = json.loads((location.parent / "tokens.json").read_text())
+        assert [e["role"] for e in issued] == ["applicant"]  # the steward token never came
+        store = EmbeddedStore(location)
+        try:
+            settled = book_for(store, prepared).get(sid)  # settles the interrupted admission
+            assert settled is not None
+            graphs = store.query(f"SELECT ?g WHERE {{ GRAPH <{META_GRAPH}> {{ ?g "
+                                 f"<{PROV.wasGeneratedBy}> <{BASE}submissions/{sid}#decision> "
+                                 "} }").column("g")
+            present = store.query(f"ASK {{ <{SPACE}> ?p ?o }}").boolean
+            if moment == "in-commit":
+                assert settled.status == "pending" and not graphs and not present
+                assert settled.history[-1]["event"] == "admission-undone"
+            else:
+                assert settled.status == "admitted" and len(graphs) == 5 and present
+                assert "dskg token create" in (settled.reason or "")
+                for graph in graphs:
+                    assert store.has_graph(URIRef(str(graph)))
+        finally:
+            store.close()
 
 
 def Settings_for(env: dict[str, str]):  # noqa: N802 - reads like the class it builds
