@@ -212,6 +212,10 @@ def test_admission_commits_everything_owned_by_the_data_space(node: dict,
         f"<{BASE}submissions/{admitted['id']}> ; <http://www.w3.org/2000/01/rdf-schema#label> "
         "?label } }").column("label")
     assert sorted(map(str, steps)) == ["admitting", "resubmitted", "submitted"]
+    # provenance names writers by role and token hash, never by the token's subject
+    meta = store.get_graph(URIRef(META_GRAPH)).serialize(format="nt")
+    assert "seine-team" not in meta and "authority-FR" not in meta
+    assert f"{BASE}submissions/{admitted['id']}" in meta and "agent/applicant-" in meta
     # the applicant's new steward token edits the data space's dataset
     steward = {"Authorization": f"Bearer {admitted['token']}"}
     turtle = httpx.get(f"{url}/datasets/seine-bike-counts", headers={"Accept": "text/turtle"})
@@ -271,6 +275,7 @@ def test_an_update_is_diffed_and_a_rejection_is_kept(node: dict, admitted: dict)
         f"{ATOM}summary")
     assert entries[f"{BASE}submissions/{admitted['id']}"].find(f"{ATOM}category").get(
         "term") == "admitted"
+    assert "authority-FR" not in httpx.get(f"{url}/submissions/feed").text
     feed = httpx.get(f"{url}/submissions/feed", headers={"Accept": "application/feed+json"})
     items = {i["id"]: i for i in feed.json()["items"]}
     assert items[f"{BASE}submissions/{admitted['id']}"]["_dskg"]["dataspace"] == SPACE

@@ -44,7 +44,7 @@ def provenance(iri: URIRef, submission: Submission, *, status: str, reviewer: st
     decision = URIRef(f"{iri}#decision")
     triples: list[Triple] = [
         (iri, RDF.type, DSKG.Submission), (iri, RDF.type, PROV.Entity),
-        (iri, PROV.wasAttributedTo, agent_iri(submission.applicant)),
+        (iri, PROV.wasAttributedTo, agent_iri(submission.applicant_agent)),
         (iri, PROV.generatedAtTime, _time(submission.created)),
         (iri, DSKG.status, Literal(status)),
         (decision, RDF.type, PROV.Activity),
@@ -77,7 +77,7 @@ def decide(ctx: ServiceContext, principal: Principal | None, submission_id: str,
                                                 for c in submission.countries)])
         raise Forbidden(f"only the authority of the tier this data space falls under ({who})"
                         " or an admin may decide on it; your token is "
-                        f"{principal.role} {principal.subject}")
+                        f"{principal.role} {principal.agent}")
     if decision == "reject":
         return _reject(ctx, book, principal, submission, reason)
     return _admit(ctx, book, principal, submission, reason or "admitted")
@@ -86,14 +86,14 @@ def decide(ctx: ServiceContext, principal: Principal | None, submission_id: str,
 def _reject(ctx: ServiceContext, book: SubmissionBook, principal: Principal,
             submission: Submission, reason: str) -> Decision:
     if not book.set_status(submission.id, expected=service.OPEN, status="rejected",
-                           agent=principal.subject, event="rejected", reason=reason,
+                           agent=principal.agent, event="rejected", reason=reason,
                            decided=True):
         raise Conflict(f"submission {submission.id} is {submission.status}; only a pending "
                        "submission or one that needs changes can be rejected")
     done = service._load(ctx, submission.id)
     record_activity(ctx.store, provenance(
         service.submission_iri(ctx, submission.id), done, status="rejected",
-        reviewer=principal.subject, reason=reason, at=done.decided or ""))
+        reviewer=principal.agent, reason=reason, at=done.decided or ""))
     return Decision("rejected", None, submission.dataspace)
 
 
@@ -108,7 +108,7 @@ def _admit(ctx: ServiceContext, book: SubmissionBook, principal: Principal,
     # The store may have changed since the checks ran: run them again on the same body.
     evaluated = service.evaluate(ctx, submission.body, submission.media_type, submission.id)
     if evaluated.status != "pending":
-        book.replace(submission.id, submission.version, agent=principal.subject,
+        book.replace(submission.id, submission.version, agent=principal.agent,
                      body=submission.body, media_type=submission.media_type,
                      quads=evaluated.content.quads(), dataspace=submission.dataspace,
                      label=submission.label, countries=submission.countries,
@@ -119,16 +119,16 @@ def _admit(ctx: ServiceContext, book: SubmissionBook, principal: Principal,
                        "is now; it needs changes", checks=[c for c in evaluated.checks
                                                            if c["outcome"] == "fail"])
     if not book.set_status(submission.id, expected=("pending",), status="admitting",
-                           agent=principal.subject, event="admitting"):
+                           agent=principal.agent, event="admitting"):
         raise Conflict(f"submission {submission.id} is being decided by someone else")
     space = evaluated.content.dataspace
     iri = service.submission_iri(ctx, submission.id)
     at = datetime.now(UTC).isoformat(timespec="seconds")
     journaled = service._load(ctx, submission.id)
-    history = provenance(iri, journaled, status="admitted", reviewer=principal.subject,
+    history = provenance(iri, journaled, status="admitted", reviewer=principal.agent,
                          reason=reason, at=at)
     descriptions = evaluated.content.descriptions
-    origin = Origin(agent=principal.subject, source=f"submission {iri}", activity="admission",
+    origin = Origin(agent=principal.agent, source=f"submission {iri}", activity="admission",
                     writer=service.admission_writer(space, submission.id),
                     base_iri=ctx.base_iri,
                     extra=[(iri, PROV.wasGeneratedBy, URIRef(f"{iri}#decision"))],
@@ -137,18 +137,18 @@ def _admit(ctx: ServiceContext, book: SubmissionBook, principal: Principal,
         commit(ctx.store, descriptions, origin, mode="upsert")  # the commit point
     except BaseException:
         book.set_status(submission.id, expected=("admitting",), status="pending",
-                        agent=principal.subject, event="admission-failed")
+                        agent=principal.agent, event="admission-failed")
         raise
     try:
         token = create_token(ctx.settings, "steward", submission.applicant, [str(space)])
     except Exception:  # admitted all the same: the commit is done
         book.set_status(submission.id, expected=("admitting",), status="admitted",
-                        agent=principal.subject, event="admitted", decided=True,
+                        agent=principal.agent, event="admitted", decided=True,
                         reason=f"{reason}; the steward token could not be issued: issue one "
                         f"with dskg token create --role steward --dataspace {space}")
         raise
     book.set_status(submission.id, expected=("admitting",), status="admitted",
-                    agent=principal.subject, event="admitted", reason=reason, decided=True)
+                    agent=principal.agent, event="admitted", reason=reason, decided=True)
     return Decision("admitted", token, str(space))
 
 

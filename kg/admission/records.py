@@ -32,7 +32,8 @@ from kg.store import Store
 STATUSES = ("pending", "needs-changes", "admitting", "admitted", "rejected")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS submission (
-  id TEXT PRIMARY KEY, applicant TEXT NOT NULL, status TEXT NOT NULL,
+  id TEXT PRIMARY KEY, applicant TEXT NOT NULL, applicant_agent TEXT NOT NULL,
+  status TEXT NOT NULL,
   created TEXT NOT NULL, updated TEXT NOT NULL, version INTEGER NOT NULL,
   body BLOB NOT NULL, media_type TEXT NOT NULL, quads TEXT NOT NULL,
   dataspace TEXT, label TEXT, countries TEXT NOT NULL DEFAULT '[]',
@@ -54,7 +55,8 @@ def now() -> str:
 @dataclass
 class Submission:
     id: str
-    applicant: str
+    applicant: str  # the token's subject: who may read and correct it (never published)
+    applicant_agent: str  # the applicant as provenance names it (role and token hash)
     status: str
     created: str
     updated: str
@@ -146,7 +148,7 @@ class SubmissionBook:
         return [_from_row(r) for r in rows]
 
     # -- writes --------------------------------------------------------------------------
-    def create(self, *, applicant: str, body: bytes, media_type: str, quads: str,
+    def create(self, *, applicant: str, agent: str, body: bytes, media_type: str, quads: str,
                dataspace: str | None, label: str | None, countries: list[str],
                is_update: bool, status: str, report: dict, checks: list[dict]) -> str:
         submission_id = uuid.uuid4().hex[:12]
@@ -154,13 +156,13 @@ class SubmissionBook:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
-                "INSERT INTO submission (id, applicant, status, created, updated, version, body,"
-                " media_type, quads, dataspace, label, countries, is_update, report, checks)"
-                " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (submission_id, applicant, status, at, at, body, media_type, quads, dataspace,
-                 label, json.dumps(countries), int(is_update), json.dumps(report),
+                "INSERT INTO submission (id, applicant, applicant_agent, status, created, updated,"
+                " version, body, media_type, quads, dataspace, label, countries, is_update,"
+                " report, checks) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (submission_id, applicant, agent, status, at, at, body, media_type, quads,
+                 dataspace, label, json.dumps(countries), int(is_update), json.dumps(report),
                  json.dumps(checks)))
-            self._event(submission_id, applicant, "submitted", status, 1, None, at)
+            self._event(submission_id, agent, "submitted", status, 1, None, at)
             self._db.execute("COMMIT")
         return submission_id
 
@@ -220,7 +222,8 @@ class SubmissionBook:
 
 def _from_row(row: sqlite3.Row) -> Submission:
     return Submission(
-        id=row["id"], applicant=row["applicant"], status=row["status"], created=row["created"],
+        id=row["id"], applicant=row["applicant"], applicant_agent=row["applicant_agent"],
+        status=row["status"], created=row["created"],
         updated=row["updated"], version=row["version"], body=row["body"],
         media_type=row["media_type"], quads=row["quads"], dataspace=row["dataspace"],
         label=row["label"], countries=json.loads(row["countries"]),

@@ -138,7 +138,8 @@ def submit(ctx: ServiceContext, principal: Principal | None, data: bytes,
     evaluated = evaluate(ctx, data, media_type)
     _check_submitter(ctx, principal, evaluated)
     submission_id = book(ctx).create(
-        applicant=principal.subject, body=data, media_type=media_type or "",
+        applicant=principal.subject, agent=principal.agent, body=data,
+        media_type=media_type or "",
         quads=evaluated.content.quads(), dataspace=str(evaluated.content.dataspace),
         label=evaluated.content.label, countries=evaluated.countries(ctx),
         is_update=evaluated.exists, status=evaluated.status,
@@ -162,7 +163,7 @@ def resubmit(ctx: ServiceContext, principal: Principal | None, submission_id: st
     evaluated = evaluate(ctx, data, media_type, submission_id)
     _check_submitter(ctx, principal, evaluated)
     replaced = book(ctx).replace(
-        submission_id, current.version, agent=principal.subject, body=data,
+        submission_id, current.version, agent=principal.agent, body=data,
         media_type=media_type or "", quads=evaluated.content.quads(),
         dataspace=str(evaluated.content.dataspace), label=evaluated.content.label,
         countries=evaluated.countries(ctx), is_update=evaluated.exists,
@@ -198,7 +199,7 @@ def to_json(submission: Submission, *, history: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": submission.id, "href": href(submission.id), "status": submission.status,
         "dataspace": submission.dataspace, "label": submission.label,
-        "update": submission.is_update, "applicant": submission.applicant,
+        "update": submission.is_update, "applicant": submission.applicant_agent,
         "submitted": submission.created, "updated": submission.updated,
         "etag": submission.etag, "report": submission.report, "checks": submission.checks}
     if submission.status in ("admitted", "rejected"):
@@ -213,6 +214,6 @@ def summary_json(submission: Submission) -> dict[str, Any]:
     outcomes = [c["outcome"] for c in submission.checks]
     return {"id": submission.id, "href": href(submission.id), "status": submission.status,
             "dataspace": submission.dataspace, "label": submission.label,
-            "update": submission.is_update, "applicant": submission.applicant,
+            "update": submission.is_update, "applicant": submission.applicant_agent,
             "submitted": submission.created, "updated": submission.updated,
             "checks": {o: outcomes.count(o) for o in ("pass", "warning", "fail")}}
