@@ -146,20 +146,7 @@ class Checker:
 
     # -- frameworks of the tier chain -------------------------------------------------------
     def countries(self) -> dict[str, set[Node]]:
-        """Country code -> the nodes that bring it (the data space, its members)."""
-        found: dict[str, set[Node]] = {}
-        nodes = [self.space, *self.content.members()]
-        store_rows = {r[0]: r[1] for r in _rows(
-            self.ctx, f"SELECT ?s ?c WHERE {{ VALUES ?s {{ {_values(nodes)} }} "
-                      f"?s {term_n3(DSKG.country)} ?c }}")}
-        for node in nodes:
-            values = list(self.graph.objects(node, DSKG.country)) or (
-                [store_rows[node]] if node in store_rows else [])
-            for value in values:
-                known = codes(value)  # "FR", "FRA", the EU country table's IRI
-                if known is not None and len(known) == 1:
-                    found.setdefault(next(iter(known)), set()).add(node)
-        return found
+        return countries_of(self.ctx, self.content)
 
     def frameworks(self) -> dict[URIRef, dict[str, Any]]:
         """The frameworks above the data space and its rulebook (from the store)."""
@@ -421,6 +408,23 @@ class Checker:
             return
         self.add("ownership", "pass", "every description would be owned by the data space",
                  self.space)
+
+
+def countries_of(ctx: ServiceContext, content: Content) -> dict[str, set[Node]]:
+    """Country code -> the nodes that bring it (the data space, its members), as the
+    submission says or else the graph."""
+    found: dict[str, set[Node]] = {}
+    nodes = [content.dataspace, *content.members()]
+    stored: dict[Node, list[Node]] = {}
+    for s, c in _rows(ctx, f"SELECT ?s ?c WHERE {{ VALUES ?s {{ {_values(nodes)} }} "
+                           f"?s {term_n3(DSKG.country)} ?c }}"):
+        stored.setdefault(s, []).append(c)
+    for node in nodes:
+        for value in list(content.graph.objects(node, DSKG.country)) or stored.get(node, []):
+            known = codes(value)  # "FR", "FRA", the EU country table's IRI
+            if known is not None and len(known) == 1:
+                found.setdefault(next(iter(known)), set()).add(node)
+    return found
 
 
 def run_checks(ctx: ServiceContext, content: Content, writer: Writer,

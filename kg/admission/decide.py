@@ -71,7 +71,7 @@ def decide(ctx: ServiceContext, principal: Principal | None, submission_id: str,
     if decision == "reject" and not reason:
         raise BadRequest("a rejection needs a reason the applicant can act on")
     book = service.book(ctx)
-    submission = service._load(ctx, submission_id)
+    submission = service.load(ctx, submission_id)
     if not service.may_review(principal, submission):
         who = ", ".join(["the EU authority", *(f"the {c} authority"
                                                 for c in submission.countries)])
@@ -90,7 +90,7 @@ def _reject(ctx: ServiceContext, book: SubmissionBook, principal: Principal,
                            decided=True):
         raise Conflict(f"submission {submission.id} is {submission.status}; only a pending "
                        "submission or one that needs changes can be rejected")
-    done = service._load(ctx, submission.id)
+    done = service.load(ctx, submission.id)
     record_activity(ctx.store, provenance(
         service.submission_iri(ctx, submission.id), done, status="rejected",
         reviewer=principal.agent, reason=reason, at=done.decided or ""))
@@ -124,7 +124,7 @@ def _admit(ctx: ServiceContext, book: SubmissionBook, principal: Principal,
     space = evaluated.content.dataspace
     iri = service.submission_iri(ctx, submission.id)
     at = datetime.now(UTC).isoformat(timespec="seconds")
-    journaled = service._load(ctx, submission.id)
+    journaled = service.load(ctx, submission.id)
     history = provenance(iri, journaled, status="admitted", reviewer=principal.agent,
                          reason=reason, at=at)
     descriptions = evaluated.content.descriptions

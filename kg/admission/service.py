@@ -18,7 +18,7 @@ from typing import Any
 from rdflib import URIRef
 
 from kg import validation
-from kg.admission.checks import run_checks
+from kg.admission.checks import countries_of, run_checks
 from kg.admission.content import Content, parse_content
 from kg.admission.records import STATUSES, Submission, SubmissionBook, book_for
 from kg.auth import Principal, require
@@ -62,13 +62,11 @@ class Evaluated:
         return "needs-changes" if any(c["outcome"] == "fail" for c in self.checks) else "pending"
 
     def countries(self, ctx: ServiceContext) -> list[str]:
-        from kg.admission.checks import Checker
-
-        checker = Checker(ctx, self.content, Writer(role="reader"), self.report)
-        space = self.content.dataspace
-        codes = checker.countries()
-        own = sorted(c for c, nodes in codes.items() if space in nodes)
-        return own or sorted(codes)
+        """The countries whose authorities review it: the data space's own, else its
+        members'."""
+        found = countries_of(ctx, self.content)
+        own = sorted(c for c, nodes in found.items() if self.content.dataspace in nodes)
+        return own or sorted(found)
 
 
 def _exists(ctx: ServiceContext, iri: URIRef) -> bool:
@@ -105,7 +103,7 @@ def _may_read(principal: Principal, submission: Submission) -> bool:
         may_review(principal, submission)
 
 
-def _load(ctx: ServiceContext, submission_id: str) -> Submission:
+def load(ctx: ServiceContext, submission_id: str) -> Submission:
     found = book(ctx).get(submission_id)
     if found is None:
         raise NotFound(f"there is no submission {submission_id!r}")
@@ -114,7 +112,7 @@ def _load(ctx: ServiceContext, submission_id: str) -> Submission:
 
 def read(ctx: ServiceContext, principal: Principal | None, submission_id: str) -> Submission:
     principal = require(principal, "reader")
-    submission = _load(ctx, submission_id)
+    submission = load(ctx, submission_id)
     if not _may_read(principal, submission):
         raise Forbidden("only the applicant who submitted it and the authorities that review "
                         "it may read a submission")
@@ -144,13 +142,13 @@ def submit(ctx: ServiceContext, principal: Principal | None, data: bytes,
         label=evaluated.content.label, countries=evaluated.countries(ctx),
         is_update=evaluated.exists, status=evaluated.status,
         report=evaluated.report.to_json(), checks=evaluated.checks)
-    return _load(ctx, submission_id)
+    return load(ctx, submission_id)
 
 
 def resubmit(ctx: ServiceContext, principal: Principal | None, submission_id: str,
              data: bytes, media_type: str | None, if_match: str | None) -> Submission:
     principal = require(principal, "applicant")
-    current = _load(ctx, submission_id)
+    current = load(ctx, submission_id)
     if principal.subject != current.applicant and not principal.is_admin:
         raise Forbidden("only the applicant who submitted it may correct a submission")
     if current.status not in OPEN:
@@ -171,7 +169,7 @@ def resubmit(ctx: ServiceContext, principal: Principal | None, submission_id: st
     if not replaced:
         raise PreconditionFailed("the submission changed while it was being checked; GET it "
                                  "again and retry")
-    return _load(ctx, submission_id)
+    return load(ctx, submission_id)
 
 
 # -- list ---------------------------------------------------------------------------------
