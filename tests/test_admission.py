@@ -486,3 +486,23 @@ def test_unreadable_submissions_are_refused_and_not_kept(node: dict) -> None:
     assert none.status_code == 400 and "exactly one dskg:DataSpace" in none.json()["detail"]
     after = httpx.get(f"{node['url']}/submissions", headers=node["other"]).json()["total"]
     assert after == before
+
+
+def test_an_admitted_update_replaces_the_descriptions_it_carries(node: dict,
+                                                                  admitted: dict) -> None:
+    url, store = node["url"], node["store"]
+    steward = {"Authorization": f"Bearer {admitted['token']}"}
+    update = SEINE.replace(b"Hourly counts of bicycles", b"Counts of bicycles, hour by hour")
+    made = httpx.post(f"{url}/submissions", content=update, headers={**TTL, **steward},
+                      timeout=60).json()
+    assert made["update"] is True and made["status"] == "pending", made["checks"]
+    answer = httpx.post(f"{url}/submissions/{made['id']}/decision", headers=node["fr"],
+                        json={"decision": "admit", "reason": "a better description"},
+                        timeout=60).json()
+    assert answer["status"] == "admitted" and answer["token"] != admitted["token"]
+    text = httpx.get(f"{url}/datasets/seine-bike-counts", headers={"Accept": "text/turtle"}).text
+    assert "hour by hour" in text
+    owners = {str(o) for o in store.query(
+        f"SELECT ?o WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{PROV.wasGeneratedBy}> "
+        f"<{BASE}submissions/{made['id']}#decision> ; <{DSKG.owner}> ?o }} }}").column("o")}
+    assert owners == {SPACE}
