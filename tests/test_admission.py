@@ -38,11 +38,16 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def make_token(tokens: Path, *args: str) -> dict[str, str]:
-    """A bearer token issued by the real CLI (`dskg token create ...`)."""
-    env = {**os.environ, "DSKG_TOKENS_FILE": str(tokens), "DSKG_STORE": "memory"}
-    done = subprocess.run([sys.executable, "-c", "from kg.cli import main; main()", "token",
-                           "create", *args], capture_output=True, text=True, env=env,
-                          check=True)
+    """A bearer token issued by the real CLI (`dskg token create ...`, run in-process)."""
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DSKG_TOKENS_FILE", str(tokens))
+        patch.setenv("DSKG_STORE", "memory")
+        done = CliRunner().invoke(app, ["token", "create", *args])
+    assert done.exit_code == 0, done.output
     return {"Authorization": f"Bearer {done.stdout.strip().splitlines()[-1]}"}
 
 
