@@ -425,6 +425,13 @@ def delete_graphs(store: Store, names: Sequence[URIRef], origin: Origin,
                              add={URIRef(META_GRAPH): tombstones})
 
 
+def record_activity(store: Store, triples: Sequence[Triple]) -> None:
+    """Provenance of a step that changes no description (a submission refused admission):
+    added to the meta graph in one transaction, under the write lock."""
+    with WRITE_LOCK:
+        store.replace_graphs({}, add={URIRef(META_GRAPH): list(triples)})
+
+
 def update_provenance(graphs: Sequence[URIRef], agent: str) -> str:
     """SPARQL Update operations that rewrite the records of ``graphs`` after a raw SPARQL
     Update: appended to the same request, they run in its transaction and count the

@@ -153,6 +153,14 @@ def _edit_refused(page: Any) -> None:
     page.wait_for_selector(".error, section.report")
 
 
+def _submit(page: Any) -> None:
+    seine = Path(__file__).parent / "fixtures" / "admission" / "seine.ttl"
+    page.fill("#submit-token", ADMIN_TOKEN)
+    page.fill("#submit-data", seine.read_text(encoding="utf-8"))
+    page.click("#submit")
+    page.wait_for_selector("#checks")
+
+
 #: (name, path, what a person does on it before it is checked)
 PAGES: list[tuple[str, str, str | None]] = [
     ("home", "/", None),
@@ -179,6 +187,8 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("edit", "/ui/edit/datasets/new", None),
     ("edit-refused", "/ui/edit/datasets/new", "edit"),
     ("error", "/datasets/no-such-dataset", None),
+    ("submissions", "/ui/submissions", None),
+    ("submission-review", "/ui/submissions", "submit"),
 ]
 
 
@@ -191,7 +201,7 @@ def test_no_wcag_violation(site: str, tab: Any, axe_source: str,
     assert answer.status == (404 if name == "error" else 200)
     actions: dict[str, Callable[[Any], None]] = {
         "may-i": _may_i, "validate": _validate, "sparql": _sparql, "gaiax": _gaiax(trust_dir),
-        "edit": _edit_refused}
+        "edit": _edit_refused, "submit": _submit}
     if action is not None:
         actions[action](tab)
     assert tab.locator("main, [role=main]").count() >= 1  # the page did render
