@@ -299,3 +299,38 @@ def test_dskg_load_of_new_graphs_takes_the_graph_store_route(virtuoso_store: Sto
     assert not virtuoso_store.query(
         f"ASK {{ ?j a <{DSKG.BulkLoad}> FILTER NOT EXISTS {{ ?j <http://www.w3.org/ns/prov#"
         "endedAtTime> ?t } }").boolean
+
+
+def test_validation_context_is_the_same_on_virtuoso_and_embedded(virtuoso_store: Store
+                                                                  ) -> None:
+    """The context of a description (its references, and the governance and inheritance
+    chains behind them) is the same on Virtuoso as on the embedded store. It was once a
+    transitive path from VALUES, which Virtuoso refuses ("neither end ... is bound")."""
+    from rdflib import Graph
+
+    from bench.generate import generate
+    from kg.store.embedded import EmbeddedStore
+    from kg.validation.context import context_for
+
+    data = generate(20).read_bytes()
+    embedded = EmbeddedStore()
+    embedded.import_quads(data, "nquads")
+    virtuoso_store.bulk_import(data, "nquads")
+    syn = "https://w3id.org/dskg/synthetic/id/"
+    description = Graph().parse(data=f"""
+        @prefix dct: <http://purl.org/dc/terms/> . @prefix odrl: <http://www.w3.org/ns/odrl/2/> .
+        @prefix dskg: <https://w3id.org/dskg#> .
+        <{syn}dataset/new> dct:publisher <{syn}organisation/3> ;
+            odrl:hasPolicy <{syn}policy/offer-new> .
+        <{syn}policy/offer-new> a odrl:Offer ; odrl:inheritFrom <{syn}policy/rb1> .
+        <{syn}dataspace/new> dskg:subjectTo <{syn}framework/national> .
+        """, format="turtle")
+    here, there = context_for(embedded, description), context_for(virtuoso_store, description)
+    assert set(there) == set(here)
+    # Followed to the end of both chains: rulebook policy -> national -> EU set, and the
+    # national framework -> the EU framework.
+    subjects = {str(s) for s in here.subjects()}
+    assert {f"{syn}policy/rb1", f"{syn}policy/national-set", f"{syn}policy/eu-set",
+            f"{syn}framework/national", f"{syn}framework/eu",
+            f"{syn}organisation/3"} <= subjects
+    assert not any(str(s).startswith(f"{syn}dataset/") for s in subjects)
