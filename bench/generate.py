@@ -2,9 +2,11 @@
 
 Frameworks at the EU and national tiers, data spaces (with authority, rulebook, catalog,
 rulebook policy), organisations, memberships, and datasets with a distribution and an ODRL
-offer. One named graph per description, written as N-Quads.
+offer. One named graph per description, written as N-Quads; or, as a portal exports its
+catalog, the union of them all as one Turtle file (``generate_turtle``).
 
     python -m bench.generate 10000 out.nq
+    python -m bench.generate 10000 out.ttl
 """
 
 from __future__ import annotations
@@ -294,6 +296,30 @@ def generate(n_datasets: int, seed: int = 42, path: Path | str | None = None) ->
     return target
 
 
+TURTLE_PREFIXES = {
+    "dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
+    "odrl": "http://www.w3.org/ns/odrl/2/", "org": "http://www.w3.org/ns/org#",
+    "foaf": "http://xmlns.com/foaf/0.1/", "skos": "http://www.w3.org/2004/02/skos/core#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#", "dskg": DSKG, "syn": ID,
+}
+
+
+def generate_turtle(n_datasets: int, seed: int = 42, path: Path | str | None = None) -> Path:
+    """The same ecosystem as one Turtle file, every description in the default graph (a
+    portal's single-file export); returns the path."""
+    import pyoxigraph as ox
+
+    target = Path(path) if path else Path(f"/tmp/dskg-synthetic-{n_datasets}-{seed}.ttl")
+    if path is None and target.exists():
+        return target
+    quads = ox.parse(generate(n_datasets, seed).read_bytes(), format=ox.RdfFormat.N_QUADS)
+    # A set: the vocabulary terms every description repeats are stated once.
+    triples = sorted({quad.triple for quad in quads}, key=str)
+    ox.serialize(triples, str(target), format=ox.RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES)
+    return target
+
+
 if __name__ == "__main__":
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    print(generate(count, path=sys.argv[2] if len(sys.argv) > 2 else None))
+    out = sys.argv[2] if len(sys.argv) > 2 else None
+    print((generate_turtle if out and out.endswith(".ttl") else generate)(count, path=out))
