@@ -365,3 +365,36 @@ def test_validation_context_is_the_same_on_virtuoso_and_embedded(virtuoso_store:
             f"{syn}framework/national", f"{syn}framework/eu",
             f"{syn}organisation/3"} <= subjects
     assert not any(str(s).startswith(f"{syn}dataset/") for s in subjects)
+
+
+def test_a_single_file_dump_is_split_on_virtuoso(virtuoso_store: Store, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dskg load` of a portal's single Turtle file into Virtuoso: one description per
+    dataset (the journaled bulk route), the file's statements and nothing else, and a reload
+    that leaves every description alone."""
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from bench.generate import generate_turtle
+    from kg.split import split_dump, write_dump
+
+    monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)  # the route a big dump takes
+    path = generate_turtle(20, path=tmp_path / "catalog.ttl")
+    dump = split_dump(path.read_bytes(), "turtle", base_iri="https://example.org/")
+    assert dump is not None
+    done = write_dump(virtuoso_store, dump, base_iri="https://example.org/",
+                      origin=Origin(agent="cli", activity="load"), exclusive=True)
+    names = sorted(p.name for p in dump.parts)
+    assert sorted(done.result.created) == names and done.unchanged == 0
+    assert virtuoso_store.graph_names() == sorted([*names, URIRef(META_GRAPH)])
+    datasets = virtuoso_store.query(
+        "SELECT ?r ?g WHERE { GRAPH ?m { ?g ?d ?r } ?r a <http://www.w3.org/ns/dcat#Dataset> }",
+        {"m": URIRef(META_GRAPH), "d": DSKG.describes}).rows
+    assert len(datasets) == 20 and len({g for _r, g in datasets}) == 20
+    union = Graph()
+    for name in names:
+        union += virtuoso_store.get_graph(name)
+    assert isomorphic(union, Graph().parse(path, format="turtle"))
+    again = write_dump(virtuoso_store, dump, base_iri="https://example.org/",
+                       origin=Origin(agent="cli", activity="load"), exclusive=True)
+    assert again.unchanged == len(names) and not again.result.graphs
