@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
+from rdflib.term import Node
 
 from kg.namespaces import DCAT, DCT, DSKG, FOAF, META_GRAPH, ODRL, ORG, RDF, VCARD
 from kg.ownership import LINKS, RESERVED_NAMESPACES
@@ -131,7 +132,7 @@ class SplitDump:
         return "".join(lines).encode("utf-8")
 
     def records(self, parts: Iterable[Part] | None = None
-                ) -> dict[URIRef, list[tuple[URIRef, URIRef, URIRef | Literal]]]:
+                ) -> dict[URIRef, list[tuple[Node, Node, Node]]]:
         """The extra provenance of each description: its root and its content hash."""
         return {part.name: [(part.name, DSKG.describes, part.root),
                             (part.name, DSKG.contentHash, Literal(part.content_hash))]
@@ -370,7 +371,8 @@ def write_dump(store: Store, dump: SplitDump, *, base_iri: str, origin: Origin,
                                      mode=mode, exclusive=exclusive, known_roots=roots),
                           unchanged)
     dataset = parse_dataset(data, "nquads", max_triples=None)
-    descriptions = [Description(name=g.identifier, graph=g, root=roots[g.identifier])
-                    for g in dataset.graphs() if g.identifier in roots]  # type: ignore[index]
+    descriptions = [Description(name=URIRef(g.identifier), graph=g,
+                                root=roots[URIRef(g.identifier)])
+                    for g in dataset.graphs() if g.identifier in roots]
     return DumpResult(write_descriptions(store, descriptions, base_iri=base_iri, origin=origin,
                                          mode=mode), unchanged)
