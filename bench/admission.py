@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from bench.common import median_ms, print_table
-from bench.generate import generate
+from harness.generate import generate
 
 SUBMISSION = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "admission" / \
     "seine.ttl"

@@ -291,3 +291,26 @@ def generate(n_datasets: int, seed: int = 42, path: Path | str | None = None) ->
         for line in generate_lines(n_datasets, seed):
             out.write(line)
     return target
+
+
+TURTLE_PREFIXES = {
+    "dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
+    "odrl": "http://www.w3.org/ns/odrl/2/", "org": "http://www.w3.org/ns/org#",
+    "foaf": "http://xmlns.com/foaf/0.1/", "skos": "http://www.w3.org/2004/02/skos/core#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#", "dskg": DSKG, "syn": ID,
+}
+
+
+def generate_turtle(n_datasets: int, seed: int = 42, path: Path | str | None = None) -> Path:
+    """The same ecosystem as one Turtle file, every description in the default graph (a
+    portal's single-file export); returns the path."""
+    import pyoxigraph as ox
+
+    target = Path(path) if path else Path(f"/tmp/dskg-synthetic-{n_datasets}-{seed}.ttl")
+    if path is None and target.exists():
+        return target
+    quads = ox.parse(generate(n_datasets, seed).read_bytes(), format=ox.RdfFormat.N_QUADS)
+    # A set: the vocabulary terms every description repeats are stated once.
+    triples = sorted({quad.triple for quad in quads}, key=str)
+    ox.serialize(triples, str(target), format=ox.RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES)
+    return target

@@ -520,7 +520,8 @@ def _is_subject(store: Store, iri: URIRef) -> bool:
 # -- bulk path ---------------------------------------------------------------------------
 def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Origin,
                mode: Mode = "upsert", validate: bool = True,
-               exclusive: bool = False) -> WriteResult:
+               exclusive: bool = False,
+               known_roots: dict[URIRef, URIRef] | None = None) -> WriteResult:
     """Stage the whole input in memory, validate it there with SPARQL, commit in one go.
 
     Graph names are taken as given (no IRI minting); a restore of our own export keeps the
@@ -528,6 +529,8 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
     holds the store alone (``dskg load`` on an embedded store), so a load of new graphs may
     use the engine's bulk loader, journaled (``kg.bulkcommit``), instead of a transaction;
     the loader then runs while the staged copy is validated, and a rejected load is undone.
+    ``known_roots``: the main resource of graphs, when the caller knows it (a split dump);
+    the others are guessed from the graph's shape.
     """
     origin.base_iri = base_iri
     staging = memory_store()
@@ -540,7 +543,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
         data, fmt = buffer.getvalue(), "nquads"
     staged = staging.graph_names()
     names = [n for n in staged if n != meta]
-    roots = _bulk_roots(staging)
+    roots = {**_bulk_roots(staging), **(known_roots or {})}
     if exclusive and meta not in staged and not store.bulk_import_is_atomic:
         with WRITE_LOCK:
             created, replaced = _check_mode(store, names, mode)

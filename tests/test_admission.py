@@ -19,6 +19,7 @@ import httpx
 import pytest
 from rdflib import URIRef
 
+from harness.servers import serve_app
 from kg.admission import decide as decide_model
 from kg.admission import service
 from kg.admission.records import book_for
@@ -27,7 +28,6 @@ from kg.services.context import ServiceContext
 from kg.store import Store
 from kg.tokens import create_token
 from tests.rest_support import BASE, app_for, ecosystem_store, settings
-from tests.servers import serve_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "admission"
 SEINE = (FIXTURES / "seine.ttl").read_bytes()

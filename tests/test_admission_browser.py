@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from harness.servers import serve_app
 from kg.settings import Settings
 from kg.tokens import create_token
-from tests.conftest import ADMIN_TOKEN, REPO
-from tests.servers import serve_app
+from tests.conftest import ADMIN_TOKEN
 from tests.test_admission import SEINE, faulty
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -27,7 +28,9 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 pytestmark = pytest.mark.browser
-SHOTS = REPO / "docs" / "screenshots"
+#: Screenshots go where DSKG_SCREENSHOTS says (``docs/screenshots`` to refresh the README's);
+#: by default to a scratch folder, so a test run never changes the checkout.
+SHOTS = Path(os.environ.get("DSKG_SCREENSHOTS") or Path(tempfile.gettempdir()) / "dskg-shots")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 BASE = "http://127.0.0.1:8000/"

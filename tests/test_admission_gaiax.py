@@ -19,10 +19,10 @@ from tests.test_admission import SEINE
 @pytest.mark.slow  # the first check of a credential parses and compiles the Gaia-X shapes
 def test_an_attached_gaiax_credential_must_verify(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness import gaiax_factory as factory
     from kg.gaiax.importer import import_document
     from kg.gaiax.trust import TrustStore
     from kg.writepath import Origin
-    from tests.fixtures.gaiax import factory
 
     trusted, empty = tmp_path / "trust", tmp_path / "empty"
     empty.mkdir()

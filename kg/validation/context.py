@@ -5,8 +5,13 @@ framework it is subject to, the policy it inherits from). To tell a dangling or 
 reference from a good one, and to follow the governance and inheritance chains, the validator
 needs, for each such node, its types and a few properties; and, for the description's own
 nodes, the store's links that point at them along the inverse paths the shapes use (the
-memberships of a data space). All of it comes from one SELECT whose cost depends on the
+memberships of a data space). It comes from one SELECT per link of the longest chain (the
+facts of the references, then of what their chains lead to), whose cost depends on the
 number of references and the chain lengths, never on the size of the store.
+
+The chains are followed by asking again, not with a property path (``?ref (a|b)* ?s``):
+Virtuoso refuses a transitive path whose start is bound only by VALUES ("neither end of it
+is bound by equality"), and asking again gives every engine the same answer.
 """
 
 from __future__ import annotations
@@ -109,23 +114,20 @@ VALUES_BATCH = 2000
 
 def context_query(referenced: Iterable[URIRef], described: Iterable[URIRef],
                   inverse: Iterable[URIRef], *, every_fact: bool = False) -> str | None:
-    """The one SELECT fetching the context, or None when there is nothing to ask.
+    """The SELECT of one round (the facts of ``referenced``, the links back to
+    ``described``), or None when there is nothing to ask.
 
     ``every_fact``: all the facts of the referenced nodes, not only those our shapes read
     (for shapes given by the user), except the links that fan out to whole catalogs."""
     referenced, described, inverse = set(referenced), set(described), set(inverse)
     if not referenced and not (described and inverse):
         return None
-    chain = "|".join(term_n3(p) for p in CHAIN_PROPERTIES)
     # Predicates are filtered, not bound with VALUES (see predicate_filter).
     facts = (f"FILTER(?p NOT IN ({', '.join(term_n3(p) for p in FAN_OUT)}))" if every_fact
              else predicate_filter(FACT_PROPERTIES))
     branches = []
     if referenced:
-        branches.append(
-            f"{{ {values_list('ref', sorted(referenced))}\n"
-            f"  ?ref ({chain})* ?s .\n"
-            f"  ?s ?p ?o {facts} }}")
+        branches.append(f"{{ {values_list('s', sorted(referenced))}\n  ?s ?p ?o {facts} }}")
     if described and inverse:
         # The links themselves, and the types of the nodes they come from. (BIND goes after
         # the pattern it reads, in the same group: a group is evaluated before its parent.)
@@ -137,7 +139,7 @@ def context_query(referenced: Iterable[URIRef], described: Iterable[URIRef],
 
 
 def context_for(store: Store, data: Graph | Store, *, every_fact: bool = False) -> Graph:
-    """Facts from ``store`` about the nodes ``data`` references (one query; see module doc).
+    """Facts from ``store`` about the nodes ``data`` references (see the module doc).
 
     ``data`` is a description, or a staging store holding many (the bulk path). Facts about
     nodes that ``data`` itself describes are left out: the description replaces what the
@@ -145,17 +147,16 @@ def context_for(store: Store, data: Graph | Store, *, every_fact: bool = False) 
     """
     referenced, described, inverse = references(data)
     context = Graph()
-    rows = []
-    # In batches of VALUES_BATCH nodes: Virtuoso refuses a VALUES list of 10k IRIs ("SP030:
-    # Too many arguments for standard built-in function"); one query below that size.
+    rows: list[tuple[Identifier, Identifier, Identifier]] = []
+    asked: set[URIRef] = set()
     ref, des = sorted(referenced), sorted(described)
-    for start in range(0, max(len(ref), len(des), 1), VALUES_BATCH):
-        query = context_query(ref[start:start + VALUES_BATCH], des[start:start + VALUES_BATCH],
-                              inverse, every_fact=every_fact)
-        if query is not None:
-            rows += [(s, p, o) for s, p, o in store.query(query).rows
-                     if s is not None and p is not None and o is not None
-                     and not (isinstance(o, Literal) and p == RDF.type)]
+    while ref or des:  # one round per link of the chains (CHAIN_PROPERTIES)
+        found = _ask(store, ref, des, inverse, every_fact)
+        rows += found
+        asked |= set(ref)
+        ref = sorted({o for _s, p, o in found if p in CHAIN_PROPERTIES
+                      and isinstance(o, URIRef) and o not in asked})
+        des = []
     if not rows:
         return context
     own = _described_in(data, {s for s, _, _ in rows})
@@ -163,6 +164,21 @@ def context_for(store: Store, data: Graph | Store, *, every_fact: bool = False) 
         if s not in own:
             context.add((s, p, o))
     return context
+
+
+def _ask(store: Store, ref: list[URIRef], des: list[URIRef], inverse: set[URIRef],
+         every_fact: bool) -> list[tuple[Identifier, Identifier, Identifier]]:
+    """One round of context queries, in batches of VALUES_BATCH nodes: Virtuoso refuses a
+    VALUES list of 10k IRIs ("SP030: Too many arguments for standard built-in function")."""
+    rows = []
+    for start in range(0, max(len(ref), len(des), 1), VALUES_BATCH):
+        query = context_query(ref[start:start + VALUES_BATCH], des[start:start + VALUES_BATCH],
+                              inverse, every_fact=every_fact)
+        if query is not None:
+            rows += [(s, p, o) for s, p, o in store.query(query).rows
+                     if s is not None and p is not None and o is not None
+                     and not (isinstance(o, Literal) and p == RDF.type)]
+    return rows
 
 
 def _described_in(data: Graph | Store, nodes: set[Identifier]) -> set[Identifier]:
