@@ -1,10 +1,21 @@
 """RDF namespaces used across the project (one place, so prefixes never drift)."""
 
-from rdflib import Namespace
+from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
-DSKG = Namespace("https://w3id.org/dskg#")
-ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
+
+class _KeptNamespace(Namespace):
+    """rdflib's Namespace builds a new URIRef on every attribute read (``ODRL.action``); the
+    policy evaluator reads these in its inner loops, so each term is made once and kept."""
+
+    def __getattr__(self, name: str) -> URIRef:
+        value = super().__getattr__(name)
+        self.__dict__[name] = value
+        return value
+
+
+DSKG = _KeptNamespace("https://w3id.org/dskg#")
+ODRL = _KeptNamespace("http://www.w3.org/ns/odrl/2/")
 DCT = DCTERMS
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")

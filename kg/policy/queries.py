@@ -75,6 +75,39 @@ OFFERS_TEMPLATE = _triples(
     "{ ?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target @T } } } "
     f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}").replace("{", "{{").replace(
     "}", "}}").replace("@T", "{t}")
+# BODY without odrl:inheritFrom: a parent named by an IRI is the same for thousands of
+# offers (a rulebook policy), so its body is fetched once by BODY_QUERY and kept.
+OWN_BODY = BODY.replace("odrl:inheritFrom|", "")
+#: Everything a single decision reads about its target, in one request (``{t}``: the target,
+#: escaped): LINKS_TEMPLATE's branches and the target's offers with their own bodies, up to
+#: (and with) the ``odrl:inheritFrom`` links, not the parents' bodies.
+_TARGET_BRANCHES = (
+    "@T ?p ?o . BIND(@T AS ?s) FILTER(?p NOT IN (dcat:dataset, dcat:record))",
+    f"@T {ASSET_UP}+ ?s . ?s ?p ?o FILTER(?p IN ({STRUCTURAL}))",
+    "?s dcat:dataset @T . BIND(dcat:dataset AS ?p) BIND(@T AS ?o)",
+    "?cat dcat:dataset @T . ?cat (^dcat:catalog)* ?o . ?s dcat:catalog ?o . "
+    "BIND(dcat:catalog AS ?p)",
+    "?cat dcat:dataset @T . ?top dcat:catalog* ?cat . ?s dskg:catalog ?top . "
+    "BIND(dskg:catalog AS ?p) BIND(?top AS ?o)",
+    "{ SELECT DISTINCT ?root { { @T odrl:hasPolicy ?root } UNION "
+    "{ ?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target @T } } } "
+    f"?root {OWN_BODY}* ?s . ?s ?p ?o . {DESCRIBED}")
+# PARTY_TEMPLATE's branches, their rows marked (?k) so that they can be kept apart.
+_PARTY_BRANCHES = (
+    "@A (org:subOrganizationOf|odrl:partOf)* ?s . ?s ?p ?o BIND(dskg:party AS ?k)",
+    "@A org:subOrganizationOf* ?a . ?s org:member ?a . ?s ?p ?o BIND(dskg:party AS ?k)")
+
+
+def _template(select: str, branches: tuple[str, ...]) -> str:
+    where = " UNION ".join("{ " + branch + " }" for branch in branches)
+    return (PREFIXES + f"SELECT {select} WHERE {{ {where} }}").replace("{", "{{").replace(
+        "}", "}}").replace("@T", "{t}").replace("@A", "{a}")
+
+
+TARGET_TEMPLATE = _template("?s ?p ?o", _TARGET_BRANCHES)
+#: TARGET_TEMPLATE and PARTY_TEMPLATE in one request (``{t}`` the target, ``{a}`` the
+#: assignee); the party's rows have ?k bound.
+TARGET_PARTY_TEMPLATE = _template("?s ?p ?o ?k", _TARGET_BRANCHES + _PARTY_BRANCHES)
 #: LINKS_TEMPLATE and OFFERS_TEMPLATE for many targets at once (``%s``: escaped VALUES), one
 #: query per branch so that the VALUES block binds each; rows carry their ?target (?root for
 #: bodies).

@@ -40,6 +40,8 @@ from kg.policy.queries import (
     OFFERS_TEMPLATE,
     PARTY_TEMPLATE,
     SPACE_QUERIES,
+    TARGET_PARTY_TEMPLATE,
+    TARGET_TEMPLATE,
 )
 from kg.policy.request import Request
 from kg.policy.tiers import asset_ancestors
@@ -95,6 +97,8 @@ def _right_operands(graph: Graph | Triples) -> set[URIRef]:
 
 
 Rows = list[tuple[Node, Node, Node]]
+_CATALOG, _HAS_POLICY, _INHERIT_FROM = DSKG.catalog, ODRL.hasPolicy, ODRL.inheritFrom
+_ASSET_UP = frozenset((ODRL.partOf, DCT.isPartOf))
 
 
 @dataclass
@@ -161,28 +165,58 @@ class StoreSource(PolicySource):
             self._prefetched[target] = links[target] + [
                 row for r in sorted(roots[target]) for row in bodies[r]]
 
-    def _governance(self, target: URIRef) -> Rows:
+    def _governance(self, target: URIRef, assignee: URIRef | None = None) -> Rows:
+        """The target's slice; with ``assignee`` (not in the cache yet) the assignee's party
+        rows are read in the same query and kept in the cache."""
         known = self._prefetched.pop(target, None)
         if known is not None:
             rows: Rows = known
+        elif self.overlay is None:
+            rows = self._target(target, assignee)
         else:
             rows = self._rows(LINKS_TEMPLATE.format(t=term_n3(target)))
-            if self.overlay is None:
-                rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(target)))
-        spaces = {s for s, p, _ in rows if p == DSKG.catalog}
+        spaces = {s for s, p, _ in rows if p == _CATALOG}
         for space in sorted(_uris(spaces)):
             rows += self._space(space)
         if self.overlay is None:  # offers on the collections the asset is (transitively) in
-            links = Triples(r for r in rows if r[1] in (ODRL.partOf, DCT.isPartOf))
-            for collection in asset_ancestors(links, target)[1:]:  # type: ignore[arg-type]
-                if isinstance(collection, URIRef):
-                    rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(collection)))
+            if any(p in _ASSET_UP for _, p, _ in rows):
+                links = Triples(r for r in rows if r[1] in _ASSET_UP)
+                for collection in asset_ancestors(links, target)[1:]:  # type: ignore[arg-type]
+                    if isinstance(collection, URIRef):
+                        rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(collection)))
         else:
-            rows = [t for t in rows if not (t[0] == target and t[1] == ODRL.hasPolicy)]
+            rows = [t for t in rows if not (t[0] == target and t[1] == _HAS_POLICY)]
             for parent in sorted(_uris(self.overlay.objects(None, ODRL.inheritFrom))):
                 rows += self._rows(BODY_QUERY, {"root": parent})
             rows += list(self.overlay)  # type: ignore[arg-type]
         return rows
+
+    def _target(self, target: URIRef, assignee: URIRef | None) -> Rows:
+        """The target's links and offers in one query (with the assignee's party rows when
+        asked); the bodies of the policies they inherit from come from the cache (one query
+        per parent while the store is unchanged)."""
+        if assignee is None:
+            rows = self._rows(TARGET_TEMPLATE.format(t=term_n3(target)))
+        else:
+            result = self.store.query(
+                TARGET_PARTY_TEMPLATE.format(t=term_n3(target), a=term_n3(assignee)),
+                timeout=self.timeout, limit=self.limit)
+            rows, party = [], []
+            for s, p, o, k in result.rows:
+                if s is not None and p is not None and o is not None:
+                    (rows if k is None else party).append((s, p, o))
+            self.cache.get("party", assignee, lambda: party)
+        parents = {o for _, p, o in rows if p == _INHERIT_FROM}
+        if any(not isinstance(parent, URIRef) for parent in parents):
+            # a blank-node parent cannot be asked for alone: its body comes with the offers
+            return rows + self._rows(OFFERS_TEMPLATE.format(t=term_n3(target)))
+        for parent in sorted(parents):  # type: ignore[type-var]
+            rows += self._body(parent)  # type: ignore[arg-type]
+        return rows
+
+    def _body(self, root: URIRef) -> Rows:
+        """A policy named by an IRI with its rules and (transitively) its parents."""
+        return self.cache.get("body", root, lambda: self._rows(BODY_QUERY, {"root": root}))
 
     def _party(self, party: URIRef) -> Rows:
         return self.cache.get("party", party, lambda: self._rows(
@@ -215,7 +249,10 @@ class StoreSource(PolicySource):
     def _slice(self, requests: Sequence[Request], cache: _Cache) -> Triples:
         first = requests[0]
         if first.target not in cache.governance:
-            cache.governance[first.target] = self._governance(first.target)
+            ask_party = (self.overlay is None and first.assignee not in cache.party
+                         and first.assignee not in self.cache.table("party"))
+            cache.governance[first.target] = self._governance(
+                first.target, first.assignee if ask_party else None)
         if first.assignee not in cache.party:
             cache.party[first.assignee] = self._party(first.assignee)
         graph = Triples(cache.governance[first.target])

@@ -86,9 +86,21 @@ def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"cannot store term {term!r}")
 
 
+#: IRIs already converted (an rdflib URIRef costs a validity check each time it is made, and
+#: answers repeat the same IRIs); emptied when full.
+_IRIS: dict[str, URIRef] = {}
+_MAX_IRIS = 200_000
+
+
 def from_ox(term: object) -> Identifier:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
+    if type(term) is ox.NamedNode:
+        value = term.value
+        iri = _IRIS.get(value)
+        if iri is None:
+            if len(_IRIS) >= _MAX_IRIS:
+                _IRIS.clear()
+            iri = _IRIS[value] = URIRef(value)
+        return iri
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     if isinstance(term, ox.Literal):
