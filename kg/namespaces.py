@@ -1,16 +1,30 @@
 """RDF namespaces used across the project (one place, so prefixes never drift)."""
 
+import contextlib
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
+#: One URIRef object per vocabulary term, shared with the terms the store gives back
+#: (``kg.store.terms.from_ox``): rdflib compares two equal but distinct URIRefs in Python,
+#: the same object at once, and the policy evaluator compares these in its inner loops.
+CONSTANTS: dict[str, URIRef] = {}
+
 
 class _KeptNamespace(Namespace):
-    """rdflib's Namespace builds a new URIRef on every attribute read (``ODRL.action``); the
-    policy evaluator reads these in its inner loops, so each term is made once and kept."""
+    """rdflib's Namespace builds a new URIRef on every attribute read (``ODRL.action``): each
+    term is made once and kept (in ``CONSTANTS`` too)."""
 
     def __getattr__(self, name: str) -> URIRef:
-        value = super().__getattr__(name)
+        value = self[name]
         self.__dict__[name] = value
+        return value
+
+    def __getitem__(self, name: str) -> URIRef:  # type: ignore[override]
+        text = str.__add__(self, name)
+        value = CONSTANTS.get(text)
+        if value is None:
+            value = CONSTANTS[text] = URIRef(text)
         return value
 
 
@@ -68,3 +82,24 @@ __all__ = [
     "IANA_MEDIA", "LOCN", "META_GRAPH", "ODRL", "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS",
     "SD", "SEC", "SH", "SKOS", "VCARD", "XSD",
 ]
+
+
+def _keep_defined_terms() -> None:
+    for namespace in (DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD):
+        for cls in namespace.__mro__:
+            for name in getattr(cls, "__annotations__", {}):
+                if not name.startswith("_"):
+                    with contextlib.suppress(Exception):
+                        term = namespace[name]
+                        CONSTANTS.setdefault(str(term), term)
+
+
+_keep_defined_terms()
+
+
+def constant(iri: str) -> URIRef | None:
+    """The kept term for ``iri`` when it is one of the project's own vocabulary terms."""
+    found = CONSTANTS.get(iri)
+    if found is None and iri.startswith((ODRL, DSKG)):
+        found = CONSTANTS[iri] = URIRef(iri)
+    return found

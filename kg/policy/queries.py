@@ -19,6 +19,9 @@ BODY = ("(odrl:permission|odrl:prohibition|odrl:obligation|odrl:duty|odrl:conseq
         "odrl:remedy|odrl:constraint|odrl:refinement|odrl:and|odrl:or|odrl:xone|"
         "odrl:andSequence|odrl:action|odrl:assignee|odrl:target|odrl:rightOperand|"
         "odrl:rightOperandReference|odrl:inheritFrom|rdf:first|rdf:rest)")
+# BODY without odrl:inheritFrom: a parent named by an IRI is the same for thousands of
+# offers (a rulebook policy), so its body is fetched once by BODY_QUERY and kept.
+OWN_BODY = BODY.replace("odrl:inheritFrom|", "")
 # Of the nodes a body reaches, every triple is kept except high fan-out links: a catalog
 # named as a target must not bring its every dcat:dataset along.
 DESCRIBED = "FILTER(?p NOT IN (dcat:dataset, dcat:record, dcat:service, dcat:catalog))"
@@ -75,9 +78,6 @@ OFFERS_TEMPLATE = _triples(
     "{ ?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target @T } } } "
     f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}").replace("{", "{{").replace(
     "}", "}}").replace("@T", "{t}")
-# BODY without odrl:inheritFrom: a parent named by an IRI is the same for thousands of
-# offers (a rulebook policy), so its body is fetched once by BODY_QUERY and kept.
-OWN_BODY = BODY.replace("odrl:inheritFrom|", "")
 #: Everything a single decision reads about its target, in one request (``{t}``: the target,
 #: escaped): LINKS_TEMPLATE's branches and the target's offers with their own bodies, up to
 #: (and with) the ``odrl:inheritFrom`` links, not the parents' bodies.
@@ -130,7 +130,7 @@ MANY_ROOTS_QUERIES = (
     PREFIXES + "SELECT DISTINCT ?target ?root WHERE { VALUES ?target { %s } "
     "?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target ?target }",
 )
-MANY_BODIES_QUERY = _many(f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}", "root")
+MANY_BODIES_QUERY = _many(f"?root {OWN_BODY}* ?s . ?s ?p ?o . {DESCRIBED}", "root")
 #: TARGET_QUERIES 2 and 5 (what is above the data spaces: the same for every dataset of a
 #: data space) anchored on one data space (?space), to be fetched once per data space.
 SPACE_QUERIES = (

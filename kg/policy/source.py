@@ -98,6 +98,7 @@ def _right_operands(graph: Graph | Triples) -> set[URIRef]:
 
 Rows = list[tuple[Node, Node, Node]]
 _CATALOG, _HAS_POLICY, _INHERIT_FROM = DSKG.catalog, ODRL.hasPolicy, ODRL.inheritFrom
+_LEFT_OPERAND = ODRL.leftOperand
 _ASSET_UP = frozenset((ODRL.partOf, DCT.isPartOf))
 
 
@@ -135,11 +136,13 @@ class StoreSource(PolicySource):
         return self.cache.get("space", space, lambda: [
             row for query in SPACE_QUERIES for row in self._rows(query, {"space": space})])
 
-    def prefetch(self, targets: Sequence[URIRef]) -> None:
+    def prefetch(self, targets: Sequence[URIRef]) -> dict[URIRef, Rows]:
         """Read the links and offers of many targets in a few queries (for the permitted
-        list); ``_governance`` then uses them instead of two queries per target."""
+        list): the rows ``_target`` would read for each (its own bodies, not its parents');
+        ``_governance`` then uses them instead of a query per target. A target with a
+        blank-node offer is left out (asked alone: labels differ between queries)."""
         if self.overlay is not None or not targets:
-            return
+            return {}
         values = " ".join(term_n3(t) for t in targets)
         links: dict[Node, Rows] = {t: [] for t in targets}
         for query in MANY_LINKS_QUERIES:
@@ -159,22 +162,44 @@ class StoreSource(PolicySource):
                                                timeout=self.timeout).rows:
                 if r in bodies and None not in (s, p, o):
                     bodies[r].append((s, p, o))  # type: ignore[arg-type]
+        own: dict[URIRef, Rows] = {}
         for target in targets:
             if any(not isinstance(r, URIRef) for r in roots[target]):
-                continue  # a blank-node root: asked alone (labels differ between queries)
-            self._prefetched[target] = links[target] + [
-                row for r in sorted(roots[target]) for row in bodies[r]]
+                continue
+            own[target] = self._prefetched[target] = links[target] + [
+                row for r in sorted(roots[target]) for row in bodies[r]]  # type: ignore[type-var]
+        return own
+
+    def preload(self, own: Iterable[Rows]) -> set[Node]:
+        """Read (into the cache) what the targets' slices share: the data spaces' tier
+        policies and the parents' bodies; the left operands found in those."""
+        spaces: set[Node] = set()
+        parents: set[Node] = set()
+        for rows in own:
+            for s, p, o in rows:
+                if p == _CATALOG:
+                    spaces.add(s)
+                elif p == _INHERIT_FROM:
+                    parents.add(o)
+        found: set[Node] = set()
+        for rows in [*(self._space(s) for s in sorted(_uris(spaces))),
+                     *(self._body(p) for p in sorted(_uris(parents)))]:
+            found.update(o for _, p, o in rows if p == _LEFT_OPERAND)
+        return found
+
+    def forget(self) -> None:
+        """Drop prefetched rows not used."""
+        self._prefetched.clear()
 
     def _governance(self, target: URIRef, assignee: URIRef | None = None) -> Rows:
         """The target's slice; with ``assignee`` (not in the cache yet) the assignee's party
         rows are read in the same query and kept in the cache."""
-        known = self._prefetched.pop(target, None)
-        if known is not None:
-            rows: Rows = known
-        elif self.overlay is None:
-            rows = self._target(target, assignee)
-        else:
+        if self.overlay is not None:
             rows = self._rows(LINKS_TEMPLATE.format(t=term_n3(target)))
+        else:
+            known = self._prefetched.pop(target, None)
+            rows = self._with_parents(target, list(known) if known is not None
+                                      else self._own(target, assignee))
         spaces = {s for s, p, _ in rows if p == _CATALOG}
         for space in sorted(_uris(spaces)):
             rows += self._space(space)
@@ -191,21 +216,25 @@ class StoreSource(PolicySource):
             rows += list(self.overlay)  # type: ignore[arg-type]
         return rows
 
-    def _target(self, target: URIRef, assignee: URIRef | None) -> Rows:
-        """The target's links and offers in one query (with the assignee's party rows when
-        asked); the bodies of the policies they inherit from come from the cache (one query
-        per parent while the store is unchanged)."""
+    def _own(self, target: URIRef, assignee: URIRef | None) -> Rows:
+        """The target's links and offers with their own bodies in one query (with the
+        assignee's party rows, kept in the cache, when asked)."""
         if assignee is None:
-            rows = self._rows(TARGET_TEMPLATE.format(t=term_n3(target)))
-        else:
-            result = self.store.query(
-                TARGET_PARTY_TEMPLATE.format(t=term_n3(target), a=term_n3(assignee)),
-                timeout=self.timeout, limit=self.limit)
-            rows, party = [], []
-            for s, p, o, k in result.rows:
-                if s is not None and p is not None and o is not None:
-                    (rows if k is None else party).append((s, p, o))
-            self.cache.get("party", assignee, lambda: party)
+            return self._rows(TARGET_TEMPLATE.format(t=term_n3(target)))
+        result = self.store.query(
+            TARGET_PARTY_TEMPLATE.format(t=term_n3(target), a=term_n3(assignee)),
+            timeout=self.timeout, limit=self.limit)
+        rows: Rows = []
+        party: Rows = []
+        for s, p, o, k in result.rows:
+            if s is not None and p is not None and o is not None:
+                (rows if k is None else party).append((s, p, o))
+        self.cache.get("party", assignee, lambda: party)
+        return rows
+
+    def _with_parents(self, target: URIRef, rows: Rows) -> Rows:
+        """``rows`` and the bodies of the policies they inherit from, from the cache (one
+        query per parent while the store is unchanged)."""
         parents = {o for _, p, o in rows if p == _INHERIT_FROM}
         if any(not isinstance(parent, URIRef) for parent in parents):
             # a blank-node parent cannot be asked for alone: its body comes with the offers

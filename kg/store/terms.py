@@ -12,6 +12,8 @@ import rdflib.term as rdflib_term
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier, Node
 
+from kg.namespaces import constant
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -99,7 +101,7 @@ def from_ox(term: object) -> Identifier:
         if iri is None:
             if len(_IRIS) >= _MAX_IRIS:
                 _IRIS.clear()
-            iri = _IRIS[value] = URIRef(value)
+            iri = _IRIS[value] = constant(value) or URIRef(value)
         return iri
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
