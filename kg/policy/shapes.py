@@ -8,9 +8,9 @@ names the evaluator never compares with anything outside the dataset's own rows:
 
 * the target itself (it is renamed with the request's target);
 * blank nodes;
-* IRIs that only ever sit in a policy's structure: as subjects of the dataset's rows and as
-  objects of ``odrl:hasPolicy``, the rule links, ``odrl:constraint``/``refinement``, the
-  logical operands and ``rdf:rest`` (never as an action, party, asset, operand or value);
+* IRIs held by a policy's structure: objects of ``odrl:hasPolicy``, the rule links,
+  ``odrl:constraint``/``refinement``, the logical operands or ``rdf:rest``, and never
+  objects of anything else in the dataset's rows (an action, party, asset, operand, value);
 
 and none of them a place (places compare by their IRI's text), a term of the question, or
 the start of a duty named in the question; nor found in the rows the slice shares (tier
@@ -124,7 +124,7 @@ def shape(target: URIRef, rows: Iterable[Row], question: Question,
     if not question.usable or question.fixed(target):
         return None
     kept: list[tuple[str, Node, str]] = []
-    subjects: dict[str, Node] = {}
+    held: dict[str, Node] = {}  # IRIs held by a structure link
     valued: set[str] = set()  # nodes seen where their name may matter
     blanks: set[str] = set()
     out: dict[str, list[tuple[str, str]]] = {}
@@ -137,18 +137,20 @@ def shape(target: URIRef, rows: Iterable[Row], question: Question,
             return None  # collections and blank parents bring rows of their own
         skey, okey = term_key(s), term_key(o)
         kept.append((skey, p, okey))
-        subjects[skey] = s
+        if isinstance(s, BNode):
+            blanks.add(skey)
         out.setdefault(skey, []).append((_concat("<", p), okey))  # type: ignore[arg-type]
         if isinstance(o, BNode):
             blanks.add(okey)
-        elif p not in STRUCTURE:
+        elif p in STRUCTURE:
+            held[okey] = o
+        else:
             valued.add(okey)
     tkey = term_key(target)
     renamed: set[str] = {tkey} | blanks
-    for skey, node in subjects.items():
-        if isinstance(node, BNode) or (isinstance(node, URIRef) and skey not in valued
-                                       and not question.fixed(node)):
-            renamed.add(skey)
+    for okey, node in held.items():
+        if okey not in valued and not question.fixed(node):  # type: ignore[arg-type]
+            renamed.add(okey)
     if any(term_key(p) in renamed for _, p, _ in kept):
         return None
     # Labels: breadth first from the target, then from the other renamed nodes (rules that

@@ -201,8 +201,9 @@ def explain(ctx: ServiceContext, question: Question, targets: list[URIRef]
         else:
             out[target] = known
     if missing:
-        engine = PolicyEngine(StoreSource(ctx.store, timeout=ctx.settings.query_timeout,
-                                          cache=cache))
+        source = StoreSource(ctx.store, timeout=ctx.settings.query_timeout, cache=cache)
+        source.prefetch(missing)
+        engine = PolicyEngine(source)
         for target, decision in zip(missing, engine.evaluate_many(
                 [question.request(str(t)) for t in missing]), strict=True):
             _keep(cache, question, target, decision)
