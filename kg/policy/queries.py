@@ -79,16 +79,13 @@ OFFERS_TEMPLATE = _triples(
     f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}").replace("{", "{{").replace(
     "}", "}}").replace("@T", "{t}")
 #: Everything a single decision reads about its target, in one request (``{t}``: the target,
-#: escaped): LINKS_TEMPLATE's branches and the target's offers with their own bodies, up to
-#: (and with) the ``odrl:inheritFrom`` links, not the parents' bodies.
+#: escaped): LINKS_TEMPLATE's branches but the catalogs above the ones listing it (the same
+#: for all a catalog's datasets: CATALOG_QUERY, kept), and the target's offers with their
+#: own bodies, up to (and with) the ``odrl:inheritFrom`` links, not the parents' bodies.
 _TARGET_BRANCHES = (
     "@T ?p ?o . BIND(@T AS ?s) FILTER(?p NOT IN (dcat:dataset, dcat:record))",
     f"@T {ASSET_UP}+ ?s . ?s ?p ?o FILTER(?p IN ({STRUCTURAL}))",
     "?s dcat:dataset @T . BIND(dcat:dataset AS ?p) BIND(@T AS ?o)",
-    "?cat dcat:dataset @T . ?cat (^dcat:catalog)* ?o . ?s dcat:catalog ?o . "
-    "BIND(dcat:catalog AS ?p)",
-    "?cat dcat:dataset @T . ?top dcat:catalog* ?cat . ?s dskg:catalog ?top . "
-    "BIND(dskg:catalog AS ?p) BIND(?top AS ?o)",
     "{ SELECT DISTINCT ?root { { @T odrl:hasPolicy ?root } UNION "
     "{ ?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target @T } } } "
     f"?root {OWN_BODY}* ?s . ?s ?p ?o . {DESCRIBED}")
@@ -105,6 +102,12 @@ def _template(select: str, branches: tuple[str, ...]) -> str:
 
 
 TARGET_TEMPLATE = _template("?s ?p ?o", _TARGET_BRANCHES)
+#: LINKS_TEMPLATE's catalog branches for one catalog listing the target (?cat): the catalogs
+#: above it and the data spaces whose catalog is one of those.
+CATALOG_QUERY = _triples(
+    "{ ?cat (^dcat:catalog)* ?o . ?s dcat:catalog ?o . BIND(dcat:catalog AS ?p) } UNION "
+    "{ ?top dcat:catalog* ?cat . ?s dskg:catalog ?top . BIND(dskg:catalog AS ?p) "
+    "BIND(?top AS ?o) }")
 #: TARGET_TEMPLATE and PARTY_TEMPLATE in one request (``{t}`` the target, ``{a}`` the
 #: assignee); the party's rows have ?k bound.
 TARGET_PARTY_TEMPLATE = _template("?s ?p ?o ?k", _TARGET_BRANCHES + _PARTY_BRANCHES)

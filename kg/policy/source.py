@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from rdflib import OWL, RDF, Graph, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import SKOS
+from rdflib.namespace import DCAT, SKOS
 from rdflib.term import Node
 
 from kg.namespaces import DCT, DSKG, ODRL
@@ -32,6 +32,7 @@ from kg.policy.conflicts import load_governance
 from kg.policy.evaluator import Decision, Evaluator
 from kg.policy.queries import (
     BODY_QUERY,
+    CATALOG_QUERY,
     CONCEPTS_QUERIES,
     LINKS_TEMPLATE,
     MANY_BODIES_QUERY,
@@ -98,7 +99,7 @@ def _right_operands(graph: Graph | Triples) -> set[URIRef]:
 
 Rows = list[tuple[Node, Node, Node]]
 _CATALOG, _HAS_POLICY, _INHERIT_FROM = DSKG.catalog, ODRL.hasPolicy, ODRL.inheritFrom
-_LEFT_OPERAND = ODRL.leftOperand
+_LEFT_OPERAND, _DATASET = ODRL.leftOperand, DCAT.dataset
 _ASSET_UP = frozenset((ODRL.partOf, DCT.isPartOf))
 
 
@@ -220,16 +221,22 @@ class StoreSource(PolicySource):
         """The target's links and offers with their own bodies in one query (with the
         assignee's party rows, kept in the cache, when asked)."""
         if assignee is None:
-            return self._rows(TARGET_TEMPLATE.format(t=term_n3(target)))
-        result = self.store.query(
-            TARGET_PARTY_TEMPLATE.format(t=term_n3(target), a=term_n3(assignee)),
-            timeout=self.timeout, limit=self.limit)
-        rows: Rows = []
-        party: Rows = []
-        for s, p, o, k in result.rows:
-            if s is not None and p is not None and o is not None:
-                (rows if k is None else party).append((s, p, o))
-        self.cache.get("party", assignee, lambda: party)
+            rows = self._rows(TARGET_TEMPLATE.format(t=term_n3(target)))
+        else:
+            result = self.store.query(
+                TARGET_PARTY_TEMPLATE.format(t=term_n3(target), a=term_n3(assignee)),
+                timeout=self.timeout, limit=self.limit)
+            rows, party = [], []
+            for s, p, o, k in result.rows:
+                if s is not None and p is not None and o is not None:
+                    (rows if k is None else party).append((s, p, o))
+            self.cache.get("party", assignee, lambda: party)
+        catalogs = [s for s, p, o in rows if p == _DATASET and o == target]
+        if any(not isinstance(c, URIRef) for c in catalogs):  # a blank-node catalog
+            return rows + self._rows(LINKS_TEMPLATE.format(t=term_n3(target)))
+        for catalog in sorted(catalogs):  # type: ignore[type-var]
+            rows += self.cache.get("catalog", catalog, lambda c=catalog: self._rows(
+                CATALOG_QUERY, {"cat": c}))
         return rows
 
     def _with_parents(self, target: URIRef, rows: Rows) -> Rows:

@@ -46,7 +46,7 @@ CHUNK = 500
 #: Decisions kept (a whole large catalog, so its pages stay cheap).
 MAX_KEPT = 250_000
 #: The policy cache's tables of rows that slices share.
-SHARED_TABLES = ("space", "body", "party", "concept")
+SHARED_TABLES = ("space", "body", "party", "concept", "catalog")
 QUERY_FIELDS = ("may", "assignee", "purpose", "at", "spatial", "dutiesDone")
 
 
