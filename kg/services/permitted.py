@@ -43,8 +43,10 @@ from kg.services.textindex import kind_members, text_index_for
 
 #: Decisions asked of the engine at once (they share the assignee's and data spaces' slices).
 CHUNK = 500
-#: Decisions kept (a whole large catalog, so its pages stay cheap).
+#: Verdicts kept per question (a whole large catalog, so its pages stay cheap), and the
+#: questions kept.
 MAX_KEPT = 250_000
+MAX_QUESTIONS = 64
 #: The policy cache's tables of rows that slices share.
 SHARED_TABLES = ("space", "body", "party", "concept", "catalog")
 QUERY_FIELDS = ("may", "assignee", "purpose", "at", "spatial", "dutiesDone")
@@ -116,11 +118,11 @@ def decide(ctx: ServiceContext, question: Question, targets: Iterable[URIRef]
     Targets are read in chunks (a few queries each); those whose own rows have the same
     shape (``kg.policy.shapes``) share one decision; the others are decided one by one."""
     cache = policy_cache_for(ctx.store)
-    table = cache.table("permitted")
+    table = _verdicts(cache, question)
     out: dict[URIRef, str] = {}
     missing: list[URIRef] = []
     for target in targets:
-        known = table.get((question, target))
+        known = table.get(target)
         if known is None:
             missing.append(target)
         else:
@@ -171,8 +173,7 @@ def decide(ctx: ServiceContext, question: Question, targets: Iterable[URIRef]
     for target, renamed, reads, rep, rep_renamed, rep_reads in followers:
         if (renamed.isdisjoint(shared) and rep_renamed.isdisjoint(shared)
                 and needed <= reads and needed <= rep_reads):
-            out[target] = cache.get("permitted", (question, target), lambda r=rep: out[r],
-                                    MAX_KEPT)
+            out[target] = table[target] = out[rep]
         else:
             again.append(target)
     for start in range(0, len(again), CHUNK):
@@ -183,7 +184,17 @@ def decide(ctx: ServiceContext, question: Question, targets: Iterable[URIRef]
 def _keep(cache: PolicyCache, question: Question, target: URIRef, decision: Decision) -> str:
     cache.get("permitted-item", (question, target), lambda: item_decision(decision),
               MAX_KEPT)
-    return cache.get("permitted", (question, target), lambda: decision.decision, MAX_KEPT)
+    _verdicts(cache, question)[target] = decision.decision
+    return decision.decision
+
+
+def _verdicts(cache: PolicyCache, question: Question) -> dict[URIRef, str]:
+    """The verdicts kept for ``question``, by dataset (one table per question: a whole
+    catalog's lookups then hash only the dataset IRIs)."""
+    table = cache.get("permitted", question, dict, MAX_QUESTIONS)
+    if len(table) >= MAX_KEPT:
+        table.clear()
+    return table
 
 
 def explain(ctx: ServiceContext, question: Question, targets: list[URIRef]
