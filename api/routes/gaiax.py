@@ -45,7 +45,7 @@ async def import_credentials(request: Request, store: Store = Depends(get_store)
     def run() -> dict[str, Any]:
         result = import_document(store, body, TrustStore.from_env(),
                                  base_iri=settings.base_iri,
-                                 origin=Origin(agent=principal.subject,
+                                 origin=Origin(agent=principal.agent,
                                                source="REST POST /gaiax/credentials"))
         return result.to_json()
 

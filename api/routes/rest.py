@@ -77,6 +77,10 @@ def document_response(request: Request, ctx: ServiceContext, document: Document,
     fmt = "html" if media == HTML else RDF_MEDIA[media]
     etag = services.entity_tag(document.etag, fmt)
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
+    principal = get_principal(request)
+    headers.update(services.stewardship_headers(
+        document, admin=principal is not None and principal.role == "admin",
+        settings=ctx.settings))
     if_none_match = request.headers.get("if-none-match")
     if if_none_match and (document.etag in tag_hashes(if_none_match) or "*" in if_none_match):
         return Response(status_code=304, headers=headers)

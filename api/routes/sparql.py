@@ -196,5 +196,5 @@ async def _update(request: Request, text: str, using: tuple[list[str], list[str]
     service = QueryService(request.app.state.store, request.app.state.settings)
     graphs = [parse_iri(g, "using-graph-uri") for g in using[0]]
     named = [parse_iri(g, "using-named-graph-uri") for g in using[1]]
-    await run_in_threadpool(service.update, text, principal.subject, graphs, named)
+    await run_in_threadpool(service.update, text, principal.agent, graphs, named)
     return Response(status_code=204)

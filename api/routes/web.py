@@ -345,8 +345,8 @@ async def _save(request: Request, resource_id: str | None) -> Response:
         [str(t) for t in fields.getlist("theme")])
     token = str(fields.get("token") or "")
     ctx = _ctx(request)
+    principal = principal_for(token, ctx.settings) if token else None
     try:
-        principal = principal_for(token, ctx.settings) if token else None
         outcome = await run_in_threadpool(edit_model.save, ctx, principal, form, resource_id)
     except ValidationFailed as exc:
         graph = await run_in_threadpool(edit_model.description, ctx, form, resource_id)
@@ -355,8 +355,9 @@ async def _save(request: Request, resource_id: str | None) -> Response:
                           error="The description does not conform: nothing was saved.",
                           token=token)
     except DskgError as exc:
+        plain = edit_model.refusal_words(ctx, exc, principal, resource_id)
         return _edit_page(request, form, resource_id, status=exc.status,
-                          error=_public(request, exc), token=token)
+                          error=plain or _public(request, exc), token=token)
     return RedirectResponse(ctx.ids.href(outcome.iri, outcome.kind), status_code=303)
 
 
