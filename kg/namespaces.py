@@ -21,6 +21,8 @@ class _KeptNamespace(Namespace):
         return value
 
     def __getitem__(self, name: str) -> URIRef:  # type: ignore[override]
+        if not isinstance(name, str):
+            return super().__getitem__(name)
         text = str.__add__(self, name)
         value = CONSTANTS.get(text)
         if value is None:
