@@ -45,6 +45,8 @@ STRUCTURE = frozenset((
     ODRL["or"], ODRL.xone, ODRL.andSequence, RDF.rest))
 _UP = frozenset((ODRL.partOf, DCT.isPartOf))
 _LEFT, _INHERIT, _ASSIGNER = ODRL.leftOperand, ODRL.inheritFrom, ODRL.assigner
+_LEFTS, _INHERITS, _ASSIGNERS = (frozenset((_LEFT,)), frozenset((_INHERIT,)),
+                                 frozenset((_ASSIGNER,)))
 #: What the evaluator reads from a target's own description, whatever the policies: its
 #: offers, its collections, equivalences, types, and what feeds the concepts it fetches.
 TARGET_READS = frozenset((
@@ -100,7 +102,7 @@ def shared_nodes(tables: Iterable[dict[object, list[Row]]]) -> set[str]:
 
 def operands(rows: Iterable[Row]) -> set[Node]:
     """The left operands of the constraints in ``rows``."""
-    return {o for _, p, o in rows if p == _LEFT}
+    return {o for _, p, o in rows if p in _LEFTS}
 
 
 def readable(left_operands: Iterable[Node]) -> frozenset[Node]:
@@ -128,12 +130,13 @@ def shape(target: URIRef, rows: Iterable[Row], question: Question,
     valued: set[str] = set()  # nodes seen where their name may matter
     blanks: set[str] = set()
     out: dict[str, list[tuple[str, str]]] = {}
+    itself = frozenset((target,))  # set tests: rdflib's `==` is Python, a set's hash is C
     for s, p, o in rows:
-        if p == _ASSIGNER or (s == target and p not in reads
-                              and not p.startswith(_ODRL)):  # type: ignore[union-attr]
+        if p in _ASSIGNERS or (s in itself and p not in reads
+                               and not p.startswith(_ODRL)):  # type: ignore[union-attr]
             continue
-        if p in _UP or (p == _LEFT and o in STRUCTURE) or (
-                p == _INHERIT and isinstance(o, BNode)):
+        if p in _UP or (p in _LEFTS and o in STRUCTURE) or (
+                p in _INHERITS and isinstance(o, BNode)):
             return None  # collections and blank parents bring rows of their own
         skey, okey = term_key(s), term_key(o)
         kept.append((skey, p, okey))

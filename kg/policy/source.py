@@ -100,6 +100,10 @@ def _right_operands(graph: Graph | Triples) -> set[URIRef]:
 Rows = list[tuple[Node, Node, Node]]
 _CATALOG, _HAS_POLICY, _INHERIT_FROM = DSKG.catalog, ODRL.hasPolicy, ODRL.inheritFrom
 _LEFT_OPERAND, _DATASET = ODRL.leftOperand, DCAT.dataset
+# One-member sets: `p in {X}` hashes in C and rarely calls rdflib's Python `==`, which
+# `p == X` calls on every row.
+_CATALOGS, _DATASETS, _INHERITS = (frozenset((_CATALOG,)), frozenset((_DATASET,)),
+                                   frozenset((_INHERIT_FROM,)))
 _ASSET_UP = frozenset((ODRL.partOf, DCT.isPartOf))
 
 
@@ -130,7 +134,8 @@ class StoreSource(PolicySource):
 
     def _rows(self, sparql: str, bindings: dict[str, URIRef] | None = None) -> Rows:
         result = self.store.query(sparql, bindings, timeout=self.timeout, limit=self.limit)
-        return [row for row in result.rows if None not in row]  # type: ignore[misc]
+        return [row for row in result.rows  # type: ignore[misc]
+                if row[0] is not None and row[1] is not None and row[2] is not None]
 
     def _space(self, space: URIRef) -> Rows:
         """Everything above one data space: rulebooks, frameworks, their policies."""
@@ -148,7 +153,7 @@ class StoreSource(PolicySource):
         links: dict[Node, Rows] = {t: [] for t in targets}
         for query in MANY_LINKS_QUERIES:
             for t, s, p, o in self.store.query(query % values, timeout=self.timeout).rows:
-                if t in links and None not in (s, p, o):
+                if s is not None and p is not None and o is not None and t in links:
                     links[t].append((s, p, o))  # type: ignore[arg-type]
         roots: dict[Node, set[Node]] = {t: set() for t in targets}
         for query in MANY_ROOTS_QUERIES:
@@ -161,7 +166,7 @@ class StoreSource(PolicySource):
             chunk = " ".join(term_n3(r) for r in every[start:start + 500])
             for r, s, p, o in self.store.query(MANY_BODIES_QUERY % chunk,
                                                timeout=self.timeout).rows:
-                if r in bodies and None not in (s, p, o):
+                if s is not None and p is not None and o is not None and r in bodies:
                     bodies[r].append((s, p, o))  # type: ignore[arg-type]
         own: dict[URIRef, Rows] = {}
         for target in targets:
@@ -201,7 +206,7 @@ class StoreSource(PolicySource):
             known = self._prefetched.pop(target, None)
             rows = self._with_parents(target, list(known) if known is not None
                                       else self._own(target, assignee))
-        spaces = {s for s, p, _ in rows if p == _CATALOG}
+        spaces = {s for s, p, _ in rows if p in _CATALOGS}
         for space in sorted(_uris(spaces)):
             rows += self._space(space)
         if self.overlay is None:  # offers on the collections the asset is (transitively) in
@@ -231,7 +236,7 @@ class StoreSource(PolicySource):
                 if s is not None and p is not None and o is not None:
                     (rows if k is None else party).append((s, p, o))
             self.cache.get("party", assignee, lambda: party)
-        catalogs = [s for s, p, o in rows if p == _DATASET and o == target]
+        catalogs = [s for s, p, o in rows if p in _DATASETS and o == target]
         if any(not isinstance(c, URIRef) for c in catalogs):  # a blank-node catalog
             return rows + self._rows(LINKS_TEMPLATE.format(t=term_n3(target)))
         for catalog in sorted(catalogs):  # type: ignore[type-var]
@@ -242,7 +247,7 @@ class StoreSource(PolicySource):
     def _with_parents(self, target: URIRef, rows: Rows) -> Rows:
         """``rows`` and the bodies of the policies they inherit from, from the cache (one
         query per parent while the store is unchanged)."""
-        parents = {o for _, p, o in rows if p == _INHERIT_FROM}
+        parents = {o for _, p, o in rows if p in _INHERITS}
         if any(not isinstance(parent, URIRef) for parent in parents):
             # a blank-node parent cannot be asked for alone: its body comes with the offers
             return rows + self._rows(OFFERS_TEMPLATE.format(t=term_n3(target)))
@@ -273,7 +278,7 @@ class StoreSource(PolicySource):
                 result = self.store.query(query % values, timeout=self.timeout,
                                           limit=self.limit)
                 for c, s, p, o in result.rows:
-                    if c in found and None not in (s, p, o):
+                    if s is not None and p is not None and o is not None and c in found:
                         found[c].append((s, p, o))  # type: ignore[arg-type]
             for anchor, rows in found.items():
                 self.cache.get("concept", anchor, lambda rows=rows: rows)
