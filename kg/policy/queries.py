@@ -22,6 +22,23 @@ BODY = ("(odrl:permission|odrl:prohibition|odrl:obligation|odrl:duty|odrl:conseq
 # BODY without odrl:inheritFrom: a parent named by an IRI is the same for thousands of
 # offers (a rulebook policy), so its body is fetched once by BODY_QUERY and kept.
 OWN_BODY = BODY.replace("odrl:inheritFrom|", "")
+#: BODY's links one by one, and the query asking which of them the store holds at all: a
+#: path alternative over a link nobody uses adds nothing but its cost (the engine looks each
+#: alternative up at every step), so the source drops those (``narrowed``).
+BODY_LINKS = tuple(BODY[1:-1].split("|"))
+PRESENT_LINKS_QUERY = (PREFIXES + "SELECT ?p WHERE { VALUES ?p { " + " ".join(BODY_LINKS)
+                       + " } FILTER EXISTS { ?s ?p ?o } }")
+
+
+def narrowed(sparql: str, present: frozenset[str]) -> str:
+    """``sparql`` with BODY and OWN_BODY reduced to the links in ``present`` (CURIEs)."""
+    for path in (BODY, OWN_BODY):
+        if path in sparql:
+            kept = [link for link in path[1:-1].split("|") if link in present]
+            sparql = sparql.replace(path, "(" + "|".join(kept or ["odrl:permission"]) + ")")
+    return sparql
+
+
 # Of the nodes a body reaches, every triple is kept except high fan-out links: a catalog
 # named as a target must not bring its every dcat:dataset along.
 DESCRIBED = "FILTER(?p NOT IN (dcat:dataset, dcat:record, dcat:service, dcat:catalog))"

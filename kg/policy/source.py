@@ -19,6 +19,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import OWL, RDF, Graph, URIRef
 from rdflib.collection import Collection
@@ -31,6 +32,7 @@ from kg.policy.cache import PolicyCache, policy_cache_for
 from kg.policy.conflicts import load_governance
 from kg.policy.evaluator import Decision, Evaluator
 from kg.policy.queries import (
+    BODY_LINKS,
     BODY_QUERY,
     CATALOG_QUERY,
     CONCEPTS_QUERIES,
@@ -40,9 +42,11 @@ from kg.policy.queries import (
     MANY_ROOTS_QUERIES,
     OFFERS_TEMPLATE,
     PARTY_TEMPLATE,
+    PRESENT_LINKS_QUERY,
     SPACE_QUERIES,
     TARGET_PARTY_TEMPLATE,
     TARGET_TEMPLATE,
+    narrowed,
 )
 from kg.policy.request import Request
 from kg.policy.tiers import asset_ancestors
@@ -132,8 +136,21 @@ class StoreSource(PolicySource):
         self.cache = cache or policy_cache_for(store)
         self._prefetched: dict[URIRef, Rows] = {}
 
+    def _query(self, sparql: str, bindings: dict[str, URIRef] | None = None, *,
+               limit: int | None = None) -> Any:
+        """``sparql`` with its body paths narrowed to the links the store holds."""
+        present = self.cache.get("body-links", None, self._present_links)
+        return self.store.query(narrowed(sparql, present), bindings, timeout=self.timeout,
+                                limit=limit)
+
+    def _present_links(self) -> frozenset[str]:
+        curie = {str(ODRL) + link[5:] if link.startswith("odrl:") else str(RDF) + link[4:]:
+                 link for link in BODY_LINKS}
+        rows = self.store.query(PRESENT_LINKS_QUERY, timeout=self.timeout).rows
+        return frozenset(curie[str(row[0])] for row in rows if str(row[0]) in curie)
+
     def _rows(self, sparql: str, bindings: dict[str, URIRef] | None = None) -> Rows:
-        result = self.store.query(sparql, bindings, timeout=self.timeout, limit=self.limit)
+        result = self._query(sparql, bindings, limit=self.limit)
         return [row for row in result.rows  # type: ignore[misc]
                 if row[0] is not None and row[1] is not None and row[2] is not None]
 
@@ -152,20 +169,19 @@ class StoreSource(PolicySource):
         values = " ".join(term_n3(t) for t in targets)
         links: dict[Node, Rows] = {t: [] for t in targets}
         for query in MANY_LINKS_QUERIES:
-            for t, s, p, o in self.store.query(query % values, timeout=self.timeout).rows:
+            for t, s, p, o in self._query(query % values).rows:
                 if s is not None and p is not None and o is not None and t in links:
                     links[t].append((s, p, o))  # type: ignore[arg-type]
         roots: dict[Node, set[Node]] = {t: set() for t in targets}
         for query in MANY_ROOTS_QUERIES:
-            for t, root in self.store.query(query % values, timeout=self.timeout).rows:
+            for t, root in self._query(query % values).rows:
                 if t in roots and root is not None:
                     roots[t].add(root)
         every = sorted({r for rs in roots.values() for r in rs if isinstance(r, URIRef)})
         bodies: dict[Node, Rows] = {r: [] for r in every}
         for start in range(0, len(every), 500):
             chunk = " ".join(term_n3(r) for r in every[start:start + 500])
-            for r, s, p, o in self.store.query(MANY_BODIES_QUERY % chunk,
-                                               timeout=self.timeout).rows:
+            for r, s, p, o in self._query(MANY_BODIES_QUERY % chunk).rows:
                 if s is not None and p is not None and o is not None and r in bodies:
                     bodies[r].append((s, p, o))  # type: ignore[arg-type]
         own: dict[URIRef, Rows] = {}
@@ -228,9 +244,9 @@ class StoreSource(PolicySource):
         if assignee is None:
             rows = self._rows(TARGET_TEMPLATE.format(t=term_n3(target)))
         else:
-            result = self.store.query(
+            result = self._query(
                 TARGET_PARTY_TEMPLATE.format(t=term_n3(target), a=term_n3(assignee)),
-                timeout=self.timeout, limit=self.limit)
+                limit=self.limit)
             rows, party = [], []
             for s, p, o, k in result.rows:
                 if s is not None and p is not None and o is not None:
