@@ -168,10 +168,24 @@ class StoreSource(PolicySource):
             return {}
         values = " ".join(term_n3(t) for t in targets)
         links: dict[Node, Rows] = {t: [] for t in targets}
-        for query in MANY_LINKS_QUERIES:
-            for t, s, p, o in self._query(query % values).rows:
-                if s is not None and p is not None and o is not None and t in links:
-                    links[t].append((s, p, o))  # type: ignore[arg-type]
+
+        def read_links(queries: Sequence[str]) -> None:
+            for query in queries:
+                for t, s, p, o in self._query(query % values).rows:
+                    if s is not None and p is not None and o is not None and t in links:
+                        links[t].append((s, p, o))  # type: ignore[arg-type]
+
+        # the catalogs above the ones listing a target come from the cache (as in _own)
+        read_links(MANY_LINKS_QUERIES[:3])
+        listing = {t: [s for s, p, o in rows if p in _DATASETS and o == t]
+                   for t, rows in links.items()}
+        if any(not isinstance(c, URIRef) for cats in listing.values() for c in cats):
+            read_links(MANY_LINKS_QUERIES[3:])  # a blank-node catalog: asked with the rest
+        else:
+            for t, cats in listing.items():
+                for catalog in sorted(cats):  # type: ignore[type-var]
+                    links[t] += self.cache.get("catalog", catalog, lambda c=catalog: self._rows(
+                        CATALOG_QUERY, {"cat": c}))
         roots: dict[Node, set[Node]] = {t: set() for t in targets}
         for query in MANY_ROOTS_QUERIES:
             for t, root in self._query(query % values).rows:
