@@ -73,6 +73,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["*"], allow_headers=["*"],
                            expose_headers=["Link", "ETag", "Location"])
+    # before the REST routes: their /{kind} would take /submissions
+    app.include_router(importlib.import_module("api.routes.submissions").router)
     for name in ROUTE_MODULES:
         if importlib.util.find_spec(f"api.routes.{name}") is not None:
             module = importlib.import_module(f"api.routes.{name}")

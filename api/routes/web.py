@@ -52,7 +52,8 @@ LIST_KINDS = tuple(KINDS)
 FORM_LIMIT = validateui.MAX_BYTES
 NAV = (("/organisations", "Organisations"), ("/dataspaces", "Data spaces"),
        ("/datasets", "Datasets"), ("/policies", "Policies"), ("/ui/sparql", "SPARQL"),
-       ("/ui/validate", "Validate"), ("/ui/may-i", "May I?"), ("/ui/gaiax", "Gaia-X"))
+       ("/ui/validate", "Validate"), ("/ui/may-i", "May I?"), ("/ui/gaiax", "Gaia-X"),
+       ("/ui/submissions", "Admission"))
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "

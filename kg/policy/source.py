@@ -249,7 +249,7 @@ class StoreSource(PolicySource):
             rows = [t for t in rows if not (t[0] == target and t[1] == _HAS_POLICY)]
             for parent in sorted(_uris(self.overlay.objects(None, ODRL.inheritFrom))):
                 rows += self._rows(BODY_QUERY, {"root": parent})
-            rows += list(self.overlay)  # type: ignore[arg-type]
+            rows += list(self.overlay)
         return rows
 
     def _own(self, target: URIRef, assignee: URIRef | None) -> Rows:

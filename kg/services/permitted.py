@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from rdflib import URIRef
@@ -182,7 +183,7 @@ def decide(ctx: ServiceContext, question: Question, targets: Iterable[URIRef]
 
 
 def _keep(cache: PolicyCache, question: Question, target: URIRef, decision: Decision) -> str:
-    cache.get("permitted-item", (question, target), lambda: item_decision(decision),
+    cache.get("permitted-item", (question, target), partial(item_decision, decision),
               MAX_KEPT)
     _verdicts(cache, question)[target] = decision.decision
     return decision.decision
