@@ -132,8 +132,8 @@ def shape(target: URIRef, rows: Iterable[Row], question: Question,
     out: dict[str, list[tuple[str, str]]] = {}
     itself = frozenset((target,))  # set tests: rdflib's `==` is Python, a set's hash is C
     for s, p, o in rows:
-        if p in _ASSIGNERS or (s in itself and p not in reads
-                               and not p.startswith(_ODRL)):  # type: ignore[union-attr]
+        if p in _ASSIGNERS or (s in itself and p not in reads and not (
+                isinstance(p, str) and p.startswith(_ODRL))):
             continue
         if p in _UP or (p in _LEFTS and o in STRUCTURE) or (
                 p in _INHERITS and isinstance(o, BNode)):
@@ -168,8 +168,8 @@ def shape(target: URIRef, rows: Iterable[Row], question: Question,
                 continue
             labels[start] = f"#{len(labels)}"
             queue.append(start)
-        node = queue.pop(0)
-        for _, child in sorted(out.get(node, ()),
+        current = queue.pop(0)
+        for _, child in sorted(out.get(current, ()),
                                key=lambda po: (po[0], po[1] in renamed, po[1])):
             if child in renamed and child not in labels:
                 labels[child] = f"#{len(labels)}"

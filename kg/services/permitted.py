@@ -133,8 +133,9 @@ def decide(ctx: ServiceContext, question: Question, targets: Iterable[URIRef]
     source = StoreSource(ctx.store, timeout=ctx.settings.query_timeout, cache=cache)
     engine = PolicyEngine(source)
     fixed = shapes.Question(question.request(str(missing[0])))
-    reps: dict[shapes.Key, tuple[URIRef, frozenset[Node], frozenset[Node]]] = {}
-    followers: list[tuple[URIRef, frozenset[Node], frozenset[Node], URIRef, frozenset[Node],
+    # per shape: its first dataset, that one's renamed nodes and the properties read
+    reps: dict[shapes.Key, tuple[URIRef, frozenset[str], frozenset[Node]]] = {}
+    followers: list[tuple[URIRef, frozenset[str], frozenset[Node], URIRef, frozenset[str],
                           frozenset[Node]]] = []
 
     def decide_each(chunk: list[URIRef]) -> None:
@@ -171,10 +172,10 @@ def decide(ctx: ServiceContext, question: Question, targets: Iterable[URIRef]
     needed = shapes.readable(shapes.operands(
         row for table in tables for rows in list(table.values()) for row in rows))
     again: list[URIRef] = []
-    for target, renamed, reads, rep, rep_renamed, rep_reads in followers:
-        if (renamed.isdisjoint(shared) and rep_renamed.isdisjoint(shared)
-                and needed <= reads and needed <= rep_reads):
-            out[target] = table[target] = out[rep]
+    for target, renamed, reads, first, first_renamed, first_reads in followers:
+        if (renamed.isdisjoint(shared) and first_renamed.isdisjoint(shared)
+                and needed <= reads and needed <= first_reads):
+            out[target] = table[target] = out[first]
         else:
             again.append(target)
     for start in range(0, len(again), CHUNK):
