@@ -223,9 +223,13 @@ def _provenance(peer: Peer, changes: list[_Change]) -> dict[URIRef, list]:
     return records
 
 
-def _count(changes: list[_Change], report: PeerReport) -> None:
+def _count(changes: list[_Change], report: PeerReport, written: list[URIRef]) -> None:
+    kept = set(written)
     for change in changes:
-        if change.existed:
+        if change.name not in kept:
+            # Trimmed to nothing (the peer's copy of what others own): nothing was written.
+            report.unchanged += 1
+        elif change.existed:
             report.updated += 1
         else:
             report.added += 1
@@ -286,7 +290,7 @@ def _commit_batch(store: Store, peer: Peer, origin: Origin, batch: list[_Change]
                     _reject(change, reasons.get(change.name, [exc.message]), report)
             pending = [c for c in pending if c.name not in reasons and len(pending) > 1]
             continue
-        _count(pending, report)
+        _count(pending, report, result.graphs)
         _note_trimmed(result.trimmed, pending, report)
         return
 
@@ -326,7 +330,7 @@ def _commit_bulk(store: Store, settings: Settings, peer: Peer, origin: Origin,
         _commit_bulk(store, settings, peer, origin, chunk[:half], report)
         _commit_bulk(store, settings, peer, origin, chunk[half:], report)
         return
-    _count(chunk, report)
+    _count(chunk, report, result.graphs)
     _note_trimmed(result.trimmed, chunk, report)
 
 

@@ -132,8 +132,13 @@ class _Runner:
                 exc.__traceback__ = None
                 call.error = exc
             call.fn = None
-            call.done.set()
+            # Drop this thread's hold on the call (its result may hold engine objects)
+            # before the caller wakes: a caller that closes the store and opens it again
+            # must find the engine released, not held by a thread yet to loop.
+            done = call.done
             del call
+            done.set()
+            del done
             with self._lock:
                 self._idle.append(self)
 
