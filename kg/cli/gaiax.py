@@ -23,7 +23,7 @@ from kg.gaiax.verify import verify_batch
 from kg.namespaces import DCAT
 from kg.services.ids import parse_iri
 
-gaiax = sub_app("gaiax", "Gaia-X credentials: verify, import into the graph, export.")
+gaiax = sub_app("Gaia-X credentials: verify, import into the graph, export.")
 
 UNREADABLE = 2
 
