@@ -278,6 +278,7 @@ def check_store(path: Path | str, ledger: Ledger, expect: Callable[[Any], list[s
                 | None = None) -> StoreCheck:
     """Open the on-disk store and check it against the ledger (and ``expect``)."""
     from kg.backup import check_integrity
+    from kg.bulkcommit import recover_interrupted_loads
     from kg.store.embedded import EmbeddedStore
 
     check = StoreCheck()
@@ -288,6 +289,8 @@ def check_store(path: Path | str, ledger: Ledger, expect: Callable[[Any], list[s
         return check
     check.opened = True
     try:
+        # What the node does when it opens a store: a load cut short is undone first.
+        recover_interrupted_loads(store)
         integrity = check_integrity(store)
         check.integrity, check.integrity_ok = integrity.summary(), integrity.ok
         versions = soak_versions(store)

@@ -9,7 +9,9 @@
     and pyrudof (SHACL in Rust), and each one's time for the whole suite;
 (a) one new description (~100 triples) validated with its store context (context_for +
     validate_graph), median over repeated runs, with 1k/10k/100k datasets in the store: it
-    should stay flat; pyrudof on the same description, context and shapes;
+    should stay flat; pyrudof on the same description, context and shapes; and the write
+    path's ownership review of the same description sent by its data space's steward
+    (DESIGN 4a), with its ratio to the validation;
 (b) a full audit (``dskg validate --all``: validate_store) vs plain pySHACL and pyrudof over
     the whole graph in the same run (pyrudof's time to read the data from N-Triples shown
     apart: ours runs on the store as loaded), asserting the same results (pySHACL only up to a size:
@@ -214,8 +216,45 @@ def child_description(path: str, runs: int) -> dict:
         started = time.perf_counter()
         report = validate_graph(data, context=context_for(store, data))
         samples.append(time.perf_counter() - started)
+    owner_ms, outcome = _ownership_cost(store, data, runs)
     return {"triples": len(data), "store": store.triple_count(), "median": median_ms(samples),
-            "p95": p95_ms(samples), "conforms": report.conforms}
+            "p95": p95_ms(samples), "conforms": report.conforms, "ownership": owner_ms,
+            "ownership_outcome": outcome}
+
+
+def _ownership_cost(store: object, data: object, runs: int) -> tuple[float, str]:
+    """The write path's ownership review of the new description (DESIGN 4a), as its data
+    space's steward would send it: median ms, and whether it was accepted."""
+    from rdflib import Graph, URIRef
+
+    from kg.errors import OwnershipRefused
+    from kg.namespaces import DCAT, DSKG, RDF
+    from kg.ownership import Writer
+    from kg.writepath import Description, Origin, graph_iri_for, review_ownership
+
+    root = next(s for s in data.subjects(RDF.type, DCAT.Dataset))  # type: ignore[attr-defined]
+    # The copied dataset's data space (the new one sits in the same catalog).
+    spaces = store.query(  # type: ignore[attr-defined]
+        "SELECT ?s WHERE { ?s ?p ?c . ?c ?listing ?d }",
+        {"p": DSKG.catalog, "listing": DCAT.dataset,
+         "d": URIRef(f"{SYNTHETIC}dataset/7")}).column("s")
+    writer = Writer(role="steward", name="bench", spaces=frozenset(
+        x for x in spaces if isinstance(x, URIRef)))
+    origin = Origin(agent="bench", writer=writer, base_iri="https://w3id.org/dskg/synthetic/")
+    samples, outcome = [], "accepted"
+    for _ in range(runs + 1):
+        graph = Graph()
+        for triple in data:  # type: ignore[attr-defined]
+            graph.add(triple)
+        description = Description(name=graph_iri_for(origin.base_iri, root), graph=graph,
+                                  root=root)
+        started = time.perf_counter()
+        try:
+            review_ownership(store, [description], origin)  # type: ignore[arg-type]
+        except OwnershipRefused as exc:
+            outcome = f"refused: {exc.message[:60]}"
+        samples.append(time.perf_counter() - started)
+    return median_ms(samples[1:]), outcome
 
 
 def child_audit(path: str) -> dict:
@@ -309,9 +348,11 @@ def main(argv: list[str]) -> None:
         rudof = run_child("bench.validate", "--child", "description-pyrudof", paths[size], "10")
         rows.append([f"{size:,}", got["store"], got["triples"], got["median"], got["p95"],
                      "yes" if got["conforms"] else "no", rudof["median"],
-                     rudof["median"] / got["median"]])
+                     rudof["median"] / got["median"], got["ownership"],
+                     got["ownership"] / got["median"], got["ownership_outcome"]])
     print_table(["datasets", "store triples", "description triples", "median ms", "p95 ms",
-                 "conforms", "pyrudof median ms", "x pyrudof"], rows)
+                 "conforms", "pyrudof median ms", "x pyrudof", "ownership ms",
+                 "ownership x validation", "ownership review"], rows)
 
     print("\n(b) full audit: compiled SPARQL engine (validate_store) vs pySHACL and pyrudof")
     rows = []

@@ -59,6 +59,19 @@ def peer_owner(name: str) -> URIRef:
     return URIRef(f"{OWNER_BASE}peer/{name}")
 
 
+def owner_words(owner: URIRef) -> tuple[str, str | None]:
+    """(kind, qualifier) of an owner IRI, for people: ``("node", None)``, ``("authority",
+    "ES")``, ``("peer", "name")`` or ``("dataspace", None)`` (a data space's stewards)."""
+    text = str(owner)
+    if owner == NODE_OWNER:
+        return "node", None
+    for kind in ("authority", "peer"):
+        stem = f"{OWNER_BASE}{kind}/"
+        if text.startswith(stem):
+            return kind, text[len(stem):]
+    return "dataspace", None
+
+
 @dataclass(frozen=True)
 class Writer:
     """Who writes, as far as authority goes (a token's principal, a peer, the node)."""
@@ -235,7 +248,7 @@ class Review:
                     repeated = list(claim.graph.triples((subject, None, None)))
                     for triple in repeated:
                         claim.graph.remove(triple)
-                    claim.dropped += repeated + _orphans(claim.graph, repeated)
+                    claim.dropped += repeated + orphans_of(claim.graph, repeated)
                 elif first != claim.name:
                     self.refuse(claim.name, f"{subject} is described by two descriptions of "
                                 f"this write ({first} and {claim.name}); one must own it")
@@ -284,7 +297,7 @@ class Review:
                             "only about what it owns")
         for triple in restating:
             claim.graph.remove(triple)
-        claim.dropped += restating + _orphans(claim.graph, restating)
+        claim.dropped += restating + orphans_of(claim.graph, restating)
         for subject in _iri_subjects(claim.graph):
             if subject in elsewhere:
                 continue
@@ -332,7 +345,7 @@ class Review:
                             f"{self.writer.describe()} may not assert that tier")
 
 
-def _orphans(graph: Graph, removed: list[Triple]) -> list[Triple]:
+def orphans_of(graph: Graph, removed: list[Triple]) -> list[Triple]:
     """Remove (and return) the blank nodes the removed triples led to, and what they say."""
     gone: list[Triple] = []
     frontier = [o for _s, _p, o in removed if isinstance(o, BNode)]

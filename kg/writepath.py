@@ -95,6 +95,8 @@ class WriteResult:
     triples: int = 0
     warnings: int = 0
     report: validation.ValidationReport | None = None
+    #: per graph, the triples the ownership review dropped (restated or out of bounds)
+    trimmed: dict[URIRef, list[Triple]] = field(default_factory=dict)
 
 
 @dataclass
@@ -255,6 +257,7 @@ def shared_record(origin: Origin, *, when: datetime, warnings: int, conforms: bo
         (PROV.wasAttributedTo, agent_iri(origin.agent)),
         (PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)),
         (DSKG.activity, Literal(origin.activity)),
+        (DSKG.writerRole, Literal(origin.writer.role)),
     ]
     if origin.source:
         # Not dct:source: DCAT-AP reserves dct:source on a dataset for another dataset, and
@@ -331,7 +334,7 @@ def commit(store: Store, descriptions: Sequence[Description], origin: Origin, *,
         if precondition is not None:
             precondition()
         created, replaced = _check_mode(store, names, mode)
-        owners = review_ownership(store, descriptions, origin)
+        owners, trimmed = review_ownership(store, descriptions, origin)
         records: list[Triple] = []
         for description in descriptions:
             records += provenance_record(description, origin, when=when, warnings=warnings,
@@ -343,14 +346,15 @@ def commit(store: Store, descriptions: Sequence[Description], origin: Origin, *,
     return WriteResult(graphs=names, roots={d.name: d.root for d in descriptions},
                        created=created, replaced=replaced,
                        triples=sum(len(d.graph) for d in descriptions), warnings=warnings,
-                       report=report)
+                       report=report, trimmed=trimmed)
 
 
 def review_ownership(store: Store, descriptions: Sequence[Description], origin: Origin
-                     ) -> dict[URIRef, URIRef]:
+                     ) -> tuple[dict[URIRef, URIRef], dict[URIRef, list[Triple]]]:
     """Check the write against ownership and authority (OwnershipRefused), drop triples
-    that only restate another description's facts, and return each description's owner
-    (kept when it is replaced, else the writer's: DESIGN 4a)."""
+    that only restate another description's facts (or, from a peer, are out of its
+    bounds), and return each description's owner (kept when it is replaced, else the
+    writer's: DESIGN 4a) and what was dropped from each."""
     claims = [Claim(name=d.name, graph=d.graph, root=d.root) for d in descriptions]
     ownership.Review(store, origin.writer, origin.base_iri).run(claims)
     roots = {c.name: c.root for c in claims if c.root is not None}
@@ -366,7 +370,7 @@ def review_ownership(store: Store, descriptions: Sequence[Description], origin: 
             continue
         place = _merged(claim, here, there)
         owners[claim.name] = ownership.owner_for(origin.writer, place, nationals)
-    return owners
+    return owners, {c.name: list(c.dropped) for c in claims if c.dropped}
 
 
 def _listing_catalogs(claims: Sequence[Claim]) -> set[URIRef]:
@@ -537,7 +541,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
         with WRITE_LOCK:
             created, replaced = _check_mode(store, names, mode)
             if not replaced:
-                owners = _review_staged(store, staging, names, roots, origin)
+                owners, trimmed = _review_staged(store, staging, names, roots, origin)
                 with JournaledLoad(store, names, agent_iri(origin.agent)) as load:
                     load.start(data, fmt, base_iri)  # the input as given: what staging holds
                     # The context may be read while the new graphs arrive: it only keeps
@@ -547,11 +551,11 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
                     staged_write = _validate_staged(staging, names, origin, validate, context,
                                                     roots, owners)
                     load.commit(staged_write.records)
-                return staged_write.result(created, [])
+                return staged_write.result(created, [], trimmed)
     context = validation.context_for(store, staging) if validate else None
     with WRITE_LOCK:
         created, replaced = _check_mode(store, names, mode)
-        owners = _review_staged(store, staging, names, roots, origin)
+        owners, trimmed = _review_staged(store, staging, names, roots, origin)
         staged_write = _validate_staged(staging, names, origin, validate, context, roots,
                                         owners)
         records = staged_write.records
@@ -565,7 +569,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
             if records:
                 staging.replace_graphs({}, add={meta: records})
             staging.copy_into(store)  # type: ignore[attr-defined]
-    return staged_write.result(created, replaced)
+    return staged_write.result(created, replaced, trimmed)
 
 
 def rename_resource_graphs(store: Store, base_iri: str) -> bool:
@@ -590,10 +594,12 @@ def rename_resource_graphs(store: Store, base_iri: str) -> bool:
 
 
 def _review_staged(store: Store, staging: Store, names: list[URIRef],
-                   roots: dict[URIRef, URIRef | None], origin: Origin) -> dict[URIRef, URIRef]:
+                   roots: dict[URIRef, URIRef | None], origin: Origin
+                   ) -> tuple[dict[URIRef, URIRef], dict[URIRef, list[Triple]]]:
     """Ownership and authority for a staged write (see ``review_ownership``); the owner of
     each graph. Writers below admin (harvested peers) are reviewed description by
     description, with what they restate dropped from the staging store."""
+    trimmed: dict[URIRef, list[Triple]] = {}
     if origin.writer.is_admin:
         ownership.review_staged(store, staging, names)
         kept = ownership.current_owners(store, names)
@@ -602,11 +608,9 @@ def _review_staged(store: Store, staging: Store, names: list[URIRef],
                         for n in names]
         claims = [Claim(name=d.name, graph=d.graph, root=d.root) for d in descriptions]
         ownership.Review(store, origin.writer, origin.base_iri).run(claims)
-        dropped = [t for c in claims for t in c.dropped]
-        if dropped:
-            staging.update("DELETE DATA { " + " ".join(
-                f"GRAPH {term_n3(c.name)} {{ {' '.join(term_n3(x) for x in t)} }}"
-                for c in claims for t in c.dropped) + " }")
+        trimmed = {c.name: list(c.dropped) for c in claims if c.dropped}
+        if trimmed:  # the claims' graphs are the staged ones, trimmed (blank nodes included)
+            staging.replace_graphs({c.name: list(c.graph) for c in claims if c.dropped})
         kept = {c.name: c.owner for c in claims if c.owner is not None}
     nationals = ownership.national_tiers(store)
     wanted = [r for r in roots.values() if r is not None]
@@ -623,7 +627,7 @@ def _review_staged(store: Store, staging: Store, names: list[URIRef],
             for key, values in (source or {}).items():
                 place[key] |= values
         owners[name] = ownership.owner_for(origin.writer, place, nationals)
-    return owners
+    return owners, trimmed
 
 
 @dataclass
@@ -637,10 +641,11 @@ class _StagedWrite:
     roots: dict[URIRef, URIRef | None]
     triples: int
 
-    def result(self, created: list[URIRef], replaced: list[URIRef]) -> WriteResult:
+    def result(self, created: list[URIRef], replaced: list[URIRef],
+               trimmed: dict[URIRef, list[Triple]]) -> WriteResult:
         return WriteResult(graphs=self.names, roots=self.roots, created=created,
                            replaced=replaced, triples=self.triples, warnings=self.warnings,
-                           report=self.report)
+                           report=self.report, trimmed=trimmed)
 
 
 def _validate_staged(staging: Store, names: list[URIRef], origin: Origin, validate: bool,

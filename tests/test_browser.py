@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from kg.settings import Settings
-from tests.conftest import ADMIN_TOKEN, REPO
+from tests.conftest import ADMIN_TOKEN
 from tests.servers import serve_app
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -25,7 +26,9 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 pytestmark = pytest.mark.browser
-SHOTS = REPO / "docs" / "screenshots"
+#: Screenshots go where DSKG_SCREENSHOTS says (``docs/screenshots`` to refresh the README's);
+#: by default to a scratch folder, so a test run never changes the checkout.
+SHOTS = Path(os.environ.get("DSKG_SCREENSHOTS") or Path(tempfile.gettempdir()) / "dskg-shots")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MISSING_TITLE = """@prefix dcat: <http://www.w3.org/ns/dcat#> .

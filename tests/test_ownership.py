@@ -198,6 +198,10 @@ ex:bad a dcat:Dataset ; dct:title "A dataset with a payload"@en ; dct:descriptio
         assert report.added >= 1  # the fair dataset landed
         assert facts_under_attack(store) == facts
         assert decisions(url) == before
+        # The report lists what was trimmed, triple by triple.
+        trimmed = " ".join(t for item in report.to_json()["trimmed"] for t in item["triples"])
+        assert f"<{GDPR}> <http://www.w3.org/ns/odrl/2/prohibition>" in trimmed
+        assert "trimmed" in report.to_text()
         # The admin can remove what the peer brought.
         listed = httpx.get(f"{url}/datasets", params={"q": "fair"}).json()["items"]
         assert listed
@@ -300,3 +304,100 @@ def test_every_description_goes_back_unchanged(node: tuple[str, Store, Path]) ->
             put = httpx.put(url + path, content=got.content,
                             headers={**who, "Content-Type": media, "If-Match": got.headers["ETag"]})
             assert put.status_code == 200, (path, media, put.text)
+
+
+def test_pages_and_representations_say_who_owns_a_description(
+        node: tuple[str, Store, Path]) -> None:
+    """The owner (and the last writer's role) on the page and in the REST headers; the
+    token subject of the last write only for an admin (DESIGN 4a, issue 22)."""
+    url, _store, tokens = node
+    steward = make_token(tokens, "--role", "steward", "--dataspace", "agdatahub",
+                         "--subject", "rt-steward-ann")
+    path = "/datasets/agdatahub-farm-data"
+    got = httpx.get(url + path, headers={"Accept": "text/turtle"})
+    put = httpx.put(url + path, content=got.content,
+                    headers={**TTL, **steward, "If-Match": got.headers["ETag"]})
+    assert put.status_code == 200, put.text
+
+    public = httpx.get(url + path, headers={"Accept": "text/turtle"})
+    space = f"{ID}dataspace/agdatahub"
+    assert f'<{space}>; rel="{DSKG.owner}"' in public.headers["Link"]
+    assert public.headers["DSKG-Writer-Role"] == "steward"
+    assert "DSKG-Written-By" not in public.headers
+    assert "rt-steward-ann" not in public.text
+    admin = httpx.get(url + path, headers={"Accept": "text/turtle", **ADMIN})
+    assert admin.headers["DSKG-Written-By"] == "rt-steward-ann"
+
+    page = httpx.get(url + path, headers={"Accept": "text/html"}).text
+    assert "Owned by" in page and "the stewards of Agdatahub" in page
+    assert "by a steward" in page and "rt-steward-ann" not in page
+    # An EU-tier framework belongs to the EU-tier authority.
+    framework = httpx.get(f"{url}/resource", params={"iri": f"{ID}framework/gdpr"},
+                          headers={"Accept": "text/html"})
+    assert "Owned by the EU-tier authority" in framework.text
+
+
+def test_the_edit_form_explains_an_ownership_refusal(node: tuple[str, Store, Path]) -> None:
+    """A steward of another data space sends the edit form of agdatahub's dataset: 403, and the
+    page says in plain words whose it is and whom to ask; nothing changes."""
+    url, store, tokens = node
+    other = make_token(tokens, "--role", "steward", "--dataspace", "urban-data-platform-hamburg")
+    form = httpx.get(f"{url}/ui/edit/datasets/agdatahub-farm-data").text
+    etag = form.split('name="etag" value="', 1)[1].split('"', 1)[0].replace("&#34;", '"')
+    fields = {"title": "Taken over", "description": "Farm data.", "publisher": "agdatahub",
+              "dataspace": "agdatahub", "theme": "AGRI", "access_url": "https://agdatahub.eu/",
+              "etag": etag, "token": other["Authorization"].split()[-1]}
+    count = store.triple_count()
+    refused = httpx.post(f"{url}/ui/edit/datasets/agdatahub-farm-data", data=fields)
+    assert refused.status_code == 403, refused.text[:500]
+    text = " ".join(refused.text.split()).replace("&#39;", "'")
+    assert "Nothing was saved. This dataset belongs to the stewards of Agdatahub" in text
+    assert "your steward token (for urban-data-platform-hamburg)" in text
+    assert store.triple_count() == count
+
+
+def test_integrity_lists_and_repairs_what_an_earlier_version_let_in(tmp_path: Path) -> None:
+    """A store written before owners were enforced holds the steward's EU-tier prohibition
+    inside its dataset's graph: `dskg integrity` names it, `--repair` removes it (and the
+    blank node it brought), keeping a copy; the rest of the description stays."""
+    from typer.testing import CliRunner
+
+    from kg.cli import app as cli
+    from kg.services.documents import locate
+    from kg.store.embedded import EmbeddedStore
+
+    store_dir = tmp_path / "store"
+    env = {"DSKG_STORE": str(store_dir), "DSKG_BASE_IRI": BASE, "DSKG_ADMIN_TOKEN": "cli-admin"}
+    runner = CliRunner()
+    assert runner.invoke(cli, ["stats"], env=env).exit_code == 0  # loads the default graph
+    dataset = URIRef(f"{ID}dataset/agdatahub-farmer-consents")
+    opened = EmbeddedStore(store_dir)
+    try:
+        located = locate(opened, dataset)
+        assert located is not None
+        graph = located.graph
+        before = opened.triple_count(graph)
+        opened.update(f"INSERT DATA {{ GRAPH <{graph}> {{ <{GDPR}> "
+                      "<http://www.w3.org/ns/odrl/2/prohibition> [ "
+                      "<http://www.w3.org/ns/odrl/2/action> <http://www.w3.org/ns/odrl/2/use> ] ."
+                      f" <{OECD}> <{SKOS.prefLabel}> \"Hijacked\"@en }} }}")
+    finally:
+        opened.close()
+
+    found = runner.invoke(cli, ["integrity"], env=env)
+    assert found.exit_code == 1
+    assert f"{graph}: <{GDPR}>" in found.output and f"<{OECD}>" in found.output
+    assert "2 triple(s) stated by descriptions that do not own them" in found.output
+
+    repaired = runner.invoke(cli, ["integrity", "--repair"], env=env)
+    assert repaired.exit_code == 0, repaired.output
+    assert "removed 3 triple(s)" in repaired.output  # two trespasses and the blank node's
+    kept = next(tmp_path.glob("store.trespass-*.nq")).read_text()
+    assert "Hijacked" in kept and "odrl/2/use" in kept
+    opened = EmbeddedStore(store_dir)
+    try:
+        assert opened.triple_count(graph) == before
+        assert not opened.query(f'ASK {{ GRAPH <{graph}> {{ ?s ?p "Hijacked"@en }} }}').boolean
+    finally:
+        opened.close()
+    assert runner.invoke(cli, ["integrity"], env=env).exit_code == 0

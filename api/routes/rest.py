@@ -18,6 +18,7 @@ from api.deps import ContextDep, PrincipalDep, StewardDep
 from api.negotiation import choose
 from api.web.templates import resource_html
 from kg import services
+from kg.auth import Principal
 from kg.errors import BadRequest, NotFound
 from kg.services import Document, Kind, ServiceContext
 from kg.services.documents import RDF_MEDIA, tag_hashes
@@ -59,12 +60,14 @@ def negotiate(request: Request) -> str:
     return choose(aliased, OFFERED, default="application/ld+json")
 
 
-def document_response(request: Request, ctx: ServiceContext, document: Document,
-                      kind: Kind | None) -> Response:
+def document_response(request: Request, ctx: ServiceContext, principal: Principal | None,
+                      document: Document, kind: Kind | None) -> Response:
     media = negotiate(request)
     fmt = "html" if media == HTML else RDF_MEDIA[media]
     etag = services.entity_tag(document.etag, fmt)
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
+    headers.update(services.stewardship_headers(
+        document, admin=principal is not None and principal.role == "admin"))
     if_none_match = request.headers.get("if-none-match")
     if if_none_match and (document.etag in tag_hashes(if_none_match) or "*" in if_none_match):
         return Response(status_code=304, headers=headers)
@@ -180,9 +183,10 @@ def _add_kind_routes(kind: Kind) -> None:
         link = _link_header(request, page)
         return JSONResponse(page.to_json(), headers={"Link": link} if link else None)
 
-    def get_one(request: Request, ctx: ContextDep, resource_id: str) -> Response:
-        return document_response(request, ctx, services.get_resource(ctx, kind, resource_id),
-                                 kind)
+    def get_one(request: Request, ctx: ContextDep, principal: PrincipalDep,
+                resource_id: str) -> Response:
+        return document_response(request, ctx, principal,
+                                 services.get_resource(ctx, kind, resource_id), kind)
 
     async def create_one(request: Request, ctx: ContextDep, steward: StewardDep) -> Response:
         # StewardDep: 401/403 before the body is read (the scope is checked later)
@@ -306,10 +310,10 @@ def dereference_graph(ctx: ContextDep, name: str) -> Response:
             summary="Any IRI's description: 303 to its REST URL, or served here",
             responses={200: {"content": _RDF_CONTENT}, 303: {"description": "See Other"},
                        404: _PROBLEM})
-def resource(request: Request, ctx: ContextDep, iri: Annotated[str, Query(
+def resource(request: Request, ctx: ContextDep, principal: PrincipalDep, iri: Annotated[str, Query(
         description="The IRI, e.g. https://w3id.org/dskg/id/dataspace/agdatahub")]) -> Response:
     target = parse_iri(iri)
     href = services.dereference(ctx, target)
     if not href.startswith("/resource?"):
         return RedirectResponse(href, status_code=303, headers={"Vary": "Accept"})
-    return document_response(request, ctx, get_by_iri(ctx, target), None)
+    return document_response(request, ctx, principal, get_by_iri(ctx, target), None)

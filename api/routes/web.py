@@ -247,8 +247,8 @@ async def _save(request: Request, ctx: ServiceContext, resource_id: str | None) 
         {k: str(v) for k, v in fields.items() if isinstance(v, str)},
         [str(t) for t in fields.getlist("theme")])
     token = str(fields.get("token") or "")
+    principal = principal_for(token, ctx.settings) if token else None
     try:
-        principal = principal_for(token, ctx.settings) if token else None
         outcome = await run_in_threadpool(edit_model.save, ctx, principal, form, resource_id)
     except ValidationFailed as exc:
         graph = await run_in_threadpool(edit_model.description, ctx, form, resource_id)
@@ -257,6 +257,7 @@ async def _save(request: Request, ctx: ServiceContext, resource_id: str | None) 
                           error="The description does not conform: nothing was saved.",
                           token=token)
     except DskgError as exc:
+        plain = edit_model.refusal_words(ctx, exc, principal, resource_id)
         return _edit_page(request, ctx, form, resource_id, status=exc.status,
-                          error=_public(ctx, exc), token=token)
+                          error=plain or _public(ctx, exc), token=token)
     return RedirectResponse(ctx.ids.href(outcome.iri, outcome.kind), status_code=303)

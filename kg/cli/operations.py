@@ -98,14 +98,45 @@ def restore(
         _warn(f"warning: {restored.integrity.summary()}")
 
 
-def integrity() -> None:
-    """Check that every named graph matches its provenance record (exit 1 if not)."""
-    with opened_store(load_defaults=False) as store:
+def integrity(
+    repair: Annotated[bool, typer.Option(
+        "--repair", help="Remove the ownership violations found (saved first to an N-Quads "
+                         "file next to the store, to be written back through the write path "
+                         "by their owners if wanted).")] = False,
+) -> None:
+    """Check that every named graph matches its provenance record and that no description
+    states what another owns (DESIGN 4a); exit 1 if not."""
+    from datetime import UTC, datetime
+
+    from kg.trespass import find_trespasses
+    from kg.trespass import repair as remove_trespasses
+
+    config = settings()
+    with opened_store(config, load_defaults=False) as store:
         report = check_integrity(store)
-    if report.ok:
-        _say(f"ok: {report.summary()}")
+        trespasses = find_trespasses(store)
+        if repair and trespasses:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            on_disk = not config.store.startswith(("memory", "http://", "https://"))
+            keep = Path(config.store.rstrip("/") + f".trespass-{stamp}.nq") if on_disk \
+                else Path(f"dskg-trespass-{stamp}.nq")
+            removed = remove_trespasses(store, trespasses, keep)
+            _say(f"repaired: removed {removed} triple(s) stated by descriptions that do not "
+                 f"own them; saved to {keep}")
+            trespasses = find_trespasses(store)
+            report = check_integrity(store)
+    for trespass in trespasses[:200]:
+        _warn(f"ownership: {trespass.line()}")
+    if len(trespasses) > 200:
+        _warn(f"ownership: ... and {len(trespasses) - 200} more")
+    if report.ok and not trespasses:
+        _say(f"ok: {report.summary()}; no description states what another owns")
         return
-    _warn(f"inconsistent: {report.summary()}")
+    if not report.ok:
+        _warn(f"inconsistent: {report.summary()}")
+    if trespasses:
+        _warn(f"ownership: {len(trespasses)} triple(s) stated by descriptions that do not own "
+              "them (dskg integrity --repair removes them)")
     raise typer.Exit(1)
 
 

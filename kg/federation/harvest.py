@@ -30,7 +30,7 @@ from kg.federation import dsp
 from kg.federation.documents import ACCEPT_RDF, next_page, parse_page
 from kg.federation.fetch import PeerClient, PeerUnavailable
 from kg.federation.peers import Peer, find_peer, load_peers
-from kg.federation.report import HarvestReport, PeerReport, Rejected
+from kg.federation.report import HarvestReport, PeerReport, Rejected, Trimmed
 from kg.federation.split import Harvested, split
 from kg.namespaces import DCT, DSKG, META_GRAPH, PROV, RDF, XSD
 from kg.settings import Settings
@@ -263,7 +263,7 @@ def _commit_batch(store: Store, peer: Peer, origin: Origin, batch: list[_Change]
                         for c in pending]  # type: ignore[arg-type]
         origin.per_graph = _provenance(peer, pending)
         try:
-            commit(store, descriptions, origin, mode="upsert", validate=not peer.trust)
+            result = commit(store, descriptions, origin, mode="upsert", validate=not peer.trust)
         except OwnershipRefused as exc:
             # Out of the peer's bounds (DESIGN 4a): those descriptions are rejected with the
             # reason; the rest are committed.
@@ -287,7 +287,17 @@ def _commit_batch(store: Store, peer: Peer, origin: Origin, batch: list[_Change]
             pending = [c for c in pending if c.name not in reasons and len(pending) > 1]
             continue
         _count(pending, report)
+        _note_trimmed(result.trimmed, pending, report)
         return
+
+
+def _note_trimmed(trimmed: dict[URIRef, list[tuple[Node, Node, Node]]], changes: list[_Change],
+                  report: PeerReport) -> None:
+    roots = {c.name: c.item.root for c in changes}
+    for name, triples in trimmed.items():
+        report.trimmed.append(Trimmed(iri=str(roots.get(name) or name), triples=[
+            f"{s.n3()} {p.n3()} {o.n3()}" if not isinstance(o, BNode) else
+            f"{s.n3()} {p.n3()} [ ... ]" for s, p, o in triples if not isinstance(s, BNode)]))
 
 
 def _as_trig(changes: list[_Change]) -> bytes:
@@ -309,14 +319,15 @@ def _commit_bulk(store: Store, settings: Settings, peer: Peer, origin: Origin,
         return
     origin.per_graph = _provenance(peer, chunk)
     try:
-        bulk_write(store, _as_trig(chunk), "trig", base_iri=settings.base_iri, origin=origin,
-                   mode="upsert", validate=not peer.trust)
+        result = bulk_write(store, _as_trig(chunk), "trig", base_iri=settings.base_iri,
+                            origin=origin, mode="upsert", validate=not peer.trust)
     except (ValidationFailed, OwnershipRefused):
         half = len(chunk) // 2
         _commit_bulk(store, settings, peer, origin, chunk[:half], report)
         _commit_bulk(store, settings, peer, origin, chunk[half:], report)
         return
     _count(chunk, report)
+    _note_trimmed(result.trimmed, chunk, report)
 
 
 def _record_peer(store: Store, settings: Settings, peer: Peer, etag: str | None) -> None:

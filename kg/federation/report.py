@@ -16,6 +16,15 @@ class Rejected:
 
 
 @dataclass
+class Trimmed:
+    iri: str
+    triples: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"iri": self.iri, "triples": self.triples}
+
+
+@dataclass
 class PeerReport:
     """One peer's harvest. ``error`` set means nothing of this peer was changed."""
 
@@ -26,6 +35,9 @@ class PeerReport:
     removed: int = 0
     unchanged: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    #: descriptions that landed without some of their triples (what the peer said about
+    #: others' resources, out of its bounds: DESIGN 4a), with those triples
+    trimmed: list[Trimmed] = field(default_factory=list)
     error: str | None = None
     pages: int = 0
     seconds: float = 0.0
@@ -34,7 +46,8 @@ class PeerReport:
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "source": self.source, "added": self.added,
                 "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
-                "rejected": [r.to_json() for r in self.rejected], "error": self.error,
+                "rejected": [r.to_json() for r in self.rejected],
+                "trimmed": [t.to_json() for t in self.trimmed], "error": self.error,
                 "pages": self.pages, "seconds": round(self.seconds, 3),
                 "not_modified": self.not_modified}
 
@@ -48,6 +61,9 @@ class PeerReport:
             head += " — catalog not modified since the last harvest"
         lines = [head]
         lines += [f"  rejected {r.iri}: {r.reason}" for r in self.rejected]
+        for t in self.trimmed:
+            lines.append(f"  trimmed {t.iri}: {len(t.triples)} triple(s) about what others own")
+            lines += [f"    {triple}" for triple in t.triples[:10]]
         return "\n".join(lines)
 
 

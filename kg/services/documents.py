@@ -20,7 +20,7 @@ from rdflib.term import Node
 
 from kg.errors import NotAcceptable
 from kg.jsonld import DSKG_CONTEXT_URL, document_loader, dskg_context
-from kg.namespaces import DCT, DSKG, FOAF, META_GRAPH, PREFIXES, RDF, RDFS, SKOS
+from kg.namespaces import DCT, DSKG, FOAF, META_GRAPH, PREFIXES, PROV, RDF, RDFS, SKOS
 from kg.store import Store
 
 #: Media types a description is served as (first = default for */*).
@@ -49,6 +49,18 @@ class Located:
     own: bool
 
 
+@dataclass(frozen=True)
+class Stewardship:
+    """Who owns a description and how it was last written (from its provenance record)."""
+
+    owner: URIRef
+    written_at: str | None = None
+    #: the role of the last writer (admin, authority, steward, peer, applicant)
+    writer_role: str | None = None
+    #: the agent of the last write: a token subject, shown to admins only
+    agent: URIRef | None = None
+
+
 @dataclass
 class Document:
     """A resource's description, ready to serialise."""
@@ -58,6 +70,7 @@ class Document:
     location: Located
     etag: str = ""
     types: list[URIRef] = field(default_factory=list)
+    stewardship: Stewardship | None = None
 
 
 def locate(store: Store, iri: URIRef) -> Located | None:
@@ -104,7 +117,29 @@ def load_document(store: Store, iri: URIRef) -> Document | None:
         graph = bounded_description(graph, iri)
     types = sorted(o for o in graph.objects(iri, RDF.type) if isinstance(o, URIRef))
     return Document(iri=iri, graph=graph, location=location, etag=graph_etag(graph),
-                    types=types)
+                    types=types, stewardship=stewardship_of(store, location.graph))
+
+
+_RECORD = (f"SELECT ?owner ?when ?role ?agent WHERE {{ GRAPH <{META_GRAPH}> {{ "
+           f"?g <{DSKG.owner}> ?owner "
+           f"OPTIONAL {{ ?g <{PROV.generatedAtTime}> ?when }} "
+           f"OPTIONAL {{ ?g <{DSKG.writerRole}> ?role }} "
+           f"OPTIONAL {{ ?g <{PROV.wasAttributedTo}> ?agent FILTER(?agent != ?owner) }} }} }} "
+           "ORDER BY DESC(?when) LIMIT 1")
+
+
+def stewardship_of(store: Store, graph: URIRef) -> Stewardship | None:
+    """The owner and last write of description ``graph`` (None: no record, e.g. a graph
+    written before owners were recorded and not yet migrated)."""
+    rows = store.query(_RECORD, {"g": graph}).rows
+    if not rows:
+        return None
+    owner, when, role, agent = rows[0]
+    if not isinstance(owner, URIRef):
+        return None
+    return Stewardship(owner=owner, written_at=str(when) if when is not None else None,
+                       writer_role=str(role) if role is not None else None,
+                       agent=agent if isinstance(agent, URIRef) else None)
 
 
 # -- ETags -------------------------------------------------------------------------------

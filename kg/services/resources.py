@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph, URIRef
 
 from kg.errors import NotFound
-from kg.namespaces import RDF
+from kg.namespaces import DSKG, RDF
 from kg.services.context import ServiceContext
 from kg.services.documents import Document, description_of, label_of, load_document
 from kg.services.kinds import KINDS, Kind, kind_for_types
@@ -40,6 +40,20 @@ def get_resource(ctx: ServiceContext, kind: Kind, resource_id: str) -> Document:
     if document is None:
         raise NotFound(f"{iri} is not described here")
     return document
+
+
+def stewardship_headers(document: Document, *, admin: bool) -> dict[str, str]:
+    """HTTP headers saying who owns a description (RFC 8288 Link, relation ``dskg:owner``)
+    and the role of its last writer; the writer's token subject for admins only."""
+    record = document.stewardship
+    if record is None:
+        return {}
+    headers = {"Link": f'<{record.owner}>; rel="{DSKG.owner}"'}
+    if record.writer_role:
+        headers["DSKG-Writer-Role"] = record.writer_role
+    if admin and record.agent is not None:
+        headers["DSKG-Written-By"] = str(record.agent).rsplit("/", 1)[-1]
+    return headers
 
 
 def get_by_iri(ctx: ServiceContext, iri: URIRef) -> Document:
@@ -119,4 +133,4 @@ def resource_view(ctx: ServiceContext, document: Document, kind: Kind | None = N
 
 
 __all__ = ["ResourceView", "dereference", "get_by_iri", "get_resource", "kind_of",
-           "links_for", "resource_view"]
+           "links_for", "resource_view", "stewardship_headers"]

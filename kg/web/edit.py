@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from kg.auth import Principal
-from kg.errors import BadRequest
+from kg.errors import BadRequest, DskgError, Forbidden, OwnershipRefused
 from kg.namespaces import (
     DCAT,
     DCT,
@@ -241,3 +241,29 @@ def save(ctx: ServiceContext, principal: Principal | None, form: DatasetForm,
     if resource_id is None:
         return create(ctx, principal, kind, body, "text/turtle")
     return replace(ctx, principal, kind, resource_id, body, "text/turtle", form.etag or None)
+
+
+def refusal_words(ctx: ServiceContext, error: DskgError, principal: Principal | None,
+                  resource_id: str | None) -> str | None:
+    """A 403 or an ownership refusal in plain words (None: not such a refusal)."""
+    if not isinstance(error, OwnershipRefused | Forbidden):
+        return None
+    from kg.web.resource import owner_value  # the page's words for owners
+
+    holder = "your token"
+    if principal is not None:
+        spaces = ", ".join(sorted(s.rsplit("/", 1)[-1] for s in principal.dataspaces))
+        holder = f"your {principal.role} token" + (f" (for {spaces})" if spaces else "")
+    owner = None
+    if resource_id is not None:
+        try:
+            record = get_resource(ctx, KINDS["datasets"], resource_id).stewardship
+        except DskgError:
+            record = None
+        owner = owner_value(ctx, record.owner).text if record is not None else None
+    if owner is not None and error.status == 403:
+        return (f"Nothing was saved. This dataset belongs to {owner}; {holder} may change only "
+                f"what its holder owns. Ask {owner} or this node's administrators to make "
+                "the change.")
+    return (f"Nothing was saved. The description says something that only its owner may say, "
+            f"and {holder} does not hold it: {error.message}")

@@ -14,6 +14,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.namespaces import DCAT, DCT, DSKG, FOAF, META_GRAPH, ODRL, ORG, RDF, RDFS, SKOS, XSD
+from kg.ownership import owner_words
 from kg.policy.model import is_policy
 from kg.services.context import ServiceContext
 from kg.services.governance import governance_chain
@@ -101,6 +102,25 @@ class Member:
     roles: list[Value]
 
 
+def owner_value(ctx: ServiceContext, owner: URIRef) -> Value:
+    """An owner IRI in words (with a link to the data space whose stewards own it)."""
+    kind, qualifier = owner_words(owner)
+    if kind == "node":
+        return Value("this node's administrators")
+    if kind == "authority":
+        return Value("the EU-tier authority" if qualifier == "EU"
+                     else f"the national authority of {qualifier}")
+    if kind == "peer":
+        return Value(f"the peer node {qualifier!s} (harvested)")
+    names = lookup(ctx, [owner])
+    return Value(f"the stewards of {names.label(owner)}", href=names.href(ctx, owner),
+                 iri=str(owner))
+
+
+#: "by an admin", "by a steward"
+_ARTICLE = {"admin": "an", "authority": "an", "applicant": "an"}
+
+
 @dataclass
 class Page:
     title: str
@@ -129,6 +149,10 @@ class Page:
     href: str | None = None
     edit_href: str | None = None
     graph: str = ""
+    #: who owns the description, in words, with a link when the owner has a page here
+    owner: Value | None = None
+    #: how it was last written ("2026-12-03 by a steward")
+    written: str | None = None
 
 
 class _Builder:
@@ -384,6 +408,21 @@ class _Builder:
                     seen.add(words.iri)
                     page.inherited.append(words)
 
+    def stewardship(self) -> tuple[Value | None, str | None]:
+        """Who owns the description and how it was last written (never the token subject:
+        the page is public, DESIGN 4a)."""
+        record = self.view.document.stewardship
+        if record is None:
+            return None, None
+        owner = owner_value(self.ctx, record.owner)
+        when = format_date(Literal(record.written_at, datatype=XSD.dateTime)) \
+            if record.written_at else None
+        role = f"by {_ARTICLE.get(record.writer_role or '', 'a')} {record.writer_role}" \
+            if record.writer_role else None
+        written = " ".join(part for part in ("last written", when, role) if part) \
+            if when or role else None
+        return owner, written
+
     # -- the page ----------------------------------------------------------------------------
     def build(self) -> Page:
         view, ctx = self.view, self.ctx
@@ -411,6 +450,7 @@ class _Builder:
             downloads=[(name, f"{href.split('?')[0]}?format={fmt}" if "?" not in href
                         else f"{href}&format={fmt}") for name, fmt in DOWNLOADS],
             href=href, graph=str(view.document.location.graph))
+        page.owner, page.written = self.stewardship()
         page.related = self.related()
         self.members(page)
         self.governance(page)
