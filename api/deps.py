@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from kg.auth import Principal, principal_for, require
 from kg.services import ServiceContext
@@ -49,10 +50,26 @@ def require_steward(request: Request) -> Principal:
     return require(get_principal(request), "steward")
 
 
+async def _principal(request: Request) -> Principal | None:
+    token = bearer_token(request)
+    if token is None:  # anonymous reads: no hand-over to the thread pool
+        return None
+    # the token file is read from disk: not on the event loop
+    return await run_in_threadpool(principal_for, token, request.app.state.settings)
+
+
+async def _steward(request: Request) -> Principal:
+    return require(await _principal(request), "steward")
+
+
+async def _admin(request: Request) -> Principal:
+    return require(await _principal(request), "admin")
+
+
 ContextDep = Annotated[ServiceContext, Depends(_context)]
-PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
-StewardDep = Annotated[Principal, Depends(require_steward)]
-AdminDep = Annotated[Principal, Depends(require_admin)]
+PrincipalDep = Annotated[Principal | None, Depends(_principal)]
+StewardDep = Annotated[Principal, Depends(_steward)]
+AdminDep = Annotated[Principal, Depends(_admin)]
 
 __all__ = ["AdminDep", "ContextDep", "PrincipalDep", "StewardDep", "bearer_token",
            "context_of", "get_principal", "require_admin", "require_steward"]
