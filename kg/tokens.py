@@ -13,7 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
-from kg.auth import ROLES, Principal, _same, token_digest
+from kg.auth import ROLES, Principal, _same, agent_name, token_digest
 from kg.errors import BadRequest, ConfigError
 from kg.settings import Settings
 
@@ -72,8 +72,23 @@ def lookup(digest: str, settings: Settings) -> Principal | None:
         if _same(digest, entry["sha256"]):
             return Principal(subject=entry["subject"], role=entry["role"],
                              dataspaces=frozenset(entry.get("dataspaces", [])),
-                             jurisdiction=entry.get("jurisdiction"))
+                             jurisdiction=entry.get("jurisdiction"),
+                             pseudonym=agent_name(entry["role"], entry["sha256"]))
     return None
+
+
+def issued(settings: Settings) -> list[dict]:
+    """The tokens issued for this node (subject, role, scope, the agent name their writes
+    carry), never their digests."""
+    return [{"subject": e["subject"], "role": e["role"],
+             "dataspaces": e.get("dataspaces", []), "jurisdiction": e.get("jurisdiction"),
+             "agent": agent_name(e["role"], e["sha256"])}
+            for e in _read(tokens_file(settings)) if "sha256" in e]
+
+
+def subject_of(settings: Settings, agent: str) -> str | None:
+    """The token subject behind an agent name of the provenance (for admins)."""
+    return next((e["subject"] for e in issued(settings) if e["agent"] == agent), None)
 
 
 def create_token(settings: Settings, role: str, subject: str,

@@ -29,6 +29,7 @@ from tests.rest_support import (
     ADMIN,
     ADMIN_TOKEN,
     BASE,
+    agent_of,
     app_for,
     attributed_to,
     ecosystem_store,
@@ -161,7 +162,7 @@ def test_rest_writes_name_their_author(env: tuple[TestClient, Store],
                           headers={**TTL, **tokens["steward"]})
     assert created.status_code == 201, created.text
     iri = URIRef(created.json()["@id"])
-    assert attributed_to(store, iri) == {agent_iri("stella")}
+    assert attributed_to(store, iri) == {agent_of(tokens["steward"])}
     replaced = client.put(created.headers["Location"], content=TURTLE["datasets"],
                           headers={**TTL, **ADMIN})
     assert replaced.status_code == 200, replaced.text
@@ -174,7 +175,7 @@ def test_graph_store_writes_name_their_author(env: tuple[TestClient, Store],
     put = client.put("/graphs", params={"graph": GRAPH}, content="<urn:a> <urn:b> 'c' .",
                      headers={**TTL, **tokens["admin2"]})
     assert put.status_code == 201, put.text
-    assert attributed_to(store, URIRef(GRAPH)) == {agent_iri("ops")}
+    assert attributed_to(store, URIRef(GRAPH)) == {agent_of(tokens["admin2"], "admin")}
     posted = client.post("/graphs", content="<urn:d> <urn:b> 'e' .", headers={**TTL, **ADMIN})
     assert posted.status_code == 201, posted.text
     new = URIRef(posted.headers["Location"])  # the new graph's IRI
@@ -213,7 +214,7 @@ def test_gaiax_import_names_its_author(env: tuple[TestClient, Store],
                          headers={**tokens["steward"], "Content-Type": "application/ld+json"})
     assert answer.status_code == 201, answer.text
     graphs = [URIRef(g) for g in answer.json()["graphs"]]
-    assert graphs and all(attributed_to(store, g) == {agent_iri("stella")} for g in graphs)
+    assert graphs and all(attributed_to(store, g) == {agent_of(tokens["steward"])} for g in graphs)
 
 
 def test_sparql_update_names_its_author(env: tuple[TestClient, Store]) -> None:
@@ -268,3 +269,18 @@ def test_admin_routes_refuse_every_other_role(env: tuple[TestClient, Store],
     assert store.triple_count() == before
     allowed = client.request(method, path, content=body, headers={**headers, **ADMIN})
     assert allowed.status_code < 400, allowed.text
+
+
+def test_token_list_resolves_the_agent_names_of_the_provenance(tmp_path: Path) -> None:
+    """What the public records say (role and a token hash) an admin can resolve."""
+    file = tmp_path / "tokens.json"
+    env = {"DSKG_TOKENS_FILE": str(file), "DSKG_STORE": "memory"}
+    made = CliRunner().invoke(cli, ["token", "create", "--role", "steward", "--dataspace",
+                                    "agdatahub", "--subject", "stella"], env=env)
+    assert made.exit_code == 0, made.output
+    token = [w for w in made.output.split() if len(w) >= 32][-1]
+    listed = CliRunner().invoke(cli, ["token", "list"], env=env)
+    assert listed.exit_code == 0, listed.output
+    agent = auth.agent_name("steward", auth.token_digest(token))
+    assert f"{agent}\tsteward\tagdatahub\tstella" in listed.output
+    assert token not in listed.output and auth.token_digest(token) not in listed.output

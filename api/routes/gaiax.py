@@ -42,7 +42,7 @@ async def import_credentials(request: Request, ctx: ContextDep,
     def run() -> dict[str, Any]:
         result = import_document(ctx.store, body, TrustStore.from_env(),
                                  base_iri=ctx.base_iri,
-                                 origin=Origin(agent=steward.subject,
+                                 origin=Origin(agent=steward.agent,
                                                source="REST POST /gaiax/credentials"))
         return result.to_json()
 

@@ -67,7 +67,8 @@ def document_response(request: Request, ctx: ServiceContext, principal: Principa
     etag = services.entity_tag(document.etag, fmt)
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
     headers.update(services.stewardship_headers(
-        document, admin=principal is not None and principal.role == "admin"))
+        document, admin=principal is not None and principal.role == "admin",
+        settings=ctx.settings))
     if_none_match = request.headers.get("if-none-match")
     if if_none_match and (document.etag in tag_hashes(if_none_match) or "*" in if_none_match):
         return Response(status_code=304, headers=headers)

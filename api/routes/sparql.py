@@ -198,5 +198,5 @@ async def _update(request: Request, ctx: ServiceContext, text: str,
     service = QueryService(ctx.store, ctx.settings)
     graphs = [parse_iri(g, "using-graph-uri") for g in using[0]]
     named = [parse_iri(g, "using-named-graph-uri") for g in using[1]]
-    await run_in_threadpool(service.update, text, principal.subject, graphs, named)
+    await run_in_threadpool(service.update, text, principal.agent, graphs, named)
     return Response(status_code=204)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from kg.cli.app import err_console, settings, sub_app
-from kg.tokens import create_token
+from kg.tokens import create_token, issued
 
 token_app = sub_app("Issue bearer tokens for the REST API (reader, applicant, steward, "
                     "authority, admin).")
@@ -24,7 +24,8 @@ def create(
         help="An authority's jurisdiction: EU for the EU tier, or a country code (ES).")
     ] = None,
     subject: Annotated[str | None, typer.Option(
-        help="Who holds it: recorded as the author of every write made with it.")] = None,
+        help="Who holds it. Writes made with it carry the agent name `dskg token list` "
+             "shows (role and a hash); readers never see the subject.")] = None,
 ) -> None:
     """Create a token and print it on stdout (only its SHA-256 digest is kept)."""
     spaces = list(dataspace or [])
@@ -35,3 +36,12 @@ def create(
                       f"{': ' + ', '.join(scope) if scope else ''}); it is shown only once",
                       highlight=False)
     typer.echo(token)
+
+
+@token_app.command("list")
+def list_tokens() -> None:
+    """The tokens issued for this node: subject, role, scope and the agent name the
+    provenance records give their writes (how an admin learns who wrote what)."""
+    for entry in issued(settings()):
+        scope = ", ".join(entry["dataspaces"]) or entry["jurisdiction"] or "-"
+        typer.echo(f"{entry['agent']}\t{entry['role']}\t{scope}\t{entry['subject']}")

@@ -57,7 +57,7 @@ def _parse_one(ctx: ServiceContext, data: bytes, content_type: str | None) -> Gr
 
 
 def _origin(principal: Principal, method: str, name: URIRef | None) -> Origin:
-    return Origin(agent=principal.subject, source=f"Graph Store Protocol {method} "
+    return Origin(agent=principal.agent, source=f"Graph Store Protocol {method} "
                   f"{name or '(new graph)'}", activity=f"gsp-{method.lower()}")
 
 

@@ -12,7 +12,9 @@ from kg.services.context import ServiceContext
 from kg.services.documents import Document, description_of, label_of, load_document
 from kg.services.kinds import KINDS, Kind, kind_for_types
 from kg.services.textindex import first_kind, text_index_for
+from kg.settings import Settings
 from kg.store.sparql_text import term_n3
+from kg.tokens import subject_of
 
 
 @dataclass
@@ -42,7 +44,8 @@ def get_resource(ctx: ServiceContext, kind: Kind, resource_id: str) -> Document:
     return document
 
 
-def stewardship_headers(document: Document, *, admin: bool) -> dict[str, str]:
+def stewardship_headers(document: Document, *, admin: bool, settings: Settings
+                        ) -> dict[str, str]:
     """HTTP headers saying who owns a description (RFC 8288 Link, relation ``dskg:owner``)
     and the role of its last writer; the writer's token subject for admins only."""
     record = document.stewardship
@@ -52,7 +55,8 @@ def stewardship_headers(document: Document, *, admin: bool) -> dict[str, str]:
     if record.writer_role:
         headers["DSKG-Writer-Role"] = record.writer_role
     if admin and record.agent is not None:
-        headers["DSKG-Written-By"] = str(record.agent).rsplit("/", 1)[-1]
+        agent = str(record.agent).rsplit("/", 1)[-1]
+        headers["DSKG-Written-By"] = subject_of(settings, agent) or agent
     return headers
 
 

@@ -202,7 +202,7 @@ def _own_location(ctx: ServiceContext, kind: Kind, iri: URIRef) -> URIRef:
 
 
 def _agent(principal: Principal | None) -> str:
-    return principal.subject if principal is not None else "anonymous"
+    return principal.agent if principal is not None else "anonymous"
 
 
 # -- delete ------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def check(ctx: ServiceContext, data: bytes, *, check_proof: bool = True,
     result = GaiaxResult(verification.valid, credentials, presentation=extra)
     if principal is not None and verification.valid:
         imported = store_verified(ctx.store, verification, base_iri=ctx.base_iri,
-                                  origin=Origin(agent=principal.subject,
+                                  origin=Origin(agent=principal.agent,
                                                 source="web form /ui/gaiax"))
         result.imported = True
         result.graphs = [str(g) for g in imported.graphs]
