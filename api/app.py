@@ -31,6 +31,7 @@ from api.routes import (
     policy,
     rest,
     sparql,
+    submissions,
     validation,
     web,
 )
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.web = WebState(node.store)  # the pages' caches, emptied by every write
     problems.install(app)
     middleware.install(app, settings, json_logs=log_format == "json")
+    # before the REST routes: their /{kind} would take /submissions
+    app.include_router(submissions.router)
     app.include_router(health.router)
     app.include_router(lifecycle.router)
     app.include_router(sparql.router)

@@ -3,7 +3,7 @@
     python -m bench.api                # 100k datasets
     python -m bench.api 10000 100000   # the sizes you name
 
-For each size: a synthetic ecosystem (``bench.generate``) is loaded once into an on-disk
+For each size: a synthetic ecosystem (``harness.generate``) is loaded once into an on-disk
 store (kept in /tmp for the next run). In this process, on that store, the baselines: the
 raw store call and the service-layer call (``kg.services``, no HTTP). Then the store is
 closed and served by uvicorn in a child process; httpx clients on loopback measure
@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import median_ms, p95_ms, print_table
-from bench.generate import ID, generate
+from harness.generate import ID, generate
 
 BASE_IRI = "http://127.0.0.1:8000/"
 TOKEN = "bench-admin-token"
@@ -82,7 +82,7 @@ def build_store(n: int) -> Path:
 
 
 def sizes(n: int) -> tuple[int, int]:
-    """(organisations, data spaces) of a generated ecosystem (as bench.generate makes them)."""
+    """(organisations, data spaces) of a generated ecosystem (as harness.generate makes them)."""
     return max(10, n // 10), max(3, n // 1000)
 
 
@@ -243,7 +243,7 @@ def over_http(n: int, base: str, clients: int) -> dict[str, tuple[list[float], f
 
 
 def run_size(n: int) -> list[list[object]]:
-    from tests.servers import free_port, wait_until_up
+    from harness.servers import free_port, wait_until_up
 
     folder = build_store(n)
     base_samples = baselines(n, folder)

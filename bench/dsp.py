@@ -2,7 +2,7 @@
 
     python -m bench.dsp [N] [--page-size 1000]
 
-Loads N synthetic datasets (bench.generate), serves the node with uvicorn on 127.0.0.1 and
+Loads N synthetic datasets (harness.generate), serves the node with uvicorn on 127.0.0.1 and
 walks every page of ``POST /dsp/catalog/request`` (JSON-LD with the effective offers) and of
 ``GET /catalog`` (DCAT-AP Turtle, the baseline), following their next links: time to the
 first byte of the first page, and total. The first DSP walk is cold (the policies and the
@@ -20,7 +20,7 @@ import httpx
 import uvicorn
 
 from bench.common import print_table
-from bench.generate import generate
+from harness.generate import generate
 from kg.settings import Settings
 from kg.store.embedded import EmbeddedStore
 

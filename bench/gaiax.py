@@ -25,6 +25,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from bench.common import print_table
+from harness import gaiax_factory as f
 from kg.gaiax import jws
 from kg.gaiax.document import read_submission
 from kg.gaiax.importer import import_document, import_inputs
@@ -33,7 +34,6 @@ from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import verify_batch, verify_document
 from kg.store import memory_store
 from kg.writepath import Origin
-from tests.fixtures.gaiax import factory as f
 
 BASE_IRI = "http://127.0.0.1:8000/"
 

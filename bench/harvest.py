@@ -2,7 +2,7 @@
 
     python -m bench.harvest [N ...]        (default: 10000 100000)
 
-Part 1. A peer on loopback serves a synthetic ecosystem's datasets (bench.generate) as a
+Part 1. A peer on loopback serves a synthetic ecosystem's datasets (harness.generate) as a
 Hydra-paged DCAT catalog in N-Triples, 1000 datasets a page. The harvesting node holds the
 rest of that ecosystem (organisations, data spaces, policies the datasets reference) and
 harvests the peer with validation on: descriptions/s and peak memory (RSS of a fresh process
@@ -10,7 +10,7 @@ per run). Then 1% of the datasets change at the peer and it harvests again: the 
 fraction of the first. The baseline, measured in the same run: a bare pyoxigraph bulk load of
 the same datasets.
 
-Part 2. The store contract suite (tests/store_contract.py), each test timed on the embedded
+Part 2. The store contract suite (harness/store_contract.py), each test timed on the embedded
 store, on `oxigraph serve` and on Virtuoso (when installed), median of 3 runs.
 """
 
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
-from bench.generate import ID, generate
+from harness.generate import ID, generate
 
 PAGE_SIZE = 1000
 CHANGED_EVERY = 100  # 1%
@@ -201,10 +201,10 @@ def bench_harvest(n_datasets: int, workdir: Path) -> HarvestFigures:
 
 # -- the store contract on each engine -----------------------------------------------------
 def contract_timings(repeats: int = 3) -> tuple[list[str], dict[str, dict[str, float]]]:
+    from harness.servers import oxigraph_server
+    from harness.store_contract import StoreContract
     from kg.store.embedded import EmbeddedStore
     from kg.store.remote import RemoteStore
-    from tests.servers import oxigraph_server
-    from tests.store_contract import StoreContract
 
     names = sorted(n for n in dir(StoreContract) if n.startswith("test_"))
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)  # the atomicity test's bad IRI
@@ -217,8 +217,8 @@ def contract_timings(repeats: int = 3) -> tuple[list[str], dict[str, dict[str, f
             return lambda: RemoteStore(f"{url}/query", f"{url}/update", f"{url}/store")
         engines["oxigraph serve"] = oxigraph
     if shutil.which("virtuoso-t"):
+        from harness.servers import VIRTUOSO_USER, virtuoso_server
         from kg.store.remote import EngineCredentials
-        from tests.servers import VIRTUOSO_USER, virtuoso_server
 
         def virtuoso(stack: ExitStack) -> Callable[[], Any]:
             server = stack.enter_context(virtuoso_server(Path(stack.enter_context(

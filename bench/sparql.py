@@ -3,7 +3,7 @@
     python -m bench.sparql            # 10k synthetic datasets
     python -m bench.sparql 20000 50   # datasets, GETs per query and server
 
-The synthetic ecosystem (``bench.generate``) is bulk-loaded into an on-disk store, copied
+The synthetic ecosystem (``harness.generate``) is bulk-loaded into an on-disk store, copied
 once (two processes must not open one store where one may write), and served by
 ``oxigraph serve-read-only --union-default-graph`` (the baseline, pip package ``oxigraph``)
 and by ``dskg serve``. One httpx client on loopback sends the same GETs to both, taking
@@ -25,8 +25,9 @@ from pathlib import Path
 import httpx
 
 from bench.common import median_ms, print_table
-from bench.generate import ID, generate
-from bench.soak import free_port, start_server
+from harness.generate import ID, generate
+from harness.node import start_server
+from harness.servers import free_port
 
 PREFIXES = """PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX dcat: <http://www.w3.org/ns/dcat#>

@@ -33,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.common import median_ms, p95_ms, print_table, run_child
-from bench.generate import generate
+from harness.generate import generate
 
 SYNTHETIC = "https://w3id.org/dskg/synthetic/id/"
 NEW = "https://example.org/bench/new/"

@@ -1,6 +1,6 @@
 """Web page render times at scale: ``python -m bench.web [N_DATASETS] [--runs R]``.
 
-Loads a synthetic ecosystem (``bench.generate``, default 100,000 datasets) into the embedded
+Loads a synthetic ecosystem (``harness.generate``, default 100,000 datasets) into the embedded
 store, then requests every kind of page as a browser would (in process, through the whole
 ASGI app: routing, service calls, templates) and prints the median and p95 per page. The
 baseline, measured in the same run, is the service-layer call the page is built on, without
@@ -19,7 +19,7 @@ from urllib.parse import quote
 from rdflib import URIRef
 
 from bench.common import median_ms, p95_ms, print_table
-from bench.generate import ID, generate
+from harness.generate import ID, generate
 from kg import services
 from kg.services import KINDS, ServiceContext
 from kg.services.listing import Filters

@@ -166,7 +166,7 @@ def _odrl_uids(expanded: Any) -> None:
             stack.extend(v for k, v in value.items() if k not in ("@value", "@context"))
 
 
-class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+class _Processor(jsonld.JsonLdProcessor):
     """pyld's processor, with ODRL uids added to the expanded document on the way to RDF
     (one expansion, not two)."""
 

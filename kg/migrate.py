@@ -53,7 +53,7 @@ def _records_without_owner(store: Store) -> dict[URIRef, URIRef | None]:
         f"?g a {term_n3(DSKG.Description)} "
         f"FILTER NOT EXISTS {{ ?g {term_n3(DSKG.owner)} ?o }} "
         f"OPTIONAL {{ ?g {term_n3(DSKG.describes)} ?root }} }} }}").rows
-    return {g: root if isinstance(root, URIRef) else None  # type: ignore[misc]
+    return {g: root if isinstance(root, URIRef) else None
             for g, root in rows if isinstance(g, URIRef)}
 
 
@@ -92,7 +92,7 @@ def migrate(store: Store, base_iri: str) -> Migration:
         owners = [(g, DSKG.owner, ownership.natural_owner(places.get(root), nationals)
                    if root is not None else ownership.NODE_OWNER)
                   for g, root in unowned.items()]
-        store.replace_graphs(graphs, drop=old_names, add={meta: rekeyed + owners},
+        store.replace_graphs(graphs, drop=old_names, add={meta: [*rekeyed, *owners]},
                              remove_subjects={meta: [*old_names, *tombstones]})
         done = Migration(renamed=len(old_names), owners=len(owners))
     log.warning("%s", done.summary())

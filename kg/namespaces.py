@@ -1,5 +1,8 @@
 """RDF namespaces used across the project (one place, so prefixes never drift)."""
 
+import re
+from collections.abc import Mapping
+
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
@@ -51,9 +54,25 @@ PREFIXES: dict[str, str] = {
     "gx": str(GX),
 }
 
+_LOCAL_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def compact(iri: object, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """The prefixed name for ``iri`` under the longest namespace of ``prefixes`` it starts
+    with (a local part of letters, digits, ``_.-`` only), else the IRI itself: for people."""
+    text = str(iri)
+    best: tuple[str, str] | None = None
+    for prefix, namespace in prefixes.items():
+        local = text[len(namespace):]
+        if text.startswith(namespace) and _LOCAL_NAME.fullmatch(local) and (
+                best is None or len(namespace) > len(prefixes[best[0]])):
+            best = (prefix, local)
+    return f"{best[0]}:{best[1]}" if best else text
+
+
 __all__ = [
     "ADMS", "CRED", "DCAT", "DCT", "DCTERMS", "DEFAULT_ID_BASE", "DSKG", "ELI", "EU_COUNTRY",
     "EU_FILE_TYPE", "EU_LANGUAGE", "EU_LICENCE", "EU_THEME", "FOAF", "GX", "GX2210", "HYDRA",
     "IANA_MEDIA", "LOCN", "META_GRAPH", "ODRL", "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS",
-    "SD", "SEC", "SH", "SKOS", "VCARD", "XSD",
+    "SD", "SEC", "SH", "SKOS", "VCARD", "XSD", "compact",
 ]

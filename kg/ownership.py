@@ -21,7 +21,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import OwnershipRefused
-from kg.namespaces import DCAT, DSKG, FOAF, META_GRAPH, ODRL, ORG, RDF, SKOS
+from kg.namespaces import DCAT, DSKG, FOAF, META_GRAPH, ODRL, ORG, RDF, SKOS, compact
 from kg.store.base import Store
 from kg.store.sparql_text import term_n3
 
@@ -373,12 +373,8 @@ def _n3(s: Node, p: Node, o: Node) -> str:
 
 
 def _short(iri: Node) -> str:
-    text = str(iri)
-    for prefix, ns in (("dskg:", str(DSKG)), ("odrl:", str(ODRL)), ("dcat:", str(DCAT)),
-                       ("org:", str(ORG))):
-        if text.startswith(ns):
-            return prefix + text[len(ns):]
-    return f"<{text}>"
+    short = compact(iri)
+    return short if short != str(iri) else f"<{iri}>"
 
 
 # -- who owns a new description ------------------------------------------------------------

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg.namespaces import PREFIXES
+from kg.namespaces import compact
 from kg.store import Store
-
-
-def compact(iri: str) -> str:
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
 
 
 def graph_stats(store: Store) -> dict[str, Any]:

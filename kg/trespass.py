@@ -24,7 +24,7 @@ from rdflib.term import Node
 from kg.namespaces import DSKG, META_GRAPH, PROV, RDF
 from kg.ownership import HELD_POINTERS, LINKS, NODE_OWNER, orphans_of
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 
 Triple = tuple[Node, Node, Node]
 _META = term_n3(URIRef(META_GRAPH))
@@ -86,9 +86,8 @@ def _subject_trespasses(store: Store, subject: URIRef) -> list[Trespass]:
 
 
 def _pointer_trespasses(store: Store) -> list[Trespass]:
-    pointers = " ".join(term_n3(p) for p in sorted(HELD_POINTERS))
     rows = store.query(
-        f"SELECT ?g ?s ?p ?o ?held WHERE {{ VALUES ?p {{ {pointers} }} "
+        f"SELECT ?g ?s ?p ?o ?held WHERE {{ {values_list('p', sorted(HELD_POINTERS))} "
         f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != {_META} && ?g != ?held) "
         f"GRAPH {_META} {{ ?g {term_n3(DSKG.owner)} ?owner . "
         f"?held {term_n3(DSKG.describes)} ?o ; {term_n3(DSKG.owner)} ?holder }} "
@@ -139,7 +138,7 @@ def repair(store: Store, trespasses: list[Trespass], keep: Path) -> int:
         # The record is kept as it is but for its triple count.
         records += [(name, p, o) for p, o in store.query(
             f"SELECT ?p ?o WHERE {{ GRAPH {_META} {{ ?g ?p ?o }} }}", {"g": name}).rows
-            if p != DSKG.tripleCount]  # type: ignore[misc]
+            if p is not None and o is not None and p != DSKG.tripleCount]
         records.append((name, DSKG.tripleCount, Literal(len(graph))))
     if not removed:
         return 0

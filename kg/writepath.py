@@ -27,7 +27,6 @@ from kg.bulkcommit import JournaledLoad
 from kg.errors import BadRequest, Conflict, NotFound, OwnershipRefused, ValidationFailed
 from kg.namespaces import (
     DCAT,
-    DCT,
     DEFAULT_ID_BASE,
     DSKG,
     FOAF,
@@ -36,8 +35,6 @@ from kg.namespaces import (
     ORG,
     PROV,
     RDF,
-    RDFS,
-    SKOS,
     XSD,
 )
 from kg.ownership import NODE, Claim, Writer
@@ -45,6 +42,7 @@ from kg.rdfio import QUAD_FORMATS, iter_quads, jsonld_to_nquads
 from kg.store import Store, memory_store
 from kg.store.sparql_text import term_n3
 from kg.validation.links import refuse_unsafe_iris, refuse_unsafe_iris_in_store
+from kg.vocabulary import LABEL_PROPERTIES
 
 Mode = TypingLiteral["create", "replace", "upsert"]
 Triple = tuple[Node, Node, Node]
@@ -67,7 +65,6 @@ KIND_OF_CLASS: dict[URIRef, str] = {
     ODRL.Agreement: "policy",
     ODRL.Policy: "policy",
 }
-LABEL_PROPERTIES = (SKOS.prefLabel, FOAF.name, DCT.title, RDFS.label)
 #: Inputs bigger than this (or with more graphs than BULK_GRAPHS) take the bulk path.
 BULK_BYTES = 4 * 1024 * 1024
 BULK_GRAPHS = 200
@@ -428,6 +425,13 @@ def delete_graphs(store: Store, names: Sequence[URIRef], origin: Origin,
                              add={URIRef(META_GRAPH): tombstones})
 
 
+def record_activity(store: Store, triples: Sequence[Triple]) -> None:
+    """Provenance of a step that changes no description (a submission refused admission):
+    added to the meta graph in one transaction, under the write lock."""
+    with WRITE_LOCK:
+        store.replace_graphs({}, add={URIRef(META_GRAPH): list(triples)})
+
+
 def update_provenance(graphs: Sequence[URIRef], agent: str) -> str:
     """SPARQL Update operations that rewrite the records of ``graphs`` after a raw SPARQL
     Update: appended to the same request, they run in its transaction and count the
@@ -516,7 +520,8 @@ def _is_subject(store: Store, iri: URIRef) -> bool:
 # -- bulk path ---------------------------------------------------------------------------
 def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Origin,
                mode: Mode = "upsert", validate: bool = True,
-               exclusive: bool = False) -> WriteResult:
+               exclusive: bool = False,
+               known_roots: dict[URIRef, URIRef] | None = None) -> WriteResult:
     """Stage the whole input in memory, validate it there with SPARQL, commit in one go.
 
     Graph names are taken as given (no IRI minting); a restore of our own export keeps the
@@ -524,6 +529,8 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
     holds the store alone (``dskg load`` on an embedded store), so a load of new graphs may
     use the engine's bulk loader, journaled (``kg.bulkcommit``), instead of a transaction;
     the loader then runs while the staged copy is validated, and a rejected load is undone.
+    ``known_roots``: the main resource of graphs, when the caller knows it (a split dump);
+    the others are guessed from the graph's shape.
     """
     origin.base_iri = base_iri
     staging = memory_store()
@@ -536,7 +543,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
         data, fmt = buffer.getvalue(), "nquads"
     staged = staging.graph_names()
     names = [n for n in staged if n != meta]
-    roots = _bulk_roots(staging)
+    roots = {**_bulk_roots(staging), **(known_roots or {})}
     if exclusive and meta not in staged and not store.bulk_import_is_atomic:
         with WRITE_LOCK:
             created, replaced = _check_mode(store, names, mode)

@@ -63,7 +63,7 @@ def axe_source() -> str:
 
 @pytest.fixture(scope="module")
 def trust_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any]]:
-    from tests.fixtures.gaiax import factory
+    from harness import gaiax_factory as factory
 
     folder = tmp_path_factory.mktemp("trust")
     issuer = factory.Issuer(factory.rsa_key())
@@ -80,7 +80,7 @@ def trust_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
 @pytest.fixture(scope="module")
 def site(trust_dir: tuple[Path, Any]) -> Iterator[str]:
     from api.app import create_app
-    from tests.servers import serve_app
+    from harness.servers import serve_app
 
     settings = Settings(store="memory", admin_token=ADMIN_TOKEN,
                         base_iri="http://127.0.0.1:8000/", load_default_graph=True)
@@ -135,7 +135,7 @@ def _sparql(page: Any) -> None:
 
 def _gaiax(trust: tuple[Path, Any]) -> Callable[[Any], None]:
     def act(page: Any) -> None:
-        from tests.fixtures.gaiax import factory
+        from harness import gaiax_factory as factory
 
         issuer = trust[1]
         credentials = [issuer.sign(c) for c in (factory.participant(), factory.registration(),
@@ -151,6 +151,14 @@ def _edit_refused(page: Any) -> None:
     page.fill("#token", ADMIN_TOKEN)
     page.click("#save")
     page.wait_for_selector(".error, section.report")
+
+
+def _submit(page: Any) -> None:
+    seine = Path(__file__).parent / "fixtures" / "admission" / "seine.ttl"
+    page.fill("#submit-token", ADMIN_TOKEN)
+    page.fill("#submit-data", seine.read_text(encoding="utf-8"))
+    page.click("#submit")
+    page.wait_for_selector("#checks")
 
 
 #: (name, path, what a person does on it before it is checked)
@@ -179,6 +187,8 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("edit", "/ui/edit/datasets/new", None),
     ("edit-refused", "/ui/edit/datasets/new", "edit"),
     ("error", "/datasets/no-such-dataset", None),
+    ("submissions", "/ui/submissions", None),
+    ("submission-review", "/ui/submissions", "submit"),
 ]
 
 
@@ -191,7 +201,7 @@ def test_no_wcag_violation(site: str, tab: Any, axe_source: str,
     assert answer.status == (404 if name == "error" else 200)
     actions: dict[str, Callable[[Any], None]] = {
         "may-i": _may_i, "validate": _validate, "sparql": _sparql, "gaiax": _gaiax(trust_dir),
-        "edit": _edit_refused}
+        "edit": _edit_refused, "submit": _submit}
     if action is not None:
         actions[action](tab)
     assert tab.locator("main, [role=main]").count() >= 1  # the page did render

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from rdflib import URIRef
 from typer.testing import CliRunner
 
-from bench.soak import SOAK_IRI, SPACES, TURTLE, org_body, rest_id, versions_in
+from harness.node import SOAK_IRI, SPACES, TURTLE, org_body, rest_id, versions_in
+from harness.servers import serve_app
 from kg.backup import (
     BackupInvalid,
     check_integrity,
@@ -35,7 +36,6 @@ from tests.rest_support import (
     ecosystem_store,
     steward_token,
 )
-from tests.servers import serve_app
 
 runner = CliRunner()
 

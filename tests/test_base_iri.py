@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.servers import free_port, wait_until_up
 from kg.errors import ConfigError
 from kg.settings import Settings
-from tests.servers import free_port, wait_until_up
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "base-iri-test-admin-token-0123456789abcdef"

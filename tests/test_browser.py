@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from harness.servers import serve_app
 from kg.settings import Settings
 from tests.conftest import ADMIN_TOKEN
-from tests.servers import serve_app
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 CHROMIUM = os.environ.get("DSKG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -42,7 +42,7 @@ MISSING_TITLE = """@prefix dcat: <http://www.w3.org/ns/dcat#> .
 
 @pytest.fixture(scope="module")
 def trust_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any]]:
-    from tests.fixtures.gaiax import factory
+    from harness import gaiax_factory as factory
 
     folder = tmp_path_factory.mktemp("trust")
     issuer = factory.Issuer(factory.rsa_key())
@@ -174,7 +174,7 @@ def test_may_i_transfer_outside_the_eea_is_denied_with_the_reason(site: str, pag
 
 def test_check_a_signed_gaiax_credential(site: str, page: Any,
                                          trust_dir: tuple[Path, Any]) -> None:
-    from tests.fixtures.gaiax import factory
+    from harness import gaiax_factory as factory
 
     _folder, issuer = trust_dir
     credentials = [issuer.sign(c) for c in (factory.participant(), factory.registration(),

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from api.app import create_app
+from harness.servers import serve_app
 from kg.settings import Settings
-from tests.servers import serve_app
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 CHROMIUM = os.environ.get("DSKG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

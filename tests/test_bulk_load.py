@@ -17,7 +17,7 @@ import pytest
 from rdflib import URIRef
 from rdflib.compare import isomorphic
 
-from bench.generate import generate_lines
+from harness.generate import generate_lines
 from kg.backup import check_integrity
 from kg.bulkcommit import interrupted_loads
 from kg.errors import ValidationFailed

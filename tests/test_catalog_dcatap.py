@@ -12,9 +12,9 @@ import pyshacl
 import pytest
 from rdflib import Graph, URIRef
 
+from harness.servers import serve_app
 from kg.namespaces import DCAT, RDF, SKOS
 from tests.rest_support import app_for, ecosystem_store
-from tests.servers import serve_app
 
 SHAPES = Path(__file__).resolve().parents[1] / "shapes"
 SH = "http://www.w3.org/ns/shacl#"

@@ -10,10 +10,10 @@ from rdflib import Literal, URIRef
 from typer.testing import CliRunner
 
 from api.app import create_app
+from harness.servers import free_port, serve_app
 from kg.cli import app
 from kg.settings import Settings
 from kg.store.embedded import EmbeddedStore
-from tests.servers import free_port, serve_app
 
 TITLE = URIRef("http://purl.org/dc/terms/title")
 

@@ -16,10 +16,10 @@ import pytest
 from rdflib import URIRef
 
 from api.app import create_app
+from harness.servers import serve_app
 from kg.settings import Settings
 from kg.tokens import create_token
 from tests.dsp.validate import assert_valid
-from tests.servers import serve_app
 
 TOKEN = "dsp-test-admin"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}

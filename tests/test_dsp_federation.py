@@ -16,6 +16,7 @@ import httpx
 from rdflib import URIRef
 
 from api.app import create_app
+from harness.servers import serve_app
 from kg.federation.harvest import harvest_peer
 from kg.federation.peers import peer_from_table
 from kg.namespaces import ODRL
@@ -23,7 +24,6 @@ from kg.services.examples import TURTLE
 from kg.settings import Settings
 from kg.store.embedded import EmbeddedStore
 from tests.dsp.validate import assert_valid
-from tests.servers import serve_app
 
 TOKEN = "dsp-admin"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}

@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
+from harness.servers import free_port, serve_app
 from kg.cli import app as cli
 from kg.settings import Settings
 from kg.store.embedded import EmbeddedStore
 from kg.tokens import create_token
-from tests.servers import free_port, serve_app
 from tests.test_federation_harvest import StubPeer, catalog_ttl
 
 TOKEN = "harvest-admin"

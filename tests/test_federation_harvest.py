@@ -16,13 +16,13 @@ from fastapi import FastAPI, Request, Response
 from rdflib import Graph, Literal, URIRef
 
 from api.app import create_app
+from harness.servers import free_port, serve_app
 from kg.federation.harvest import graph_name, graph_prefix, harvest_peer
 from kg.federation.peers import peer_from_table
 from kg.namespaces import DCAT, DCT, DSKG, META_GRAPH, ODRL, RDF
 from kg.settings import Settings
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
-from tests.servers import free_port, serve_app
 
 BASE = "https://node.example.org/"
 EX = "https://peer.example.org/"

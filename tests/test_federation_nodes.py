@@ -16,11 +16,11 @@ import httpx
 from rdflib import URIRef
 
 from api.app import create_app
+from harness.servers import serve_app
 from kg.federation import federated_query
 from kg.services.examples import TURTLE
 from kg.settings import Settings
 from kg.store import Store
-from tests.servers import serve_app
 
 TOKEN = "federation-admin"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}

@@ -10,12 +10,12 @@ from fastapi import Request, Response
 from rdflib import Graph, Literal, URIRef
 
 from api.app import create_app
+from harness.servers import free_port, serve_app
 from kg.errors import QuerySyntaxError, ServiceNotAllowed
 from kg.federation import federated_query
 from kg.settings import Settings
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
-from tests.servers import free_port, serve_app
 from tests.test_federation_harvest import StubPeer
 
 EX = "https://example.org/"

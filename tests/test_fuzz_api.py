@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.app import create_app
-from bench.soak import ADMIN, WRITE_ENDPOINTS, fuzz_app, fuzz_input, seed_bodies
+from harness.fuzz import WRITE_ENDPOINTS, fuzz_app, fuzz_input, seed_bodies
+from harness.node import ADMIN
 from tests.rest_support import ADMIN_TOKEN, ecosystem_store
 from tests.rest_support import settings as rest_settings
 

@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.soak import mutate, seed_bodies
+from harness.fuzz import mutate, seed_bodies
 from kg.errors import DskgError
 from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import verify_document

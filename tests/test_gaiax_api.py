@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 
+from harness import gaiax_factory as f
 from kg.gaiax.proof import sign_jwt
 from kg.namespaces import DSKG
 from kg.store import Store
-from tests.fixtures.gaiax import factory as f
 
 ORG = "https://w3id.org/dskg/id/organisation/provider-example"
 DATASET = "https://w3id.org/dskg/id/dataset/air-quality"

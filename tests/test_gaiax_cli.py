@@ -12,10 +12,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from rdflib import Graph, URIRef
 from typer.testing import CliRunner
 
+from harness import gaiax_factory as f
 from kg.cli import app
 from kg.gaiax.trust import did_document
 from kg.store.embedded import EmbeddedStore
-from tests.fixtures.gaiax import factory as f
 
 runner = CliRunner()
 ORG = "https://w3id.org/dskg/id/organisation/provider-example"

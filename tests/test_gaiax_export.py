@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from rdflib import Graph, URIRef
 
+from harness import gaiax_factory as f
 from kg.errors import ConfigError, NotFound
 from kg.gaiax.export import ExportError, Signer, export_dataset, export_organisation
 from kg.gaiax.importer import import_document
@@ -21,7 +22,6 @@ from kg.gaiax.verify import verify_document
 from kg.namespaces import DSKG
 from kg.store import Store
 from kg.writepath import Origin
-from tests.fixtures.gaiax import factory as f
 
 BASE = "http://127.0.0.1:8000/"
 ORG = URIRef("https://w3id.org/dskg/id/organisation/acme")

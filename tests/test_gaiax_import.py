@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
+from harness import gaiax_factory as f
 from kg.errors import ParseError
 from kg.gaiax.importer import CredentialRejectedError, import_document, import_inputs
 from kg.gaiax.trust import TrustStore
 from kg.namespaces import DSKG, META_GRAPH
 from kg.store import Store
 from kg.writepath import Origin
-from tests.fixtures.gaiax import factory as f
 
 BASE = "http://127.0.0.1:8000/"
 ORG = URIRef("https://w3id.org/dskg/id/organisation/provider-example")

@@ -8,8 +8,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from harness import gaiax_factory as f
 from kg.gaiax import jws
-from tests.fixtures.gaiax import factory as f
 
 KEYS = {"PS256": f.rsa_key, "ES256": f.ec_key, "EdDSA": f.ed_key}
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from harness import gaiax_factory as f
 from kg.gaiax import jws
 from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import Check, Verification, verify_document
 from kg.jsonld import shipped_context
-from tests.fixtures.gaiax import factory as f
 
 UNIVERSITY = "did:web:university.example"
 NOTARY = "did:web:notary.example"

@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, URIRef
 
+from harness import gaiax_factory as f
 from kg.gaiax.importer import CredentialRejectedError, import_document
 from kg.gaiax.trust import TrustStore
 from kg.namespaces import DCAT, DCT, DSKG, ODRL, ORG, RDF, SKOS
 from kg.store import Store
 from kg.writepath import Origin
-from tests.fixtures.gaiax import factory as f
 
 BASE = "http://127.0.0.1:8000/"
 B = f.LOIRE_BASE

@@ -14,12 +14,12 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from harness import gaiax_factory as f
 from kg.gaiax import jws
 from kg.gaiax.proof import canonical_nquads, canonical_without_proof, sign_jwt, without_proof
 from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import Verification, verify_document
 from kg.jsonld import to_nquads
-from tests.fixtures.gaiax import factory as f
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from harness.servers import serve_app
 from kg.namespaces import DSKG, META_GRAPH, RDF, RDFS
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
 from kg.writepath import agent_iri
 from tests.rest_support import ADMIN, app_for, attributed_to
-from tests.servers import serve_app
 
 G = "https://example.org/graphs/notes"
 TTL = {"Content-Type": "text/turtle"}

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from rdflib import Graph, URIRef
 
+from harness.servers import serve_app
 from kg.jsonld import shipped_context
 from kg.namespaces import ODRL
 from tests.rest_support import ADMIN, app_for, ecosystem_store
-from tests.servers import serve_app
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNER = "https://w3id.org/dskg/id/organisation/aepd"

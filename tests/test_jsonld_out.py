@@ -20,9 +20,9 @@ from pyld import jsonld
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from harness.servers import serve_app
 from kg.jsonld import DSKG_CONTEXT_URL, shipped_context
 from tests.rest_support import app_for, ecosystem_store
-from tests.servers import serve_app
 
 KINDS = ["dataspaces", "organisations", "datasets", "policies", "memberships"]
 JSONLD_JS = """

@@ -22,13 +22,13 @@ from fastapi import FastAPI, Response
 from rdflib import Graph, Literal, URIRef
 
 from api.app import create_app
+from harness.servers import serve_app
 from kg.federation.harvest import harvest_peer
 from kg.federation.peers import peer_from_table
 from kg.namespaces import META_GRAPH
 from kg.rdfio import iter_quads, parse_graph
 from kg.settings import Settings
 from kg.store.embedded import EmbeddedStore
-from tests.servers import serve_app
 
 REPO = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = "exact-literals-admin-token-0123456789"
@@ -175,10 +175,10 @@ def test_ill_typed_literal_reaches_validation_as_written(node: tuple[str, Embedd
 
 
 def test_gaiax_import_keeps_every_literal(tmp_path: Path) -> None:
+    from harness import gaiax_factory as factory
     from kg.gaiax.importer import import_document
     from kg.gaiax.trust import TrustStore
     from kg.writepath import Origin
-    from tests.fixtures.gaiax import factory
 
     issuer = factory.Issuer(factory.rsa_key())
     issuer.write(tmp_path)

@@ -20,6 +20,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from rdflib import URIRef
 
+from harness.servers import serve_app
 from kg.federation.harvest import harvest_peer
 from kg.federation.peers import peer_from_table
 from kg.namespaces import DCAT, DSKG, ODRL, SKOS
@@ -27,7 +28,6 @@ from kg.settings import Settings
 from kg.store import Store
 from kg.tokens import tokens_file
 from tests.rest_support import ADMIN, BASE, app_for, ecosystem_store
-from tests.servers import serve_app
 from tests.test_federation_harvest import PREFIXES, StubPeer
 
 ID = "https://w3id.org/dskg/id/"

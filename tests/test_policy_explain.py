@@ -8,9 +8,9 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from kg.errors import BadRequest
-from kg.namespaces import DSKG, ODRL
+from kg.namespaces import DSKG, ODRL, compact
 from kg.policy.actions import odrl_actions
-from kg.policy.iris import compact, expand
+from kg.policy.iris import expand
 from kg.policy.model import parse_policy
 from kg.policy.request import build_request, request_from_json
 from kg.policy.source import GraphSource, PolicyEngine, StoreSource

@@ -11,6 +11,7 @@ import pytest
 from rdflib import URIRef
 from typer.testing import CliRunner
 
+from harness.servers import serve_app
 from kg.policy.cache import PolicyCache
 from kg.policy.request import build_request
 from kg.policy.source import PolicyEngine, StoreSource
@@ -21,7 +22,6 @@ from kg.settings import Settings
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
 from tests.policy_worlds import questions, world
-from tests.servers import serve_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policy"
 T = "https://example.org/t/"

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from harness.servers import serve_app
 from kg.store.embedded import EmbeddedStore
 from kg.store.parsing import MAX_XML_DEPTH
 from tests.rest_support import app_for
-from tests.servers import serve_app
 
 HEAD = ('<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
         ' xmlns:ex="http://example.org/">\n')

@@ -15,13 +15,13 @@ from pathlib import Path
 import httpx
 from rdflib import URIRef
 
-from bench.soak import (
+from harness.crash import crash_loop
+from harness.node import (
     ADMIN,
     ADMIN_TOKEN,
     SOAK_IRI,
     SPACES,
     TURTLE,
-    crash_loop,
     federation_available,
     org_body,
     start_server,

@@ -11,15 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.soak import (
-    CROSS_COUNT,
-    SIMPLE_QUERY,
-    Server,
-    check_store,
-    load_soak,
-    runaway,
-    start_server,
-)
+from harness.ledger import check_store
+from harness.load import load_soak
+from harness.node import SIMPLE_QUERY, Server, start_server
+from harness.runaway import CROSS_COUNT, runaway
 
 TIMEOUT = 2.0
 LIMIT = 10_000

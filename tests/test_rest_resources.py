@@ -11,6 +11,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from harness.servers import serve_app
 from kg.jsonld import DSKG_CONTEXT_URL, shipped_context
 from kg.namespaces import DCT, DSKG, META_GRAPH, RDF, SKOS
 from kg.services.examples import EXAMPLE_IDS, JSONLD, TURTLE
@@ -24,7 +25,6 @@ from tests.rest_support import (
     description_of,
     ecosystem_store,
 )
-from tests.servers import serve_app
 
 KINDS = list(TURTLE)
 

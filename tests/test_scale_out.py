@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import free_port, oxigraph_server, wait_until_up
+from harness.servers import free_port, oxigraph_server, wait_until_up
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     shutil.which("oxigraph") is None,

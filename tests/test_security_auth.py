@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from rdflib import URIRef
 from typer.testing import CliRunner
 
+from harness import gaiax_factory as gx
 from kg import auth
 from kg.cli import app as cli
 from kg.namespaces import DSKG, META_GRAPH, PROV, RDF
@@ -24,7 +25,6 @@ from kg.store import Store
 from kg.store.embedded import EmbeddedStore
 from kg.tokens import create_token
 from kg.writepath import agent_iri
-from tests.fixtures.gaiax import factory as gx
 from tests.rest_support import (
     ADMIN,
     ADMIN_TOKEN,

@@ -17,13 +17,13 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from harness.servers import serve_app
 from kg.cli import app as cli
 from kg.federation.harvest import harvest_peer
 from kg.settings import Settings
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
 from tests.rest_support import ADMIN, ADMIN_TOKEN, BASE, app_for, ecosystem_store
-from tests.servers import serve_app
 from tests.test_federation_harvest import PREFIXES, StubPeer, catalog_ttl, make_peer
 
 PRE = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .

@@ -11,12 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from bench.soak import (
-    ADMIN,
+from harness.node import ADMIN, federation_available
+from harness.outbound import (
     OUTBOUND_PROBES,
     Listener,
     Redirector,
-    federation_available,
     harvest_probes,
     outbound_probe_settings,
 )

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from api.app import create_app
+from harness.servers import serve_app
 from kg.errors import StoreUnavailable
 from kg.settings import Settings
-from tests.servers import serve_app
 from tests.test_web_pages import BROWSER
 
 SECRET = "operator-secret-dir"

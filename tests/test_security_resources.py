@@ -26,13 +26,13 @@ from fastapi.testclient import TestClient
 from rdflib import Literal, URIRef
 
 from api.app import create_app
+from harness.servers import serve_app
 from kg.jsonld import DSKG_CONTEXT_URL
 from kg.rdfio import MAX_BODY_TRIPLES
 from kg.services.listing import FILTER_PATTERNS
 from kg.settings import Settings
 from kg.store import Store
 from tests.rest_support import ADMIN, ADMIN_TOKEN, BASE, ecosystem_store
-from tests.servers import serve_app
 
 TTL = "text/turtle"
 JSONLD = "application/ld+json"

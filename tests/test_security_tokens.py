@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.ratelimit import FailureLog
+from harness.servers import free_port, serve_app, wait_until_up
 from kg.cli import app as cli
 from kg.errors import ConfigError
 from kg.settings import Settings, check_admin_token, token_weakness
 from kg.store.embedded import EmbeddedStore
-from tests.servers import free_port, serve_app, wait_until_up
 
 runner = CliRunner()
 STRONG = "q8Xv2LrM-hT5wZp0_nKc3YjUe7sGd1BfAo9iRlQx"

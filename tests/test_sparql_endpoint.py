@@ -14,11 +14,11 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from api.app import create_app
+from harness.servers import serve_app
 from kg.settings import Settings
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
 from tests.conftest import ADMIN_TOKEN
-from tests.servers import serve_app
 
 EX = "http://example.org/"
 SELECT_ALL = "SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o } ORDER BY ?s"

@@ -17,11 +17,11 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from api.app import create_app
+from harness.servers import serve_app
 from kg.namespaces import META_GRAPH
 from kg.settings import Settings
 from kg.store.embedded import EmbeddedStore
 from tests.rest_support import ADMIN
-from tests.servers import serve_app
 
 EX = "http://example.org/"
 UPDATE = {**ADMIN, "Content-Type": "application/sparql-update"}
@@ -184,9 +184,9 @@ def test_construct_as_turtle_and_rdf_xml(node: tuple[httpx.Client, EmbeddedStore
 
 
 def test_a_remote_engine_s_bytes_pass_through(tmp_path: Path) -> None:
+    from harness.servers import oxigraph_server
     from kg.errors import ResultTooLarge
     from kg.store.remote import RemoteStore
-    from tests.servers import oxigraph_server
 
     with oxigraph_server(tmp_path / "engine") as url:
         store = RemoteStore(f"{url}/query", f"{url}/update", f"{url}/store")

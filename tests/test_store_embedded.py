@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from rdflib import Literal, URIRef
 
+from harness.store_contract import G1, A, P, StoreContract
 from kg.errors import QueryTimeout
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
-from tests.store_contract import G1, A, P, StoreContract
 
 
 class TestEmbeddedInMemory(StoreContract):

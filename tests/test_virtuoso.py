@@ -23,22 +23,21 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import Literal, URIRef
 
+from harness.servers import (
+    ISQL,
+    VIRTUOSO,
+    VIRTUOSO_USER,
+    Virtuoso,
+    free_port,
+    virtuoso_server,
+)
+from harness.store_contract import StoreContract
 from kg.errors import ConfigError
 from kg.namespaces import DCT, DSKG, META_GRAPH
 from kg.settings import Settings
 from kg.store import Store, open_store
 from kg.store.remote import EngineCredentials, RemoteStore
 from kg.writepath import Origin, delete_graphs, write_bytes
-from tests.servers import (
-    ISQL,
-    VIRTUOSO,
-    VIRTUOSO_USER,
-    Virtuoso,
-    free_port,
-    serve_app,
-    virtuoso_server,
-)
-from tests.store_contract import StoreContract
 
 pytestmark = [pytest.mark.virtuoso, pytest.mark.skipif(
     VIRTUOSO is None or ISQL is None,
@@ -159,29 +158,61 @@ def test_anonymous_endpoint_cannot_write(virtuoso: Virtuoso, virtuoso_store: Sto
     assert not virtuoso_store.has_graph(URIRef("http://example.org/x"))
 
 
-def test_node_starts_on_a_fresh_virtuoso_and_serves(virtuoso: Virtuoso,
-                                                    virtuoso_store: Store) -> None:
-    """`dskg serve`'s app on an empty Virtuoso: the default graph (271 descriptions, 9k
-    triples with their records: many requests) loads, then a write and a query work."""
-    from api.app import create_app
+def test_dskg_serve_starts_on_a_fresh_virtuoso_and_serves(virtuoso: Virtuoso,
+                                                         virtuoso_store: Store,
+                                                         tmp_path: Path) -> None:
+    """The real `dskg serve` (a process, as an operator starts it) on an empty Virtuoso: the
+    default graph (271 descriptions, 9k triples with their records: many requests) loads,
+    then /health, a write, and SPARQL queries through SPARQLWrapper work."""
+    from SPARQLWrapper import JSON, SPARQLWrapper
 
-    settings = Settings.from_env(node_env(virtuoso))
-    with serve_app(create_app(settings)) as base:
+    assert virtuoso_store.graph_names() == []  # a fresh database
+    port = free_port()
+    env = {**os.environ, **node_env(virtuoso)}
+    env.pop("DSKG_DEFAULT_GRAPH", None)
+    log = tmp_path / "serve.log"
+    server = subprocess.Popen([sys.executable, "-c", "from kg.cli import main; main()",
+                               "serve", "--port", str(port)], env=env,
+                              stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 600
+        while True:
+            assert server.poll() is None, log.read_text(errors="replace")
+            try:
+                health = httpx.get(f"{base}/health", timeout=5)
+                if health.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "dskg serve did not come up"
+            time.sleep(0.5)
+        assert health.json()["status"] == "ok"
         assert len(virtuoso_store.graph_names()) > 250
-        health = httpx.get(f"{base}/health", timeout=30)
         metrics = httpx.get(f"{base}/metrics", timeout=30)
-        assert health.status_code == 200 and health.json()["status"] == "ok"
         for text in (health.text, metrics.text):
             assert PASSWORD not in text and "node-secret" not in text
+        client = SPARQLWrapper(f"{base}/sparql")
+        client.setReturnFormat(JSON)
+        client.setQuery("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a "
+                        "<https://w3id.org/dskg#DataSpace> }")
+        served = int(client.queryAndConvert()["results"]["bindings"][0]["n"]["value"])
+        direct = virtuoso_store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c }",
+                                      {"c": DSKG.DataSpace}).rows[0][0]
+        assert served == int(direct) > 10  # type: ignore[arg-type]
         created = httpx.post(f"{base}/organisations", content=ORGANISATION.format(
             label="served"), headers={"Content-Type": "text/turtle", "Authorization":
                                       "Bearer admin-token-for-the-virtuoso-test"}, timeout=60)
         assert created.status_code == 201, created.text
-        answer = httpx.get(f"{base}/sparql", params={
-            "query": "SELECT ?l WHERE { <https://example.org/id/organisation/agrocoop> "
-                     "<http://www.w3.org/2004/02/skos/core#prefLabel> ?l }"},
-            headers={"Accept": "text/csv"}, timeout=60)
-        assert answer.text.splitlines() == ["l", "AgroCoop served"]
+        client.setQuery("SELECT ?l WHERE { <https://example.org/id/organisation/agrocoop> "
+                        "<http://www.w3.org/2004/02/skos/core#prefLabel> ?l }")
+        labels = client.queryAndConvert()["results"]["bindings"]
+        assert [b["l"]["value"] for b in labels] == ["AgroCoop served"]
+    finally:
+        server.terminate()
+        server.wait(60)
+    output = log.read_text(errors="replace")
+    assert PASSWORD not in output and "Traceback" not in output
     assert virtuoso_store.query("ASK { ?j a ?k }", {"k": DSKG.ChunkedWrite}).boolean is False
 
 
@@ -286,7 +317,7 @@ def test_wrong_password_stops_the_start_naming_the_variable(virtuoso: Virtuoso,
 def test_dskg_load_of_new_graphs_takes_the_graph_store_route(virtuoso_store: Store) -> None:
     """`dskg load` of a multi-graph N-Quads file: the journaled bulk path, one Graph Store
     POST per graph, then the commit point."""
-    from bench.generate import generate
+    from harness.generate import generate
 
     data = generate(20).read_bytes()
     result = write_bytes(virtuoso_store, data, "nquads", base_iri="https://example.org/",
@@ -299,3 +330,71 @@ def test_dskg_load_of_new_graphs_takes_the_graph_store_route(virtuoso_store: Sto
     assert not virtuoso_store.query(
         f"ASK {{ ?j a <{DSKG.BulkLoad}> FILTER NOT EXISTS {{ ?j <http://www.w3.org/ns/prov#"
         "endedAtTime> ?t } }").boolean
+
+
+def test_validation_context_is_the_same_on_virtuoso_and_embedded(virtuoso_store: Store
+                                                                  ) -> None:
+    """The context of a description (its references, and the governance and inheritance
+    chains behind them) is the same on Virtuoso as on the embedded store. It was once a
+    transitive path from VALUES, which Virtuoso refuses ("neither end ... is bound")."""
+    from rdflib import Graph
+
+    from harness.generate import generate
+    from kg.store.embedded import EmbeddedStore
+    from kg.validation.context import context_for
+
+    data = generate(20).read_bytes()
+    embedded = EmbeddedStore()
+    embedded.import_quads(data, "nquads")
+    virtuoso_store.bulk_import(data, "nquads")
+    syn = "https://w3id.org/dskg/synthetic/id/"
+    description = Graph().parse(data=f"""
+        @prefix dct: <http://purl.org/dc/terms/> . @prefix odrl: <http://www.w3.org/ns/odrl/2/> .
+        @prefix dskg: <https://w3id.org/dskg#> .
+        <{syn}dataset/new> dct:publisher <{syn}organisation/3> ;
+            odrl:hasPolicy <{syn}policy/offer-new> .
+        <{syn}policy/offer-new> a odrl:Offer ; odrl:inheritFrom <{syn}policy/rb1> .
+        <{syn}dataspace/new> dskg:subjectTo <{syn}framework/national> .
+        """, format="turtle")
+    here, there = context_for(embedded, description), context_for(virtuoso_store, description)
+    assert set(there) == set(here)
+    # Followed to the end of both chains: rulebook policy -> national -> EU set, and the
+    # national framework -> the EU framework.
+    subjects = {str(s) for s in here.subjects()}
+    assert {f"{syn}policy/rb1", f"{syn}policy/national-set", f"{syn}policy/eu-set",
+            f"{syn}framework/national", f"{syn}framework/eu",
+            f"{syn}organisation/3"} <= subjects
+    assert not any(str(s).startswith(f"{syn}dataset/") for s in subjects)
+
+
+def test_a_single_file_dump_is_split_on_virtuoso(virtuoso_store: Store, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dskg load` of a portal's single Turtle file into Virtuoso: one description per
+    dataset (the journaled bulk route), the file's statements and nothing else, and a reload
+    that leaves every description alone."""
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from harness.generate import generate_turtle
+    from kg.split import split_dump, write_dump
+
+    monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)  # the route a big dump takes
+    path = generate_turtle(20, path=tmp_path / "catalog.ttl")
+    dump = split_dump(path.read_bytes(), "turtle", base_iri="https://example.org/")
+    assert dump is not None
+    done = write_dump(virtuoso_store, dump, base_iri="https://example.org/",
+                      origin=Origin(agent="cli", activity="load"), exclusive=True)
+    names = sorted(p.name for p in dump.parts)
+    assert sorted(done.result.created) == names and done.unchanged == 0
+    assert virtuoso_store.graph_names() == sorted([*names, URIRef(META_GRAPH)])
+    datasets = virtuoso_store.query(
+        "SELECT ?r ?g WHERE { GRAPH ?m { ?g ?d ?r } ?r a <http://www.w3.org/ns/dcat#Dataset> }",
+        {"m": URIRef(META_GRAPH), "d": DSKG.describes}).rows
+    assert len(datasets) == 20 and len({g for _r, g in datasets}) == 20
+    union = Graph()
+    for name in names:
+        union += virtuoso_store.get_graph(name)
+    assert isomorphic(union, Graph().parse(path, format="turtle"))
+    again = write_dump(virtuoso_store, dump, base_iri="https://example.org/",
+                       origin=Origin(agent="cli", activity="load"), exclusive=True)
+    assert again.unchanged == len(names) and not again.result.graphs

@@ -24,10 +24,10 @@ from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 
 from api.app import create_app
+from harness.servers import serve_app
 from kg.settings import Settings
 from kg.store.embedded import EmbeddedStore
 from tests.rest_support import ADMIN
-from tests.servers import serve_app
 
 W3C = Path(__file__).parent / "w3c"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -150,7 +150,7 @@ def test_may_i_explains_bad_input(web: TestClient) -> None:
 def test_gaiax_checks_an_unsigned_draft_step_by_step(web: TestClient,
                                                      monkeypatch: pytest.MonkeyPatch,
                                                      tmp_path: Path) -> None:
-    from tests.fixtures.gaiax import factory
+    from harness import gaiax_factory as factory
 
     monkeypatch.setenv("DSKG_GAIAX_TRUST_DIR", str(tmp_path))
     draft = factory.presentation(factory.participant(), factory.registration(),
@@ -164,7 +164,7 @@ def test_gaiax_checks_an_unsigned_draft_step_by_step(web: TestClient,
 
 def test_gaiax_refuses_an_unsigned_credential_when_proof_is_checked(
         web: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from tests.fixtures.gaiax import factory
+    from harness import gaiax_factory as factory
 
     monkeypatch.setenv("DSKG_GAIAX_TRUST_DIR", str(tmp_path))
     page = web.post("/ui/gaiax", data={"data": json.dumps(factory.participant())}).text

@@ -22,7 +22,8 @@ from kg.web.resource import resource_page
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 NAV = (("/organisations", "Organisations"), ("/dataspaces", "Data spaces"),
        ("/datasets", "Datasets"), ("/policies", "Policies"), ("/ui/sparql", "SPARQL"),
-       ("/ui/validate", "Validate"), ("/ui/may-i", "May I?"), ("/ui/gaiax", "Gaia-X"))
+       ("/ui/validate", "Validate"), ("/ui/may-i", "May I?"), ("/ui/gaiax", "Gaia-X"),
+       ("/ui/submissions", "Admission"))
 
 
 def _static_version() -> str:

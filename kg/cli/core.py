@@ -66,8 +66,14 @@ def load(
     graph: Annotated[str | None, typer.Option(help="Graph name for a single-file load.")] = None,
     replace: Annotated[bool, typer.Option(help="Only replace existing descriptions.")] = False,
     create: Annotated[bool, typer.Option(help="Refuse to overwrite existing ones.")] = False,
+    whole: Annotated[bool, typer.Option(help="Keep a catalog dump as one description "
+                                        "(do not split it per dataset).")] = False,
 ) -> None:
-    """Load files through the write path: each file (or each named graph) is one description."""
+    """Load files through the write path: each file (or each named graph) is one description;
+    a catalog dump (a dcat:Catalog, or many datasets, in one graph) is split into one
+    description per dataset, service, catalog, agent and data space (see kg.split)."""
+    from kg.split import split_dump, write_dump
+
     if graph and len(files) > 1:
         raise BadRequest("--graph names one graph: give exactly one file")
     config = settings()
@@ -88,13 +94,21 @@ def load(
                 origin = Origin(agent="cli", source=path.resolve().as_uri(), activity="load")
                 # exclusive: this process holds the store alone (an embedded store is locked
                 # by its opener), so a big load of new graphs may use the bulk loader.
-                result = write_bytes(store, data, fmt, base_iri=config.base_iri, origin=origin,
-                                     graph=URIRef(graph) if graph else None, mode=mode,
-                                     exclusive=True)
+                dump = None if graph or whole else split_dump(data, fmt,
+                                                              base_iri=config.base_iri)
+                unchanged = ""
+                if dump is not None:
+                    done = write_dump(store, dump, base_iri=config.base_iri, origin=origin,
+                                      mode=mode, exclusive=True)
+                    result, unchanged = done.result, f"{done.unchanged} unchanged, "
+                else:
+                    result = write_bytes(store, data, fmt, base_iri=config.base_iri,
+                                         origin=origin, graph=URIRef(graph) if graph else None,
+                                         mode=mode, exclusive=True)
                 console.print(
                     f"{path}: {len(result.graphs)} description(s), {result.triples} triples "
                     f"({len(result.created)} new, {len(result.replaced)} replaced, "
-                    f"{result.warnings} warnings)", highlight=False)
+                    f"{unchanged}{result.warnings} warnings)", highlight=False)
         finally:
             if progress is not None:
                 progress.stop()

@@ -22,6 +22,7 @@ from kg.gaiax.trust import TrustStore, did_document
 from kg.gaiax.verify import verify_batch
 from kg.namespaces import DCAT
 from kg.services.ids import parse_iri
+from kg.store.sparql_text import values_list
 
 gaiax = sub_app("Gaia-X credentials: verify, import into the graph, export.")
 
@@ -122,8 +123,9 @@ def export(
     config = settings()
     signer = Signer.from_env()
     with opened_store(config) as store:
-        is_dataset = store.query("ASK { ?s a ?t VALUES ?t { <" + str(DCAT.Dataset) + "> <"
-                                 + str(DCAT.DataService) + "> } }", {"s": node}).boolean
+        is_dataset = store.query(
+            "ASK { ?s a ?t " + values_list("t", (DCAT.Dataset, DCAT.DataService)) + " }",
+            {"s": node}).boolean
         if is_dataset:
             presentation = export_dataset(store, node, base_iri=config.base_iri, signer=signer)
         else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -23,31 +24,22 @@ from rdflib.term import Node
 from kg.dsp.filters import Filter
 from kg.dsp.messages import DSP_CONTEXT, CatalogErrorResponse
 from kg.dsp.offers import EffectiveOffer, effective_offers
-from kg.namespaces import DCAT, DCT, META_GRAPH, ODRL, RDF
+from kg.namespaces import DCAT, DCT, META_GRAPH, ODRL, RDF, XSD, compact
 from kg.policy.conflicts import load_governance
 from kg.policy.evaluator import Evaluator
 from kg.policy.model import Policy
 from kg.policy.tiers import effective_policy
 from kg.settings import Settings
 from kg.store import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 #: Prefixes the DSP context defines (other IRIs are written whole).
-PREFIXES = {"http://purl.org/dc/terms/": "dct:", "http://www.w3.org/ns/dcat#": "dcat:",
-            "http://www.w3.org/ns/odrl/2/": "odrl:",
-            "http://www.w3.org/2001/XMLSchema#": "xsd:"}
+DSP_PREFIXES = {"dct": str(DCT), "dcat": str(DCAT), "odrl": str(ODRL), "xsd": str(XSD)}
 #: Written by the catalog itself, not copied from the description.
 _OWN = {RDF.type, DCAT.distribution, ODRL.hasPolicy}
 FALLBACK_FORMAT = "HttpData-PULL"
-
-
-def compact(iri: str) -> str:
-    for ns, prefix in PREFIXES.items():
-        if iri.startswith(ns) and iri[len(ns):].replace("_", "a").replace("-", "a").isalnum():
-            return prefix + iri[len(ns):]
-    return iri
 
 
 def _json_value(node: Node) -> Any:
@@ -57,7 +49,7 @@ def _json_value(node: Node) -> Any:
         if node.language:
             return {"@value": str(node), "@language": node.language}
         if node.datatype is not None:
-            return {"@value": str(node), "@type": compact(str(node.datatype))}
+            return {"@value": str(node), "@type": compact(node.datatype, DSP_PREFIXES)}
         return str(node)
     return None
 
@@ -120,7 +112,7 @@ class _Cache:
         with self.guard:
             if key not in self.versions:
                 self.versions[key] = 0
-                store.subscribe(lambda _graphs, key=key: self.drop(key))
+                store.subscribe(partial(self._dropped, key))
             found = self.snapshots.get(key)
             version = self.versions[key]
         if found is not None:
@@ -134,6 +126,9 @@ class _Cache:
             if self.versions[key] == version:
                 self.snapshots[key] = snapshot
         return snapshot
+
+    def _dropped(self, key: int, _graphs: object) -> None:
+        self.drop(key)
 
     def drop(self, key: int) -> None:
         with self.guard:
@@ -180,27 +175,28 @@ class DspCatalog:
         return len(self._snapshot().datasets)
 
     # -- reading a page's metadata ------------------------------------------------------
-    def _rows(self, query: str) -> list[tuple[Node, ...]]:
-        return [tuple(r) for r in self.store.query(  # type: ignore[misc]
-            query, timeout=self.settings.query_timeout).rows]
+    def _triples(self, query: str) -> list[tuple[Node, URIRef, Node]]:
+        """The (?s ?p ?o) rows of ``query``."""
+        return [(s, p, o) for s, p, o in self.store.query(
+            query, timeout=self.settings.query_timeout).rows
+            if s is not None and isinstance(p, URIRef) and o is not None]
 
     def _describe(self, datasets: list[URIRef]) -> dict[Node, dict[URIRef, list[Node]]]:
         """Subject -> predicate -> objects for the datasets and their distributions (two
         queries for the whole page). Other resources are referenced by IRI only: a harvester
         must not receive statements about resources it cannot attribute to this node."""
-        values = " ".join(term_n3(d) for d in datasets)
         meta = f"FILTER(?g != <{META_GRAPH}>)"
         facts: dict[Node, dict[URIRef, list[Node]]] = {}
 
-        def add(rows: list[tuple[Node, ...]]) -> None:
+        def add(rows: list[tuple[Node, URIRef, Node]]) -> None:
             for s, p, o in rows:
-                objects = facts.setdefault(s, {}).setdefault(p, [])  # type: ignore[arg-type]
+                objects = facts.setdefault(s, {}).setdefault(p, [])
                 if o not in objects:
                     objects.append(o)
 
-        add(self._rows(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
+        add(self._triples(f"SELECT ?s ?p ?o WHERE {{ {values_list('s', datasets)} "
                        f"GRAPH ?g {{ ?s ?p ?o }} {meta} }}"))
-        add(self._rows(f"SELECT ?s ?p ?o WHERE {{ VALUES ?d {{ {values} }} "
+        add(self._triples(f"SELECT ?s ?p ?o WHERE {{ {values_list('d', datasets)} "
                        f"?d {term_n3(DCAT.distribution)} ?s . GRAPH ?g {{ ?s ?p ?o }} {meta} }}"))
         return facts
 
@@ -217,14 +213,14 @@ class DspCatalog:
                     continue
                 values.append(_json_value(o))
             if values:
-                out[compact(str(p))] = values[0] if len(values) == 1 else values
+                out[compact(p, DSP_PREFIXES)] = values[0] if len(values) == 1 else values
         return out
 
     def _distribution(self, iri: Node, facts: dict[URIRef, list[Node]],
                       inline_service: bool) -> dict[str, Any]:
         service = next((str(s) for s in facts.get(DCAT.accessService, [])
                         if isinstance(s, URIRef)), None)
-        fmt = next((str(f) for p in (DCT["format"], DCAT.mediaType)
+        fmt = next((str(f) for p in (DCT.format, DCAT.mediaType)
                     for f in facts.get(p, []) if isinstance(f, URIRef)), FALLBACK_FORMAT)
         out: dict[str, Any] = {"@type": "Distribution", "format": fmt}
         if isinstance(iri, URIRef):
@@ -235,7 +231,7 @@ class DspCatalog:
             out["accessService"] = ({"@id": service, "@type": "DataService",
                                      "endpointURL": self.endpoint} if inline_service
                                     else service)
-        out.update(self._properties(facts, {*_OWN, DCT["format"], DCAT.accessService}))
+        out.update(self._properties(facts, {*_OWN, DCT.format, DCAT.accessService}))
         return out
 
     def _dataset(self, dataset: URIRef, facts: dict[Node, dict[URIRef, list[Node]]],

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from kg.namespaces import ODRL
+from kg.namespaces import ODRL, compact
 from kg.policy.evaluator import Evaluator
 from kg.policy.model import Action, Condition, Constraint, LogicalConstraint, Party, Rule
 from kg.policy.request import Request
@@ -176,7 +176,7 @@ def _offer(group: str, members: list[Governing], tiers: list[Governing],
 
 
 def _variants(rule: Rule, action: Action, tiers: list[Governing], evaluator: Evaluator,
-              target: URIRef, prohibit) -> list[EffectiveRule]:  # type: ignore[no-untyped-def]
+              target: URIRef, prohibit) -> list[EffectiveRule]:
     choices: list[list[Rule]] = []
     for tier in tiers:
         for banned in tier.policy.of_kind("prohibition"):
@@ -207,10 +207,9 @@ def _variants(rule: Rule, action: Action, tiers: list[Governing], evaluator: Eva
 
 
 # -- JSON --------------------------------------------------------------------------------
-def odrl_term(iri: Node) -> str:
+def odrl_term(iri: Node | str) -> str:
     """An ODRL IRI as the DSP context writes it (``odrl:use``), other IRIs whole."""
-    text = str(iri)
-    return "odrl:" + text[len(ODRL_NS):] if text.startswith(ODRL_NS) else text
+    return compact(iri, {"odrl": ODRL_NS})
 
 
 def _value(node: Node) -> object:
@@ -278,7 +277,7 @@ def _duty_json(duty: Rule) -> dict[str, object]:
     return out
 
 
-def _unique(items) -> list:  # type: ignore[no-untyped-def]
+def _unique(items) -> list:
     """JSON objects without repeats, in a stable order."""
     found = {json.dumps(i, sort_keys=True): i for i in items}
     return [found[k] for k in sorted(found)]

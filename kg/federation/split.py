@@ -17,6 +17,7 @@ import hashlib
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -98,7 +99,7 @@ def _before(cls: URIRef) -> tuple[URIRef, ...]:
 
 
 def _closure(root: Node, by_subject: dict[Node, set[tuple[Node, Node]]],
-             boundary: set[Node]) -> list[Triple]:
+             boundary: AbstractSet[Node]) -> list[Triple]:
     seen = {root}
     queue = [root]
     triples: list[Triple] = []

@@ -177,10 +177,11 @@ def check_jwt_envelope(header: dict[str, Any], payload: dict[str, Any], now: dat
     if payload.get("credentialSubject") is None:
         return Envelope(False, "the credential has no credentialSubject", issuer, version)
     try:
-        starts = [(n, _json_date(payload[n], n)) for n in ("issuanceDate", "validFrom")
-                  if n in payload]
-        ends = [(n, _json_date(payload[n], n)) for n in ("expirationDate", "validUntil")
-                if n in payload]
+        starts: list[tuple[str, datetime]] = [
+            (n, _json_date(payload[n], n)) for n in ("issuanceDate", "validFrom") if n in payload]
+        ends: list[tuple[str, datetime]] = [
+            (n, _json_date(payload[n], n)) for n in ("expirationDate", "validUntil")
+            if n in payload]
         for claim, bucket in (("nbf", starts), ("exp", ends)):
             moment = _claim_date(payload, claim)
             if moment is not None:

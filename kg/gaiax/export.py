@@ -33,9 +33,10 @@ from kg.gaiax.proof import sign_credential
 from kg.gaiax.shapes import official_2210_shapes
 from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import verify_batch
-from kg.namespaces import DCAT, DCT, DSKG, FOAF, GX2210, IANA_MEDIA, ODRL, RDFS, SH, SKOS
+from kg.namespaces import DCAT, DCT, DSKG, GX2210, IANA_MEDIA, ODRL, SH
 from kg.store.base import Store
 from kg.store.sparql_text import predicate_filter
+from kg.vocabulary import LABEL_PROPERTIES
 
 KEY_ENV = "DSKG_GAIAX_KEY"
 DID_ENV = "DSKG_GAIAX_DID"
@@ -47,7 +48,6 @@ NUMBERS_2210 = {DSKG.vatID: "gx:vatID", DSKG.leiCode: "gx:leiCode", DSKG.eori: "
                 DSKG.localRegistrationNumber: "gx:local"}
 #: Where an organisation states its seat's ISO 3166-2 subdivision (e.g. "BE-BRU").
 SUBDIVISION = DSKG.countrySubdivisionCode
-LABELS = (SKOS.prefLabel, FOAF.name, DCT.title, RDFS.label)
 
 
 class ExportError(DskgError):
@@ -90,7 +90,7 @@ def _one(store: Store, node: URIRef, props: tuple[URIRef, ...]) -> str | None:
     # The predicates are filtered, not bound: see kg.store.sparql_text.predicate_filter.
     rows = store.query(f"SELECT ?p ?v WHERE {{ ?s ?p ?v {predicate_filter(props)} }}",
                        {"s": node}).rows
-    ranked = sorted(rows, key=lambda row: (props.index(row[0]),  # type: ignore[arg-type]
+    ranked = sorted(rows, key=lambda row: (props.index(row[0]),
                                            getattr(row[1], "language", None) not in (None, "en"),
                                            str(row[1])))
     return str(ranked[0][1]) if ranked else None
@@ -124,10 +124,10 @@ def participant_credentials(store: Store, org: URIRef, *, base_iri: str, issuer:
     """The participant, registration-number and terms-and-conditions credentials of ``org``."""
     if not store.query("ASK { ?s ?p ?o }", {"s": org}).boolean:
         raise NotFound(f"no organisation {org} in the graph")
-    name = _one(store, org, LABELS)
-    numbers = {term: [str(v) for v in _values(store, org, prop)]
-               for prop, term in NUMBERS_2210.items()}
-    numbers = {term: values[0] for term, values in numbers.items() if values}
+    name = _one(store, org, LABEL_PROPERTIES)
+    stated = {term: [str(v) for v in _values(store, org, prop)]
+              for prop, term in NUMBERS_2210.items()}
+    numbers = {term: values[0] for term, values in stated.items() if values}
     subdivision = _one(store, org, (SUBDIVISION,))
     missing = [what for what, value in (("a name (skos:prefLabel)", name),
                                         ("a registration number (dskg:vatID, dskg:leiCode, ...)",

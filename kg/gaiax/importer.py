@@ -181,18 +181,19 @@ def store_verified(store: Store, verification: Verification, *, base_iri: str,
         if found or store.has_graph(links_name):  # (re)written, or emptied of stale links
             link_graph = Graph()
             link_graph.add((links_name, PROV.wasDerivedFrom, name))
-            for triple in found:
-                link_graph.add(triple)
+            for link_triple in found:
+                link_graph.add(link_triple)
             descriptions.append(Description(name=links_name, graph=link_graph, root=None))
     # One description owns a resource: what the mapping says about a resource a credential
     # of this write describes goes into that credential's graph (its JSON as received stays
     # in dskg:originalDocument). Resources described elsewhere are never written to.
-    owner_of = {s: d for d in descriptions if not str(d.name).endswith("/links")
-                for s in d.graph.subjects() if isinstance(s, URIRef)}
+    owner_of: dict[Node, Description] = {
+        s: d for d in descriptions if not str(d.name).endswith("/links")
+        for s in d.graph.subjects() if isinstance(s, URIRef)}
     for index in range(len(names)):
         for item in mapped.get(index, []):
             for triple in item.graph:
-                target = owner_of.get(triple[0])  # type: ignore[arg-type]
+                target = owner_of.get(triple[0])
                 if target is not None:
                     target.graph.add(triple)
     # Validated above with the Gaia-X shapes and the credentials they reference; the

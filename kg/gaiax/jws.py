@@ -118,9 +118,12 @@ def key_algorithm(key: PublicKey | PrivateKey) -> str:
 
 
 def _jose_key(key: PublicKey | PrivateKey) -> RSAKey | ECKey | OKPKey:
-    alg = key_algorithm(key)
-    kind = {"PS256": RSAKey, "ES256": ECKey, "EdDSA": OKPKey}[alg]
-    return kind.import_key(key)  # type: ignore[attr-defined, no-any-return]
+    key_algorithm(key)  # refuses the curves and key types we do not sign with
+    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+        return RSAKey.import_key(key)
+    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+        return ECKey.import_key(key)
+    return OKPKey.import_key(key)
 
 
 def public_key_from_jwk(jwk: Any) -> PublicKey:
@@ -133,9 +136,13 @@ def public_key_from_jwk(jwk: Any) -> PublicKey:
                        "supported: RSA, EC P-256, OKP Ed25519")
     public = {k: v for k, v in jwk.items() if k not in ("d", "p", "q", "dp", "dq", "qi")}
     try:
-        return import_key(public).get_op_key("verify")  # type: ignore[no-any-return]
+        key = import_key(public).get_op_key("verify")
     except (JoseError, ValueError, TypeError, binascii.Error) as exc:
         raise JwsError(f"invalid {kty} JWK: {exc}") from None
+    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+                      | ed25519.Ed25519PublicKey):
+        raise JwsError(f"invalid {kty} JWK: not a public key")
+    return key
 
 
 def public_jwk(key: PublicKey | PrivateKey) -> dict[str, str]:

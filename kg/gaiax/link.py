@@ -13,16 +13,17 @@ landing page (``dcat:landingPage``, ``schema:url``, ``gx:endpoint``/``gx:endpoin
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.namespaces import DCAT, DCT, DSKG, GX, GX2210, OWL
+from kg.namespaces import DCAT, DCT, DSKG, GX, GX2210, OWL, compact
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 
 SCHEMA = "https://schema.org/"
 #: Registration-number properties of both generations -> our organisation property.
@@ -72,10 +73,6 @@ class LinkReport:
                 "conflicts": self.conflicts}
 
 
-def _short_property(prop: URIRef) -> str:
-    return "dskg:" + str(prop)[len(str(DSKG)):]
-
-
 def registration_numbers(data: Graph, subject: Node) -> dict[URIRef, set[str]]:
     """Our property -> normalised numbers the participant states (directly or via its
     registration-number nodes)."""
@@ -102,9 +99,9 @@ def _link_participant(store: Store, data: Graph, subject: URIRef, report: LinkRe
     found: dict[URIRef, list[str]] = {}
     for org, prop, number in result.rows:
         if isinstance(org, URIRef) and isinstance(prop, URIRef):
-            found.setdefault(org, []).append(f"{_short_property(prop)} {number}")
+            found.setdefault(org, []).append(f"{compact(prop)} {number}")
     if not found:
-        shown = ", ".join(f"{_short_property(p)} {v}" for p, vs in sorted(numbers.items())
+        shown = ", ".join(f"{compact(p)} {v}" for p, vs in sorted(numbers.items())
                           for v in sorted(vs))
         report.unmatched.append(f"{subject}: no organisation has {shown}")
     elif len(found) > 1:
@@ -127,8 +124,7 @@ def _link_offering(store: Store, data: Graph, subject: URIRef, report: LinkRepor
     pages = _strings(data, subject, PAGE_PROPERTIES)
     for endpoint in data.objects(subject, GX.endpoint):
         pages |= _strings(data, endpoint, [GX.endpointURL])
-    branches = ["{ VALUES ?ds { " + " ".join(term_n3(i) for i in sorted(iris)) + " } "
-                'BIND("IRI" AS ?via) }']
+    branches = ["{ " + values_list("ds", sorted(iris)) + ' BIND("IRI" AS ?via) }']
     if identifiers:
         branches.append("{ ?ds <" + str(DCT.identifier) + "> ?id FILTER(STR(?id) IN ("
                         + ", ".join(term_n3(Literal(i)) for i in sorted(identifiers))
@@ -139,7 +135,7 @@ def _link_offering(store: Store, data: Graph, subject: URIRef, report: LinkRepor
                         + ')) BIND("dcat:landingPage" AS ?via) }')
     result = store.query(
         "SELECT DISTINCT ?ds ?via WHERE { " + " UNION ".join(branches) + " ?ds a ?type "
-        f"VALUES ?type {{ {term_n3(DCAT.Dataset)} {term_n3(DCAT.DataService)} }} }}")
+        + values_list("type", (DCAT.Dataset, DCAT.DataService)) + " }")
     targets: dict[URIRef, set[str]] = {}
     for target, via in result.rows:
         if isinstance(target, URIRef) and target != subject:
@@ -147,12 +143,12 @@ def _link_offering(store: Store, data: Graph, subject: URIRef, report: LinkRepor
     if not targets:
         report.unmatched.append(f"{subject}: no dataset or data service with its IRI, "
                                 "identifier or landing page")
-    for target, via in sorted(targets.items()):
-        report.linked.append(Link(target, subject, ", ".join(sorted(via))))
+    for found, vias in sorted(targets.items()):
+        report.linked.append(Link(found, subject, ", ".join(sorted(vias))))
 
 
 def link_subjects(store: Store, data: Graph, subjects: Iterable[Node],
-                  types_of: dict[Node, set[Node]]) -> LinkReport:
+                  types_of: Mapping[Node, AbstractSet[Node]]) -> LinkReport:
     """Find what each participant / service-offering subject describes in the graph.
 
     ``data``: the subjects with everything they reference (registration-number nodes);

@@ -26,7 +26,7 @@ from rdflib.term import Node
 from kg.jsonld import to_nquads
 from kg.namespaces import CRED, GX, GX2210, RDF, RDFS, SEC, SH
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 from kg.validation.report import short
 
 SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
@@ -212,9 +212,8 @@ def stored_credentials(store: Store, data: Graph) -> Graph:
         if not pending:
             break
         asked |= pending
-        values = " ".join(sorted(term_n3(ref) for ref in pending))
         result = store.query(
-            f"SELECT DISTINCT ?g WHERE {{ VALUES ?ref {{ {values} }} "
+            f"SELECT DISTINCT ?g WHERE {{ {values_list('ref', sorted(pending))} "
             f"GRAPH ?g {{ ?vc {term_n3(CRED.credentialSubject)} ?ref }} }}")
         found = Graph()
         for (name,) in result.rows:
@@ -248,7 +247,8 @@ def _lei_problems(data: Graph) -> list[tuple[Node, str]]:
 def readable(text: str) -> str:
     """A result message with Gaia-X IRIs as prefixed names, cut to a readable length."""
     for namespace, prefix in _MESSAGE_PREFIXES.items():
-        text = re.sub(f"<{re.escape(namespace)}([^>\\s]*)>", lambda m, p=prefix: p + m[1], text)
+        text = re.sub(f"<{re.escape(namespace)}([^>\\s]*)>", prefix.replace("\\", "\\\\") + r"\1",
+                      text)
         text = text.replace(namespace, prefix)
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
 

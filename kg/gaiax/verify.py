@@ -105,7 +105,7 @@ def _not_run(step: Step, label: str, why: str) -> Check:
 
 def _guarded(run: Any) -> ProofOutcome:
     try:
-        return run()  # type: ignore[no-any-return]
+        return run()
     except DskgError as exc:
         return ProofOutcome(False, "malformed", exc.message)
 

@@ -28,11 +28,10 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, SKOS
 from rdflib.term import Node
 
-from kg.namespaces import ODRL, ORG
+from kg.namespaces import ODRL, ORG, compact
 from kg.policy import places
 from kg.policy.evaluator import ASSET_PROPERTIES, PARTY_PROPERTIES, Evaluator, RuleResult
 from kg.policy.explain import name
-from kg.policy.iris import compact
 from kg.policy.model import Condition, LogicalConstraint, Rule, parse_condition
 from kg.policy.operators import DATETIME, DURATION, NUMERIC, coerce
 from kg.policy.queries import ALL_BODIES_QUERIES, ALL_LINKS_QUERY, FACTS_QUERY
@@ -110,7 +109,7 @@ def _leaves(conditions: Iterable[Condition]) -> Iterable[Any]:
 
 
 def _shifted(value: Literal, kind: str, steps: Iterable[int]) -> list[Literal]:
-    out = []
+    out: list[Literal] = []
     parsed = coerce(value, kind)
     if parsed is None:
         return out
@@ -186,9 +185,10 @@ def candidates(graph: Graph, conditions: list[Any]) -> dict[URIRef, list[Node]]:
         elif not any(_kind(v, cond.datatype) for v in cond.right):
             pool.append(OTHER_VALUE)
     for operand, pool in by_operand.items():
-        kinds = {_kind(v, None) for v in pool} - {None}
+        kinds = {k for v in pool if (k := _kind(v, None)) is not None}
         for kind in kinds:
-            pool.extend(_midpoints([v for v in pool if _kind(v, None) == kind], kind))
+            pool.extend(_midpoints([v for v in pool
+                                    if isinstance(v, Literal) and _kind(v, None) == kind], kind))
         by_operand[operand] = list(dict.fromkeys(pool))
     return by_operand
 

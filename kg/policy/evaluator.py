@@ -43,7 +43,7 @@ from kg.policy.triples import Triples
 
 # Asset refinements read these properties of the dataset for a left operand.
 ASSET_PROPERTIES: dict[URIRef, tuple[URIRef, ...]] = {
-    ODRL.fileFormat: (DCT["format"], DCAT.mediaType),
+    ODRL.fileFormat: (DCT.format, DCAT.mediaType),
     ODRL.language: (DCT.language,),
     ODRL.spatial: (DCT.spatial,),
 }

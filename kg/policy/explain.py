@@ -7,20 +7,14 @@ from typing import TYPE_CHECKING, Any
 from rdflib import Literal
 from rdflib.term import Node
 
-from kg.namespaces import ODRL
+from kg.namespaces import ODRL, compact
 from kg.policy import places
-from kg.policy.iris import compact
 from kg.policy.model import Constraint, LogicalConstraint
+from kg.policy.operators import OPERATOR_WORDS
 
 if TYPE_CHECKING:
     from kg.policy.evaluator import ConditionResult, Decision, PolicyResult, RuleResult
 
-_WORDS = {
-    "eq": "is", "neq": "is not", "lt": "is less than", "lteq": "is at most",
-    "gt": "is greater than", "gteq": "is at least", "isA": "is a", "hasPart": "includes",
-    "isPartOf": "is within", "isAllOf": "is all of", "isAnyOf": "is any of",
-    "isNoneOf": "is none of",
-}
 _TIME_WORDS = {"lt": "is before", "lteq": "is not after", "gt": "is after",
                "gteq": "is not before"}
 
@@ -53,11 +47,12 @@ def describe(cond: Constraint | LogicalConstraint) -> str:
         region = places.label(frozenset().union(*right_places))  # type: ignore[arg-type]
         word = "is outside" if op in ("isNoneOf", "neq") else "is within"
         return f"{name(cond.left)} {word} {region}"
-    word = _TIME_WORDS.get(op) if cond.left in (ODRL.dateTime,) else None
+    time_word = _TIME_WORDS.get(op) if cond.left in (ODRL.dateTime,) else None
     right = ", ".join(name(v) for v in cond.right)
     if len(cond.right) > 1:
         right = f"({right})"
-    return f"{name(cond.left)} {word or _WORDS.get(op, compact(cond.operator))} {right}"
+    word = time_word or OPERATOR_WORDS.get(op, compact(cond.operator))
+    return f"{name(cond.left)} {word} {right}"
 
 
 def _leaves(results: list[ConditionResult]) -> list[ConditionResult]:

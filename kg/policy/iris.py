@@ -1,4 +1,4 @@
-"""IRIs in requests and explanations: prefixed names in, compact names out."""
+"""IRIs in requests: prefixed names in (``kg.namespaces.compact`` writes them out)."""
 
 from __future__ import annotations
 
@@ -40,16 +40,3 @@ def expand(text: str, *, field: str = "IRI") -> URIRef:
                          f"nor a prefixed name with a known prefix "
                          f"({', '.join(sorted(PREFIXES))})")
     return URIRef(value)
-
-
-def compact(iri: object) -> str:
-    """The shortest prefixed name for ``iri`` (or the IRI itself) for human-readable text."""
-    text = str(iri)
-    best: tuple[str, str] | None = None
-    for prefix, namespace in PREFIXES.items():
-        if text.startswith(namespace) and len(text) > len(namespace):
-            local = text[len(namespace):]
-            if re.fullmatch(r"[A-Za-z0-9_.-]+", local) and (best is None or len(namespace) >
-                                                            len(PREFIXES[best[0]])):
-                best = (prefix, local)
-    return f"{best[0]}:{best[1]}" if best else text

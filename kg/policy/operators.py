@@ -30,6 +30,14 @@ IS_ALL_OF, IS_ANY_OF, IS_NONE_OF = ODRL.isAllOf, ODRL.isAnyOf, ODRL.isNoneOf
 ORDER_OPERATORS = (LT, LTEQ, GT, GTEQ)
 OPERATORS = (EQ, NEQ, LT, LTEQ, GT, GTEQ, IS_A, HAS_PART, IS_PART_OF, IS_ALL_OF, IS_ANY_OF,
              IS_NONE_OF)
+#: Each operator (by local name) in words, for explanations and the "May I?" page:
+#: "``odrl:count`` is at most 10".
+OPERATOR_WORDS = {
+    "eq": "is", "neq": "is not", "lt": "is less than", "lteq": "is at most",
+    "gt": "is greater than", "gteq": "is at least", "isA": "is a", "hasPart": "includes",
+    "isPartOf": "is part of", "isAllOf": "is all of", "isAnyOf": "is one of",
+    "isNoneOf": "is none of",
+}
 
 NUMERIC = {XSD[t] for t in ("integer", "decimal", "double", "float", "int", "long", "short",
                             "byte", "nonNegativeInteger", "positiveInteger",

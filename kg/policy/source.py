@@ -181,7 +181,7 @@ class StoreSource(PolicySource):
             rows = [t for t in rows if not (t[0] == target and t[1] == ODRL.hasPolicy)]
             for parent in sorted(_uris(self.overlay.objects(None, ODRL.inheritFrom))):
                 rows += self._rows(BODY_QUERY, {"root": parent})
-            rows += list(self.overlay)  # type: ignore[arg-type]
+            rows += list(self.overlay)
         return rows
 
     def _party(self, party: URIRef) -> Rows:

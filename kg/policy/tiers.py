@@ -26,8 +26,9 @@ from rdflib.term import Node
 
 from kg.namespaces import DCT, DSKG, ODRL
 from kg.policy.model import RULE_KINDS, Policy, is_policy, parse_policy
+from kg.policy.triples import Triples
+from kg.vocabulary import TIER_RANKS as RANKS
 
-RANKS: dict[URIRef, float] = {DSKG.EUTier: 3, DSKG.NationalTier: 2, DSKG.ProjectTier: 1}
 OFFER_RANK = 0.0
 
 
@@ -102,7 +103,7 @@ class EffectivePolicy:
         return sorted(self.governing, key=lambda g: (-g.rank, g.policy.id))
 
 
-def asset_ancestors(graph: Graph, target: Node) -> list[Node]:
+def asset_ancestors(graph: Graph | Triples, target: Node) -> list[Node]:
     """The asset and the asset collections it is part of."""
     order, frontier = [target], [target]
     while frontier:
@@ -127,7 +128,7 @@ def offers_of(graph: Graph, target: Node) -> list[Node]:
     return list(dict.fromkeys(found))
 
 
-def dataspaces_of(graph: Graph, target: Node) -> list[Node]:
+def dataspaces_of(graph: Graph | Triples, target: Node) -> list[Node]:
     out: list[Node] = []
     for catalog in graph.subjects(DCAT.dataset, target):
         catalogs, frontier = {catalog}, [catalog]

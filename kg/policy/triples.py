@@ -71,9 +71,10 @@ class Triples:
         return iter([(s, o) for o, subjects in self._pos.get(predicate, {}).items()
                      for s in subjects])
 
-    def items(self, node: Node) -> Iterator[Node]:
-        """The members of the RDF list starting at ``node``."""
+    def items(self, start: Node) -> Iterator[Node]:
+        """The members of the RDF list starting at ``start``."""
         seen = set()
+        node: Node | None = start
         while node is not None and node != RDF.nil and node not in seen:
             seen.add(node)
             first = self.value(node, RDF.first)

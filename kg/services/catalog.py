@@ -18,7 +18,7 @@ from kg.errors import BadRequest
 from kg.namespaces import ADMS, DCAT, DCT, ELI, FOAF, HYDRA, META_GRAPH, ODRL, RDF, SKOS, XSD
 from kg.services.context import ServiceContext
 from kg.services.documents import bind_prefixes, bounded_description
-from kg.store.sparql_text import predicate_filter, term_n3
+from kg.store.sparql_text import predicate_filter, term_n3, values_list
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -63,10 +63,6 @@ def catalog_iri(ctx: ServiceContext) -> URIRef:
     return URIRef(f"{ctx.base_iri}catalog")
 
 
-def _values(iris: list[URIRef] | set[URIRef]) -> str:
-    return " ".join(term_n3(i) for i in sorted(iris))
-
-
 def dataset_record(graph: Graph, dataset: URIRef) -> Graph:
     """What ``graph`` says about ``dataset`` and the nodes it leads to (not other datasets)."""
     out = Graph()
@@ -87,7 +83,7 @@ def dataset_record(graph: Graph, dataset: URIRef) -> Graph:
 def _graphs_of(ctx: ServiceContext, datasets: list[URIRef]) -> dict[URIRef, Graph]:
     """The description graph holding each dataset (one query for the whole page)."""
     result = ctx.store.query(
-        f"SELECT ?d ?g WHERE {{ VALUES ?d {{ {_values(datasets)} }} "
+        f"SELECT ?d ?g WHERE {{ {values_list('d', sorted(datasets))} "
         f"GRAPH ?g {{ ?d a {term_n3(DCAT.Dataset)} }} FILTER(?g != <{META_GRAPH}>) }}",
         timeout=ctx.settings.query_timeout)
     holder: dict[URIRef, URIRef] = {}
@@ -97,7 +93,7 @@ def _graphs_of(ctx: ServiceContext, datasets: list[URIRef]) -> dict[URIRef, Grap
     contents: dict[URIRef, Graph] = {g: Graph() for g in names}
     if names:
         quads = ctx.store.query(
-            f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {_values(names)} }} "
+            f"SELECT ?g ?s ?p ?o WHERE {{ {values_list('g', sorted(names))} "
             "GRAPH ?g { ?s ?p ?o } }", timeout=ctx.settings.query_timeout)
         for g, s, p, o in quads.rows:
             contents[g].add((s, p, o))  # type: ignore[index,arg-type]
@@ -110,7 +106,7 @@ def _add_agents(ctx: ServiceContext, out: Graph) -> None:
     if not agents:
         return
     result = ctx.store.query(
-        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {_values(agents)} }} "
+        f"SELECT DISTINCT ?s ?p ?o WHERE {{ {values_list('s', sorted(agents))} "
         f"GRAPH ?g {{ ?s ?p ?o }} {predicate_filter(_AGENT_FACTS)} "
         f"FILTER(?g != <{META_GRAPH}>) }}",
         timeout=ctx.settings.query_timeout)
@@ -122,7 +118,7 @@ def _facts(ctx: ServiceContext, out: Graph, iris: set[URIRef]) -> None:
     if not iris:
         return
     result = ctx.store.query(
-        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {_values(iris)} }} "
+        f"SELECT DISTINCT ?s ?p ?o WHERE {{ {values_list('s', sorted(iris))} "
         f"GRAPH ?g {{ ?s ?p ?o }} {predicate_filter(_TERM_FACTS)} "
         f"FILTER(?g != <{META_GRAPH}>) }}",
         timeout=ctx.settings.query_timeout)
@@ -174,7 +170,7 @@ def build_catalog(ctx: ServiceContext, page: int, page_size: int,
     timeout = ctx.settings.query_timeout
     count = ctx.store.query(f"SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {{ ?d a "
                             f"{term_n3(DCAT.Dataset)} FILTER(isIRI(?d)) }}", timeout=timeout)
-    total = int(count.rows[0][0] or 0)  # type: ignore[arg-type]
+    total = int(count.rows[0][0] or 0)
     last = max(1, -(-total // page_size))
     if page > last:
         raise BadRequest(f"page {page} is past the last page ({last})")

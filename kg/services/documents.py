@@ -20,8 +20,9 @@ from rdflib.term import Node
 
 from kg.errors import NotAcceptable
 from kg.jsonld import DSKG_CONTEXT_URL, document_loader, dskg_context
-from kg.namespaces import DCT, DSKG, FOAF, META_GRAPH, PREFIXES, PROV, RDF, RDFS, SKOS
+from kg.namespaces import DCT, DSKG, META_GRAPH, PREFIXES, PROV, RDF, RDFS, SKOS
 from kg.store import Store
+from kg.vocabulary import LABEL_PROPERTIES
 
 #: Media types a description is served as (first = default for */*).
 RDF_MEDIA = {
@@ -35,7 +36,6 @@ RDF_MEDIA = {
 _OPAQUE_KEYS = frozenset({"id", "type", "@value", "@language", "@type", "@direction"})
 _TAG_SUFFIX = {"json-ld": "jsonld", "turtle": "ttl", "nt": "nt", "xml": "rdf", "html": "html"}
 
-LABEL_PROPERTIES = (SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label)
 DESCRIPTION_PROPERTIES = (DCT.description, SKOS.definition, RDFS.comment)
 
 
@@ -208,7 +208,7 @@ def best_literal(values: list[Node], languages: tuple[str, ...] = ("en", "")) ->
 
 def label_of(graph: Graph, node: Node) -> str | None:
     for prop in LABEL_PROPERTIES:
-        found = best_literal(list(graph.objects(node, prop)))  # type: ignore[arg-type]
+        found = best_literal(list(graph.objects(node, prop)))
         if found:
             return found
     return None
@@ -216,7 +216,7 @@ def label_of(graph: Graph, node: Node) -> str | None:
 
 def description_of(graph: Graph, node: Node) -> str | None:
     for prop in DESCRIPTION_PROPERTIES:
-        found = best_literal(list(graph.objects(node, prop)))  # type: ignore[arg-type]
+        found = best_literal(list(graph.objects(node, prop)))
         if found:
             return found
     return None

@@ -14,10 +14,10 @@ from rdflib.term import Identifier
 
 from kg.namespaces import DSKG, RDF
 from kg.services.context import ServiceContext
-from kg.services.documents import LABEL_PROPERTIES, best_literal
+from kg.services.documents import best_literal
 from kg.services.kinds import kind_for_types
-from kg.services.tiers import TIER_BY_IRI, TIERS
-from kg.store.sparql_text import predicate_filter, term_n3
+from kg.store.sparql_text import predicate_filter, term_n3, values_list
+from kg.vocabulary import LABEL_PROPERTIES, TIER_BY_IRI, TIERS
 
 CHAIN = {DSKG.governedBy: "governedBy", DSKG.rulebook: "rulebook", DSKG.subjectTo: "subjectTo"}
 _ORDER = {t.iri: i for i, t in enumerate(TIERS)}
@@ -31,14 +31,15 @@ def governance_chain(ctx: ServiceContext, space: URIRef) -> dict[str, Any]:
         f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?space ({path})* ?s . "
         f"?s ?p ?o {predicate_filter(CHAIN)} FILTER(isIRI(?o)) }}",
         {"space": space}, timeout=timeout)
-    edges = sorted({(s, p, o) for s, p, o in edges_result.rows})  # type: ignore[misc]
+    edges = sorted({(s, p, o) for s, p, o in edges_result.rows
+                    if isinstance(s, URIRef) and isinstance(p, URIRef) and isinstance(o, URIRef)})
     node_iris = sorted({space} | {s for s, _, _ in edges} | {o for _, _, o in edges})
-    facts = _facts(ctx, node_iris)  # type: ignore[arg-type]
+    facts = _facts(ctx, node_iris)
     authorities = {o for _, p, o in edges if p == DSKG.governedBy}
     nodes = [_node(ctx, iri, facts.get(iri, {}), iri in authorities) for iri in node_iris]
     nodes.sort(key=lambda n: (_ORDER.get(URIRef(n["tier"] or ""), len(_ORDER)), n["@id"]))
     by_tier = {n["@id"]: n["tier"] for n in nodes}
-    subject_to = {}
+    subject_to: dict[URIRef, set[URIRef]] = {}
     for s, p, o in edges:
         if p == DSKG.subjectTo:
             subject_to.setdefault(s, set()).add(o)
@@ -49,7 +50,7 @@ def governance_chain(ctx: ServiceContext, space: URIRef) -> dict[str, Any]:
         "@id": str(space),
         "nodes": nodes,
         "edges": [{"source": str(s), "target": str(o), "property": str(p),
-                   "label": CHAIN[p]} for s, p, o in edges],  # type: ignore[index]
+                   "label": CHAIN[p]} for s, p, o in edges],
         "levels": [level for level in levels if level["nodes"]],
         "reachesEU": reaches,
     }
@@ -58,8 +59,8 @@ def governance_chain(ctx: ServiceContext, space: URIRef) -> dict[str, Any]:
 def _facts(ctx: ServiceContext, iris: list[URIRef]) -> dict[URIRef, dict[URIRef, list]]:
     props = (RDF.type, DSKG.tier, *LABEL_PROPERTIES)
     result = ctx.store.query(
-        "SELECT ?s ?p ?o WHERE { VALUES ?s { " + " ".join(term_n3(i) for i in iris)
-        + " } ?s ?p ?o " + predicate_filter(props) + " }",
+        "SELECT ?s ?p ?o WHERE { " + values_list("s", iris) + " ?s ?p ?o "
+        + predicate_filter(props) + " }",
         timeout=ctx.settings.query_timeout)
     facts: dict[URIRef, dict[URIRef, list[Identifier]]] = {}
     for s, p, o in result.rows:

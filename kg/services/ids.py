@@ -19,7 +19,7 @@ from kg.errors import BadRequest, NotFound
 from kg.namespaces import DEFAULT_ID_BASE
 from kg.services.kinds import Kind
 from kg.store import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import values_list
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 ENCODED_PREFIX = "~"
@@ -36,7 +36,7 @@ def parse_iri(text: str, what: str = "IRI") -> URIRef:
     return URIRef(text)
 
 
-def looks_like_iri(text: str) -> bool:
+def meant_as_iri(text: str) -> bool:
     """True for text meant as an IRI (``scheme://...``, ``urn:``, ``did:``), not as an id."""
     return ("://" in text and bool(_SCHEME.match(text))) or text.startswith(("urn:", "did:"))
 
@@ -98,8 +98,7 @@ class IdMapper:
         candidates = self.candidates(resource_id, kind)
         if not candidates:
             return None
-        values = " ".join(term_n3(c) for c in candidates)
-        result = store.query(
-            f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} {kind.type_pattern('s')} }}")
+        result = store.query(f"SELECT DISTINCT ?s WHERE {{ {values_list('s', candidates)} "
+                             f"{kind.type_pattern('s')} }}")
         present = {row[0] for row in result.rows}
         return next((c for c in candidates if c in present), None)

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rdflib import URIRef
+from rdflib.term import Node
 
 from kg.namespaces import DCAT, DSKG, FOAF, ODRL, ORG
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import values_list
 
 
 @dataclass(frozen=True)
@@ -38,15 +39,13 @@ class Kind:
 
     def type_pattern(self, var: str = "s") -> str:
         """A SPARQL group matching instances of this kind in ``?var``."""
-        classes = " ".join(term_n3(c) for c in self.classes)
-        pattern = f"?{var} a ?{var}_class . VALUES ?{var}_class {{ {classes} }}"
+        pattern = f"?{var} a ?{var}_class . {values_list(f'{var}_class', self.classes)}"
         if self.excluded:
-            excluded = " ".join(term_n3(c) for c in self.excluded)
             pattern += (f" FILTER NOT EXISTS {{ ?{var} a ?{var}_other . "
-                        f"VALUES ?{var}_other {{ {excluded} }} }}")
+                        f"{values_list(f'{var}_other', self.excluded)} }}")
         return pattern
 
-    def matches(self, types: Iterable[URIRef]) -> bool:
+    def matches(self, types: Iterable[Node]) -> bool:
         found = set(types)
         return bool(found & set(self.classes)) and not found & set(self.excluded)
 
@@ -82,7 +81,7 @@ def kind_named(name: str) -> Kind:
     return KINDS[name]
 
 
-def kind_for_types(types: Iterable[URIRef]) -> Kind | None:
+def kind_for_types(types: Iterable[Node]) -> Kind | None:
     """The kind of a resource with these ``rdf:type`` values, or None."""
     found = set(types)
     for name in PRECEDENCE:

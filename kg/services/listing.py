@@ -22,21 +22,20 @@ from kg.namespaces import (
     DCT,
     DSKG,
     EU_THEME,
-    FOAF,
     META_GRAPH,
     ODRL,
     ORG,
     RDF,
-    RDFS,
     SKOS,
 )
 from kg.services.context import ServiceContext
 from kg.services.documents import best_literal
-from kg.services.ids import SLUG, looks_like_iri, parse_iri
+from kg.services.ids import SLUG, meant_as_iri, parse_iri
 from kg.services.kinds import KINDS, Kind
 from kg.services.textindex import TEXT_PROPERTIES, kind_members, text_index_for
 from kg.services.tiers import resolve_tier
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import values_list
+from kg.vocabulary import LABEL_PROPERTIES
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 50
@@ -82,8 +81,8 @@ FILTER_PATTERNS: dict[str, dict[str, str]] = {
     },
 }
 #: The ``q`` filter as a scan, for when the text index is not ready (kg.services.textindex).
-TEXT_PATTERN = ("?s ?q_p ?q_text . VALUES ?q_p { " + " ".join(term_n3(p) for p in
-                TEXT_PROPERTIES) + " } FILTER(CONTAINS(LCASE(STR(?q_text)), ?f_q))")
+TEXT_PATTERN = ("?s ?q_p ?q_text . " + values_list("q_p", TEXT_PROPERTIES)
+                + " FILTER(CONTAINS(LCASE(STR(?q_text)), ?f_q))")
 #: Up to this many text matches are handed to the listing query as VALUES; beyond, the
 #: query filters by text itself (a huge VALUES block costs more than the scan).
 TEXT_VALUES_LIMIT = 5000
@@ -95,7 +94,7 @@ ROLES = {"provider": DSKG.DataProvider, "consumer": DSKG.DataConsumer,
          "governance": DSKG.GovernanceAuthority}
 #: Facts shown for each item of a page.
 SUMMARY = {
-    "label": (SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label),
+    "label": LABEL_PROPERTIES,
     "description": (DCT.description, SKOS.definition),
     "tier": (DSKG.tier,), "country": (DSKG.country,), "publisher": (DCT.publisher,),
     "theme": (DCAT.theme,), "member": (ORG.member,), "organization": (ORG.organization,),
@@ -148,7 +147,7 @@ class _NoMatchError(Exception):
 
 def _reference(ctx: ServiceContext, value: str, kind_name: str, what: str) -> URIRef:
     """A filter value naming a resource: an IRI, or the REST id of one."""
-    if looks_like_iri(value):
+    if meant_as_iri(value):
         return parse_iri(value, what)
     kind = KINDS[kind_name]
     if not (SLUG.fullmatch(value) or value.startswith("~")):
@@ -160,7 +159,7 @@ def _reference(ctx: ServiceContext, value: str, kind_name: str, what: str) -> UR
 
 
 def _concept(value: str, table: dict[str, URIRef], what: str) -> URIRef:
-    if looks_like_iri(value):
+    if meant_as_iri(value):
         return parse_iri(value, what)
     key = value.strip()
     for name, iri in table.items():
@@ -204,7 +203,7 @@ def where_clause(kind: Kind, filters: Filters, text_matches: list[URIRef] | None
     allowed = FILTER_PATTERNS[kind.name]
     for name in filters.given():
         if name == "q" and text_matches is not None:
-            patterns.insert(0, f"VALUES ?s {{ {' '.join(term_n3(s) for s in text_matches)} }}")
+            patterns.insert(0, values_list("s", text_matches))
         elif name == "q":
             patterns.append(TEXT_PATTERN)
         elif name in allowed:
@@ -249,11 +248,11 @@ def list_resources(ctx: ServiceContext, kind: Kind, filters: Filters, *,
     if offset >= total:
         return Page(kind, total, limit, offset, order="iri" if total <= SORT_LIMIT else "store")
     order = "iri" if total <= SORT_LIMIT else "store"
-    page = ctx.store.query(
+    rows = ctx.store.query(
         f"{PREFIXES}SELECT DISTINCT ?s WHERE {{ {where} }} "
         f"{'ORDER BY ?s ' if order == 'iri' else ''}LIMIT {int(limit)} OFFSET {int(offset)}",
         bound, timeout=timeout)
-    iris = [row[0] for row in page.rows if isinstance(row[0], URIRef)]
+    iris = [row[0] for row in rows.rows if isinstance(row[0], URIRef)]
     return Page(kind, total, limit, offset, summaries(ctx, kind, iris), order)
 
 
@@ -264,8 +263,8 @@ def summaries(ctx: ServiceContext, kind: Kind | None, iris: list[URIRef]) -> lis
     props = {p for group in SUMMARY.values() for p in group}
     # Only the subjects are bound: a second VALUES (on ?p) makes the engine scan.
     result = ctx.store.query(
-        "SELECT ?s ?p ?o WHERE { VALUES ?s { " + " ".join(term_n3(i) for i in iris)
-        + f" }} GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{META_GRAPH}>) }}",
+        "SELECT ?s ?p ?o WHERE { " + values_list("s", iris)
+        + f" GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{META_GRAPH}>) }}",
         timeout=ctx.settings.query_timeout)
     facts: dict[URIRef, dict[URIRef, list[Identifier]]] = {}
     for s, p, o in result.rows:

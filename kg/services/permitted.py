@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from rdflib import URIRef
@@ -125,7 +126,7 @@ def decide(ctx: ServiceContext, question: Question, targets: Iterable[URIRef]
         for target, decision in zip(chunk, engine.evaluate_many(
                 [question.request(str(t)) for t in chunk]), strict=True):
             out[target] = cache.get("permitted", (question, target),
-                                    lambda d=decision: item_decision(d), MAX_KEPT)
+                                    partial(item_decision, decision), MAX_KEPT)
     return out
 
 

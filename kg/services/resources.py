@@ -13,7 +13,7 @@ from kg.services.documents import Document, description_of, label_of, load_docum
 from kg.services.kinds import KINDS, Kind, kind_for_types
 from kg.services.textindex import first_kind, text_index_for
 from kg.settings import Settings
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 from kg.tokens import subject_of
 
 
@@ -98,9 +98,9 @@ def links_for(ctx: ServiceContext, graph: Graph) -> dict[URIRef, str]:
     # EXISTS probes, never row enumeration: a term repeated in every description (a licence
     # typed in each dataset's graph) costs one look-up, not one row per description.
     for start in range(0, len(iris), LINK_BATCH):
-        values = " ".join(term_n3(i) for i in iris[start:start + LINK_BATCH])
+        values = values_list("s", iris[start:start + LINK_BATCH])
         described += [s for (s,) in ctx.store.query(
-            f"SELECT ?s WHERE {{ VALUES ?s {{ {values} }} FILTER EXISTS {{ ?s ?p ?o }} }}",
+            f"SELECT ?s WHERE {{ {values} FILTER EXISTS {{ ?s ?p ?o }} }}",
             timeout=timeout).rows if isinstance(s, URIRef)]
     index = text_index_for(ctx.store, ctx.settings)
     kinds = index.kinds_of(described) if index is not None else None

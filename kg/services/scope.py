@@ -25,9 +25,9 @@ from kg.errors import Forbidden
 from kg.namespaces import DCAT, DSKG, ODRL, ORG
 from kg.ownership import Writer
 from kg.services.context import ServiceContext
-from kg.services.ids import looks_like_iri, parse_iri
+from kg.services.ids import meant_as_iri, parse_iri
 from kg.services.kinds import KINDS, Kind
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 
 
 def _iris(values: Iterable[object]) -> set[URIRef]:
@@ -40,7 +40,7 @@ def _select(ctx: ServiceContext, query: str, values: set[URIRef], column: str = 
     ``column``."""
     if not values:
         return set()
-    block = "VALUES ?x { " + " ".join(term_n3(v) for v in sorted(values)) + " } "
+    block = values_list("x", sorted(values)) + " "
     result = ctx.store.query(query.replace("VALUES_X", block), timeout=ctx.settings.query_timeout)
     return _iris(result.column(column))
 
@@ -55,8 +55,8 @@ def _spaces_of_datasets(ctx: ServiceContext, datasets: set[URIRef], graph: Graph
         ctx, f"SELECT ?ds WHERE {{ VALUES_X ?ds {term_n3(DSKG.catalog)} ?x }}", catalogs)
 
 
-def dataspaces_of(ctx: ServiceContext, kind: Kind, iri: URIRef, graph: Graph | None = None
-                  ) -> set[URIRef]:
+def dataspaces_holding(ctx: ServiceContext, kind: Kind, iri: URIRef,
+                       graph: Graph | None = None) -> set[URIRef]:
     """The data spaces the description of ``iri`` belongs to (new content and store)."""
     graph = graph if graph is not None else Graph()
     one = {iri}
@@ -90,7 +90,7 @@ def steward_spaces(ctx: ServiceContext, principal: Principal) -> set[URIRef]:
     kind = KINDS["dataspaces"]
     spaces: set[URIRef] = set()
     for name in principal.dataspaces:
-        if looks_like_iri(name):
+        if meant_as_iri(name):
             spaces.add(parse_iri(name, "dataspace"))
             continue
         found = ctx.ids.find(ctx.store, kind, name)
@@ -119,7 +119,7 @@ def authorize_write(ctx: ServiceContext, principal: Principal | None, kind: Kind
     principal = require(principal, "steward")
     if principal.is_admin or principal.role == "authority":
         return principal
-    spaces = dataspaces_of(ctx, kind, iri, graph)
+    spaces = dataspaces_holding(ctx, kind, iri, graph)
     if not spaces:
         raise Forbidden(f"{iri} belongs to no data space, so only an admin may write it; a "
                         f"steward's {kind.singular} must be linked to one of their data spaces")

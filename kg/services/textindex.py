@@ -30,15 +30,15 @@ from itertools import compress
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
-from kg.namespaces import DCT, FOAF, META_GRAPH, RDF, RDFS, SKOS
+from kg.namespaces import DCT, META_GRAPH, RDF, SKOS
 from kg.services.kinds import KIND_DECIDING_CLASSES, KINDS, PRECEDENCE, Kind
 from kg.settings import Settings
 from kg.store.base import Store
-from kg.store.sparql_text import predicate_filter, term_n3
+from kg.store.sparql_text import predicate_filter, term_n3, values_list
+from kg.vocabulary import LABEL_PROPERTIES
 
 #: The properties whose values the REST ``q`` filter and the search page look in.
-TEXT_PROPERTIES = (SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label, DCT.description,
-                   SKOS.definition)
+TEXT_PROPERTIES = (*LABEL_PROPERTIES, DCT.description, SKOS.definition)
 #: Changed graphs scanned one by one before the flat list of values is laid out again.
 COMPACT_AFTER = 2000
 #: Graphs re-read per query after a write.
@@ -231,7 +231,7 @@ class TextIndex:
             if not batch:
                 continue
             rows = self.store.query(
-                f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {' '.join(map(term_n3, batch))} }} "
+                f"SELECT ?g ?s ?p ?o WHERE {{ {values_list('g', batch)} "
                 f"GRAPH ?g {{ ?s ?p ?o }} {wanted} }}").rows
             for g, s, p, o in rows:
                 s = self._one.setdefault(s, s)  # type: ignore[arg-type]
@@ -239,7 +239,7 @@ class TextIndex:
                     if o in kind_classes:
                         self._types.setdefault(g, []).append((s, o))  # type: ignore[arg-type]
                         self._classes.setdefault(s, Counter())[o] += 1  # type: ignore[index]
-                        retyped.add(s)  # type: ignore[arg-type]
+                        retyped.add(s)
                 elif isinstance(o, Literal | URIRef):  # what STR() of the scan reads
                     self._texts.setdefault(g, []).append((s, _clean(o)))  # type: ignore
         for subject in retyped:

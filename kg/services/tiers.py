@@ -1,36 +1,18 @@
-"""The governance tiers (the ``dskg:GovernanceTiers`` scheme) and what each one governs."""
+"""What each governance tier governs (the tiers themselves: ``kg.vocabulary.TIERS``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rdflib import URIRef
+from rdflib.term import Node
 
 from kg.errors import BadRequest
 from kg.namespaces import DCAT, DSKG
 from kg.services.context import ServiceContext
-from kg.services.ids import looks_like_iri
+from kg.services.ids import meant_as_iri
 from kg.services.kinds import kind_for_types
-
-
-@dataclass(frozen=True)
-class Tier:
-    iri: URIRef
-    notation: str
-    label: str
-    broader: URIRef | None = None
-
-
-#: As defined in the ontology (ontology/dskg.ttl), broadest first.
-TIERS = (
-    Tier(DSKG.EUTier, "eu", "EU and international"),
-    Tier(DSKG.NationalTier, "national", "National"),
-    Tier(DSKG.RegionalTier, "regional", "Regional", DSKG.NationalTier),
-    Tier(DSKG.MunicipalTier, "municipal", "Municipal", DSKG.NationalTier),
-    Tier(DSKG.ProjectTier, "project", "Data space or project"),
-)
-TIER_BY_IRI = {t.iri: t for t in TIERS}
+from kg.vocabulary import TIERS, Tier
 
 
 def resolve_tier(value: str) -> URIRef:
@@ -41,7 +23,7 @@ def resolve_tier(value: str) -> URIRef:
                 tier.notation, tier.iri.split("#")[-1].lower()):
             return tier.iri
     hint = ", ".join(t.notation for t in TIERS)
-    if looks_like_iri(text):
+    if meant_as_iri(text):
         raise BadRequest(f"{text} is not a governance tier; use one of {hint}")
     raise BadRequest(f"unknown tier {value!r}: use one of {hint} (or the tier's IRI)")
 
@@ -58,36 +40,37 @@ _CATEGORY = {"dataspaces": "dataspaces", "organisations": "organisations",
 def tiers_with_counts(ctx: ServiceContext) -> list[dict[str, Any]]:
     """Each tier with counts of the frameworks, data spaces, authorities, rulebooks and
     policies at it, and of the memberships and datasets of its data spaces."""
-    counts: dict[URIRef, dict[str, int]] = {
+    counts: dict[Node, dict[str, int]] = {
         t.iri: {"frameworks": 0, "dataspaces": 0, "organisations": 0, "rulebooks": 0,
                 "policies": 0, "memberships": 0, "datasets": 0} for t in TIERS}
     timeout = ctx.settings.query_timeout
     rows = ctx.store.query(
         f"SELECT ?s ?tier ?type WHERE {{ ?s <{DSKG.tier}> ?tier . ?s a ?type }}",
         timeout=timeout).rows
-    types: dict[tuple[URIRef, URIRef], set[URIRef]] = {}
-    for s, tier, cls in rows:
-        types.setdefault((s, tier), set()).add(cls)  # type: ignore[arg-type]
-    for (_s, tier), classes in types.items():
-        if tier not in counts:
+    types: dict[tuple[Node | None, Node | None], set[Node]] = {}
+    for s, tier_iri, cls in rows:
+        if cls is not None:
+            types.setdefault((s, tier_iri), set()).add(cls)
+    for (_s, at), classes in types.items():
+        if at not in counts:
             continue
         if DSKG.LegalFramework in classes:
-            counts[tier]["frameworks"] += 1
+            counts[at]["frameworks"] += 1
         elif DSKG.Rulebook in classes:
-            counts[tier]["rulebooks"] += 1
+            counts[at]["rulebooks"] += 1
         else:
             kind = kind_for_types(classes)
             if kind is not None and kind.name in _CATEGORY:
-                counts[tier][_CATEGORY[kind.name]] += 1
+                counts[at][_CATEGORY[kind.name]] += 1
     for name, pattern in (
             ("memberships", "?x <http://www.w3.org/ns/org#organization> ?space ."),
             ("datasets", f"?space <{DSKG.catalog}>/<{DCAT.dataset}> ?x .")):
         result = ctx.store.query(
             f"SELECT ?tier (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?space <{DSKG.tier}> ?tier . "
             f"{pattern} }} GROUP BY ?tier", timeout=timeout)
-        for tier, n in result.rows:
-            if tier in counts and n is not None:
-                counts[tier][name] = int(n)  # type: ignore[index,call-overload]
+        for tier_iri, n in result.rows:
+            if tier_iri in counts and n is not None:
+                counts[tier_iri][name] = int(n)
     out = []
     for tier in TIERS:
         entry = tier_json(tier)

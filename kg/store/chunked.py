@@ -41,7 +41,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from kg.namespaces import DSKG, META_GRAPH, PROV, RDF, XSD
-from kg.store.sparql_text import term_n3, triples_block
+from kg.store.sparql_text import term_n3, triples_block, values_list
 
 Triple = tuple[Node, Node, Node]
 META = URIRef(META_GRAPH)
@@ -192,10 +192,10 @@ def deletions(drop: Iterable[URIRef],
     for graph, subjects in (remove_subjects or {}).items():
         listed = list(subjects)
         for start in range(0, len(listed), VALUES_BATCH):
-            values = " ".join(term_n3(s) for s in listed[start:start + VALUES_BATCH])
+            values = values_list("s", listed[start:start + VALUES_BATCH])
             operations.append(
                 f"DELETE {{ GRAPH {term_n3(graph)} {{ ?s ?p ?o }} }} WHERE {{ "
-                f"VALUES ?s {{ {values} }} GRAPH {term_n3(graph)} {{ ?s ?p ?o }} }}")
+                f"{values} GRAPH {term_n3(graph)} {{ ?s ?p ?o }} }}")
     return operations
 
 

@@ -9,7 +9,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -36,7 +36,7 @@ from kg.store.base import (
 )
 from kg.store.results import rows_at_most, rows_exactly
 from kg.store.sparql_text import bind_variables, term_n3
-from kg.store.terms import from_ox, to_ox
+from kg.store.terms import from_ox, ox_quad, to_ox
 
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -184,12 +184,13 @@ def run_request(engine: ox.Store, request: dict[str, Any]) -> tuple[str, bytes]:
     try:
         answer = engine.query(request["sparql"], **kwargs)
         if isinstance(answer, ox.QueryBoolean):
-            return "ASK", answer.serialize(format=RESULT_WRITERS[request["results"]])
+            return "ASK", answer.serialize(format=RESULT_WRITERS[request["results"]]) or b""
         if isinstance(answer, ox.QuerySolutions):
             fmt = request["results"]
             sink = _CappedSink(fmt, limit)
             try:
-                answer.serialize(sink, format=RESULT_WRITERS[fmt])
+                # The sink is a writable binary file as far as the engine is concerned.
+                answer.serialize(cast(BinaryIO, sink), format=RESULT_WRITERS[fmt])
             except OSError:
                 if not sink.over:
                     raise
@@ -199,12 +200,12 @@ def run_request(engine: ox.Store, request: dict[str, Any]) -> tuple[str, bytes]:
                     and rows_exactly(body, fmt) > limit:
                 raise ResultTooLarge(f"the query returns more than {limit} rows")
             return "SELECT", body
-        triples = []
+        triples: list[ox.Triple] = []
         for triple in answer:
             if limit is not None and len(triples) >= limit:
                 raise ResultTooLarge(f"the query returns more than {limit} triples")
             triples.append(triple)
-        return "CONSTRUCT", ox.serialize(triples, format=GRAPH_WRITERS[request["graph"]])
+        return "CONSTRUCT", ox.serialize(triples, format=GRAPH_WRITERS[request["graph"]]) or b""
     except SyntaxError as exc:
         raise query_syntax_error(exc) from None
     except OSError as exc:
@@ -354,7 +355,7 @@ class EmbeddedStore(Store):
                 return QueryResult(kind="ASK", boolean=bool(answer))
             if isinstance(answer, ox.QuerySolutions):
                 variables = [v.value for v in answer.variables]
-                rows = []
+                rows: list[tuple[Identifier | None, ...]] = []
                 for solution in answer:
                     if limit is not None and len(rows) >= limit:
                         raise ResultTooLarge(f"the query returns more than {limit} rows")
@@ -428,6 +429,7 @@ class EmbeddedStore(Store):
         else:
             query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {term_n3(graph)} {{ ?s ?p ?o }} }}"
         answer = self._ox.query(query)
+        assert isinstance(answer, ox.QuerySolutions)
         return int(next(iter(answer))["n"].value)
 
     # -- writes --------------------------------------------------------------------------
@@ -486,7 +488,7 @@ class EmbeddedStore(Store):
         write path: nothing is validated or recorded, and no listener is told."""
         name = ox.NamedNode(str(graph))
         with self._writing():
-            self._ox.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in triples)
+            self._ox.extend(ox_quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in triples)
 
     def copy_into(self, other: Store) -> None:
         """Copy every quad of this store into ``other`` in one transaction."""

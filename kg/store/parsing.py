@@ -13,7 +13,7 @@ from rdflib.term import Identifier
 
 from kg.errors import ParseError, PayloadTooLarge
 from kg.store.embedded import RDF_FORMATS
-from kg.store.terms import from_ox, to_ox
+from kg.store.terms import from_ox, ox_quad, to_ox
 
 Quad = tuple[Identifier, Identifier, Identifier, URIRef | None]
 #: Most text the internal entities of one RDF/XML document may expand to.
@@ -182,9 +182,9 @@ def serialize_quads(quads: Iterable[Quad]) -> bytes:
         return found
 
     return ox.serialize(
-        (ox.Quad(term(s), term(p), term(o), default if g is None else term(g))
+        (ox_quad(term(s), term(p), term(o), default if g is None else term(g))
          for s, p, o, g in quads),
-        format=ox.RdfFormat.N_QUADS)
+        format=ox.RdfFormat.N_QUADS) or b""
 
 
 def triples_with(data: bytes, fmt: str, predicates: Iterable[URIRef]
@@ -200,3 +200,38 @@ def triples_with(data: bytes, fmt: str, predicates: Iterable[URIRef]
     except SyntaxError as exc:
         raise ParseError(f"{fmt} syntax error: {exc.msg}", line=exc.lineno,
                          column=exc.offset, format=fmt) from None
+
+
+class NamedGraphsFound(Exception):
+    """Raised inside ``default_graph_ntriples`` when the input names graphs."""
+
+
+def default_graph_ntriples(data: bytes, fmt: str, base_iri: str | None = None) -> str | None:
+    """The triples of ``data`` as N-Triples written by the engine: one triple per line, each
+    term in one canonical form, so that a caller may split lines as text (a fast way to
+    group a big file). None when ``data`` names graphs (it is already grouped)."""
+    if fmt == "xml":
+        _check_xml(data)
+
+    def checked() -> Iterator[ox.Quad]:
+        for quad in ox.parse(data, format=RDF_FORMATS[fmt], base_iri=base_iri):
+            if not isinstance(quad.graph_name, ox.DefaultGraph):
+                raise NamedGraphsFound
+            yield quad
+
+    # Quads of the default graph are written as N-Triples lines; formats that cannot name
+    # graphs go from the parser to the serialiser without a Python loop.
+    quads = checked() if fmt in ("nquads", "trig") else \
+        ox.parse(data, format=RDF_FORMATS[fmt], base_iri=base_iri)
+    try:
+        return (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
+    except NamedGraphsFound:
+        return None
+    except SyntaxError as exc:
+        line, column = exc.lineno, exc.offset
+        if line is None:  # the RDF/XML reader gives none
+            line, column = _locate(data, str(exc.msg))
+        raise ParseError(f"{fmt} syntax error: {exc.msg}", line=line, column=column,
+                         format=fmt) from None
+    except ValueError as exc:
+        raise ParseError(f"{fmt} error: {exc}", format=fmt) from None

@@ -50,6 +50,14 @@ def triples_block(triples: Iterable[tuple[Node, Node, Node]]) -> str:
     return "\n".join(f"{term_n3(s)} {term_n3(p)} {term_n3(o)} ." for s, p, o in triples)
 
 
+def values_list(variable: str, terms: Iterable[Node]) -> str:
+    """``VALUES ?x { <a> <b> }``: one variable ranging over ``terms`` (escaped, name checked);
+    no terms give an empty block, which matches nothing."""
+    if not _NAME.match(variable):
+        raise ValueError(f"not a SPARQL variable name: {variable!r}")
+    return f"VALUES ?{variable} {{ {' '.join(term_n3(t) for t in terms)} }}"
+
+
 def values_block(bindings: Mapping[str, Identifier]) -> str:
     """``VALUES (?a ?b) { (<x> "y") }`` for the bindings (terms escaped, names checked)."""
     for name in bindings:
@@ -95,11 +103,11 @@ def replace_graphs_update(graphs: Mapping[URIRef, Iterable[tuple[Node, Node, Nod
     """
     operations = [f"DROP SILENT GRAPH {term_n3(g)}" for g in [*drop, *graphs]]
     for graph, subjects in (remove_subjects or {}).items():
-        values = " ".join(term_n3(s) for s in subjects)
-        if values:
+        listed = list(subjects)
+        if listed:
             operations.append(
                 f"DELETE {{ GRAPH {term_n3(graph)} {{ ?s ?p ?o }} }} WHERE {{ "
-                f"VALUES ?s {{ {values} }} GRAPH {term_n3(graph)} {{ ?s ?p ?o }} }}"
+                f"{values_list('s', listed)} GRAPH {term_n3(graph)} {{ ?s ?p ?o }} }}"
             )
     blocks = []
     for name, triples in [*graphs.items(), *(add or {}).items()]:

@@ -25,21 +25,22 @@ def _quiet_rdflib() -> None:
     for table in (rdflib_term.XSDToPython, rdflib_term._toPythonMapping):
         table[URIRef(XSD_BOOLEAN)] = _xsd_boolean
     # pySHACL puts rdflib's own converter back after each run, reading it from here.
-    rdflib_term._parseBoolean = _xsd_boolean  # type: ignore[attr-defined]
+    rdflib_term._parseBoolean = _xsd_boolean
     warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
     logging.getLogger("rdflib.term").addFilter(
         lambda record: not record.getMessage().startswith("Failed to convert Literal"))
 
 
-def _xsd_boolean(lexical: str) -> bool:
+def _xsd_boolean(value: str | bytes) -> bool:
     """XSD's boolean lexical mapping; anything else is ill-typed (rdflib's own maps it to
     false with a warning, so "none"^^xsd:boolean would not even count as ill-typed)."""
-    value = lexical.strip(" \t\r\n")  # the whiteSpace facet is "collapse"
-    if value in ("true", "1"):
+    text = value.decode() if isinstance(value, bytes) else value
+    lexical = text.strip(" \t\r\n")  # the whiteSpace facet is "collapse"
+    if lexical in ("true", "1"):
         return True
-    if value in ("false", "0"):
+    if lexical in ("false", "0"):
         return False
-    raise ValueError(f"{lexical!r} is not an xsd:boolean")
+    raise ValueError(f"{value!r} is not an xsd:boolean")
 
 
 _quiet_rdflib()
@@ -100,3 +101,16 @@ def from_ox(term: object) -> Identifier:
         # normalize=False: the lexical form stays as written ("012", "1.50", "none").
         return Literal(term.value, datatype=URIRef(datatype), normalize=False)
     raise TypeError(f"unsupported term from the store: {term!r}")
+
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def ox_quad(s: OxTerm, p: OxTerm, o: OxTerm,
+            graph: OxTerm | ox.DefaultGraph | None = None) -> ox.Quad:
+    """A quad for the engine from converted terms; TypeError for a term out of place (a
+    literal as subject or graph, a predicate that is not an IRI)."""
+    if isinstance(s, ox.Literal) or not isinstance(p, ox.NamedNode) \
+            or isinstance(graph, ox.Literal):
+        raise TypeError(f"cannot store the quad {s} {p} {o} {graph}")
+    return ox.Quad(s, p, o, graph)

@@ -81,6 +81,7 @@ async def _receive_async(loop: asyncio.AbstractEventLoop, fd: int) -> Any:
     wanted: list[int] = []
 
     def readable() -> None:
+        error: Exception | None
         try:
             chunk = os.read(fd, 1 << 20)
         except OSError as exc:

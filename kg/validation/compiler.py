@@ -21,33 +21,33 @@ from kg.validation.report import PathValue
 
 _SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
-#: Parameters with one value that make a constraint (parameter -> component local name).
-SIMPLE_PARAMETERS: dict[URIRef, str] = {
-    SH["class"]: "ClassConstraintComponent",
-    SH.datatype: "DatatypeConstraintComponent",
-    SH.nodeKind: "NodeKindConstraintComponent",
-    SH.minCount: "MinCountConstraintComponent",
-    SH.maxCount: "MaxCountConstraintComponent",
-    SH.minExclusive: "MinExclusiveConstraintComponent",
-    SH.minInclusive: "MinInclusiveConstraintComponent",
-    SH.maxExclusive: "MaxExclusiveConstraintComponent",
-    SH.maxInclusive: "MaxInclusiveConstraintComponent",
-    SH.minLength: "MinLengthConstraintComponent",
-    SH.maxLength: "MaxLengthConstraintComponent",
-    SH.pattern: "PatternConstraintComponent",
-    SH.languageIn: "LanguageInConstraintComponent",
-    SH.uniqueLang: "UniqueLangConstraintComponent",
-    SH.equals: "EqualsConstraintComponent",
-    SH.disjoint: "DisjointConstraintComponent",
-    SH.lessThan: "LessThanConstraintComponent",
-    SH.lessThanOrEquals: "LessThanOrEqualsConstraintComponent",
-    SH["not"]: "NotConstraintComponent",
-    SH["and"]: "AndConstraintComponent",
-    SH["or"]: "OrConstraintComponent",
-    SH.xone: "XoneConstraintComponent",
-    SH.node: "NodeConstraintComponent",
-    SH.hasValue: "HasValueConstraintComponent",
-    SH["in"]: "InConstraintComponent",
+#: Parameters with one value that make a constraint (parameter -> component).
+SIMPLE_PARAMETERS: dict[URIRef, URIRef] = {
+    SH["class"]: SH.ClassConstraintComponent,
+    SH.datatype: SH.DatatypeConstraintComponent,
+    SH.nodeKind: SH.NodeKindConstraintComponent,
+    SH.minCount: SH.MinCountConstraintComponent,
+    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH.minExclusive: SH.MinExclusiveConstraintComponent,
+    SH.minInclusive: SH.MinInclusiveConstraintComponent,
+    SH.maxExclusive: SH.MaxExclusiveConstraintComponent,
+    SH.maxInclusive: SH.MaxInclusiveConstraintComponent,
+    SH.minLength: SH.MinLengthConstraintComponent,
+    SH.maxLength: SH.MaxLengthConstraintComponent,
+    SH.pattern: SH.PatternConstraintComponent,
+    SH.languageIn: SH.LanguageInConstraintComponent,
+    SH.uniqueLang: SH.UniqueLangConstraintComponent,
+    SH.equals: SH.EqualsConstraintComponent,
+    SH.disjoint: SH.DisjointConstraintComponent,
+    SH.lessThan: SH.LessThanConstraintComponent,
+    SH.lessThanOrEquals: SH.LessThanOrEqualsConstraintComponent,
+    SH["not"]: SH.NotConstraintComponent,
+    SH["and"]: SH.AndConstraintComponent,
+    SH["or"]: SH.OrConstraintComponent,
+    SH.xone: SH.XoneConstraintComponent,
+    SH.node: SH.NodeConstraintComponent,
+    SH.hasValue: SH.HasValueConstraintComponent,
+    SH["in"]: SH.InConstraintComponent,
 }
 #: SHACL features this engine does not evaluate (a shape using one is refused, not ignored).
 UNSUPPORTED = (SH.target, SH.rule)
@@ -170,18 +170,20 @@ class _Reader:
             classes.add(node)  # implicit class target
         return Targets(
             classes=frozenset(c for c in classes if isinstance(c, URIRef)),
-            nodes=frozenset(g.objects(node, SH.targetNode)),
-            subjects_of=frozenset(g.objects(node, SH.targetSubjectsOf)),
-            objects_of=frozenset(g.objects(node, SH.targetObjectsOf)),
+            nodes=frozenset(n for n in g.objects(node, SH.targetNode)
+                            if isinstance(n, Identifier)),
+            subjects_of=frozenset(p for p in g.objects(node, SH.targetSubjectsOf)
+                                  if isinstance(p, URIRef)),
+            objects_of=frozenset(p for p in g.objects(node, SH.targetObjectsOf)
+                                 if isinstance(p, URIRef)),
         )
 
     def read_constraints(self, shape: Shape) -> None:
         g, node = self.g, shape.node
-        for parameter, local in SIMPLE_PARAMETERS.items():
+        for parameter, component in SIMPLE_PARAMETERS.items():
             values = list(g.objects(node, parameter))
             if not values:
                 continue
-            component = SH[local]
             for value in values:
                 shape.constraints.append(Constraint(component, self.parameter(
                     parameter, value, shape), self.extra(parameter, node)))

@@ -5,8 +5,13 @@ framework it is subject to, the policy it inherits from). To tell a dangling or 
 reference from a good one, and to follow the governance and inheritance chains, the validator
 needs, for each such node, its types and a few properties; and, for the description's own
 nodes, the store's links that point at them along the inverse paths the shapes use (the
-memberships of a data space). All of it comes from one SELECT whose cost depends on the
+memberships of a data space). It comes from one SELECT per link of the longest chain (the
+facts of the references, then of what their chains lead to), whose cost depends on the
 number of references and the chain lengths, never on the size of the store.
+
+The chains are followed by asking again, not with a property path (``?ref (a|b)* ?s``):
+Virtuoso refuses a transitive path whose start is bound only by VALUES ("neither end of it
+is bound by equality"), and asking again gives every engine the same answer.
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.paths import InvPath
 from rdflib.term import Identifier
 
-from kg.namespaces import DCAT, DCT, DSKG, FOAF, ODRL, RDF, RDFS, SKOS
+from kg.namespaces import DCAT, DSKG, ODRL, RDF
 from kg.store.base import Store
-from kg.store.sparql_text import predicate_filter, term_n3
+from kg.store.sparql_text import predicate_filter, term_n3, values_list
 from kg.validation.engine import (
     CompiledShapes,
     compiled_for,
@@ -27,22 +32,18 @@ from kg.validation.engine import (
     graph_profile,
     store_axioms,
 )
+from kg.vocabulary import LABEL_PROPERTIES
 
 #: Chains the shapes follow across descriptions (governance up the tiers, policy inheritance).
 CHAIN_PROPERTIES = (DSKG.subjectTo, ODRL.inheritFrom)
 #: Properties of referenced nodes the shapes (and the text report's labels) read.
-FACT_PROPERTIES = (RDF.type, DSKG.tier, DSKG.subjectTo, ODRL.inheritFrom, SKOS.prefLabel,
-                   FOAF.name, DCT.title, RDFS.label)
+FACT_PROPERTIES = (RDF.type, DSKG.tier, DSKG.subjectTo, ODRL.inheritFrom, *LABEL_PROPERTIES)
 
 #: Links left out of ``every_fact`` contexts: a catalog's every dataset is not a fact about it
 #: that a shape needs.
 FAN_OUT = (DCAT.dataset, DCAT.record, DCAT.service, DCAT.catalog)
 #: References kept out of the query: vocabulary terms are not nodes of the store.
 _VOCABULARY_PREFIXES = ("http://www.w3.org/", "http://purl.org/dc/", "http://xmlns.com/foaf/")
-
-
-def _values(terms: Iterable[Identifier]) -> str:
-    return " ".join(sorted(term_n3(t) for t in terms))
 
 
 def inverse_needs(compiled: Iterable[CompiledShapes]) -> tuple[set[URIRef], set[URIRef] | None]:
@@ -102,7 +103,7 @@ def _store_references(staging: Store, predicates: set[URIRef], classes: set[URIR
     if classes is None:
         query = "SELECT DISTINCT ?x WHERE { ?x ?p ?o FILTER(isIRI(?x)) }"
     else:
-        query = f"SELECT DISTINCT ?x WHERE {{ VALUES ?c {{ {_values(classes)} }} ?x a ?c }}"
+        query = f"SELECT DISTINCT ?x WHERE {{ {values_list('c', sorted(classes))} ?x a ?c }}"
     described = {x for (x,) in staging.query(query).rows if isinstance(x, URIRef)}
     return referenced, described
 
@@ -113,27 +114,24 @@ VALUES_BATCH = 2000
 
 def context_query(referenced: Iterable[URIRef], described: Iterable[URIRef],
                   inverse: Iterable[URIRef], *, every_fact: bool = False) -> str | None:
-    """The one SELECT fetching the context, or None when there is nothing to ask.
+    """The SELECT of one round (the facts of ``referenced``, the links back to
+    ``described``), or None when there is nothing to ask.
 
     ``every_fact``: all the facts of the referenced nodes, not only those our shapes read
     (for shapes given by the user), except the links that fan out to whole catalogs."""
     referenced, described, inverse = set(referenced), set(described), set(inverse)
     if not referenced and not (described and inverse):
         return None
-    chain = "|".join(term_n3(p) for p in CHAIN_PROPERTIES)
     # Predicates are filtered, not bound with VALUES (see predicate_filter).
     facts = (f"FILTER(?p NOT IN ({', '.join(term_n3(p) for p in FAN_OUT)}))" if every_fact
              else predicate_filter(FACT_PROPERTIES))
     branches = []
     if referenced:
-        branches.append(
-            f"{{ VALUES ?ref {{ {_values(referenced)} }}\n"
-            f"  ?ref ({chain})* ?s .\n"
-            f"  ?s ?p ?o {facts} }}")
+        branches.append(f"{{ {values_list('s', sorted(referenced))}\n  ?s ?p ?o {facts} }}")
     if described and inverse:
         # The links themselves, and the types of the nodes they come from. (BIND goes after
         # the pattern it reads, in the same group: a group is evaluated before its parent.)
-        values = f"VALUES ?x {{ {_values(described)} }}"
+        values = values_list("x", sorted(described))
         branches.append(f"{{ {values}\n  ?s ?p ?x {predicate_filter(inverse)} BIND(?x AS ?o) }}")
         branches.append(f"{{ {values}\n  ?s ?ip ?x {predicate_filter(inverse, 'ip')}\n"
                         f"  ?s {term_n3(RDF.type)} ?o BIND({term_n3(RDF.type)} AS ?p) }}")
@@ -141,7 +139,7 @@ def context_query(referenced: Iterable[URIRef], described: Iterable[URIRef],
 
 
 def context_for(store: Store, data: Graph | Store, *, every_fact: bool = False) -> Graph:
-    """Facts from ``store`` about the nodes ``data`` references (one query; see module doc).
+    """Facts from ``store`` about the nodes ``data`` references (see the module doc).
 
     ``data`` is a description, or a staging store holding many (the bulk path). Facts about
     nodes that ``data`` itself describes are left out: the description replaces what the
@@ -149,17 +147,16 @@ def context_for(store: Store, data: Graph | Store, *, every_fact: bool = False) 
     """
     referenced, described, inverse = references(data)
     context = Graph()
-    rows = []
-    # In batches of VALUES_BATCH nodes: Virtuoso refuses a VALUES list of 10k IRIs ("SP030:
-    # Too many arguments for standard built-in function"); one query below that size.
+    rows: list[tuple[Identifier, Identifier, Identifier]] = []
+    asked: set[URIRef] = set()
     ref, des = sorted(referenced), sorted(described)
-    for start in range(0, max(len(ref), len(des), 1), VALUES_BATCH):
-        query = context_query(ref[start:start + VALUES_BATCH], des[start:start + VALUES_BATCH],
-                              inverse, every_fact=every_fact)
-        if query is not None:
-            rows += [(s, p, o) for s, p, o in store.query(query).rows
-                     if s is not None and p is not None and o is not None
-                     and not (isinstance(o, Literal) and p == RDF.type)]
+    while ref or des:  # one round per link of the chains (CHAIN_PROPERTIES)
+        found = _ask(store, ref, des, inverse, every_fact)
+        rows += found
+        asked |= set(ref)
+        ref = sorted({o for _s, p, o in found if p in CHAIN_PROPERTIES
+                      and isinstance(o, URIRef) and o not in asked})
+        des = []
     if not rows:
         return context
     own = _described_in(data, {s for s, _, _ in rows})
@@ -169,6 +166,21 @@ def context_for(store: Store, data: Graph | Store, *, every_fact: bool = False) 
     return context
 
 
+def _ask(store: Store, ref: list[URIRef], des: list[URIRef], inverse: set[URIRef],
+         every_fact: bool) -> list[tuple[Identifier, Identifier, Identifier]]:
+    """One round of context queries, in batches of VALUES_BATCH nodes: Virtuoso refuses a
+    VALUES list of 10k IRIs ("SP030: Too many arguments for standard built-in function")."""
+    rows = []
+    for start in range(0, max(len(ref), len(des), 1), VALUES_BATCH):
+        query = context_query(ref[start:start + VALUES_BATCH], des[start:start + VALUES_BATCH],
+                              inverse, every_fact=every_fact)
+        if query is not None:
+            rows += [(s, p, o) for s, p, o in store.query(query).rows
+                     if s is not None and p is not None and o is not None
+                     and not (isinstance(o, Literal) and p == RDF.type)]
+    return rows
+
+
 def _described_in(data: Graph | Store, nodes: set[Identifier]) -> set[Identifier]:
     """Which of ``nodes`` are subjects in ``data``."""
     if not isinstance(data, Store):
@@ -176,5 +188,5 @@ def _described_in(data: Graph | Store, nodes: set[Identifier]) -> set[Identifier
     iris = {n for n in nodes if isinstance(n, URIRef)}
     if not iris:
         return set()
-    query = f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {_values(iris)} }} ?s ?p ?o }}"
-    return {s for (s,) in data.query(query).rows}
+    query = f"SELECT DISTINCT ?s WHERE {{ {values_list('s', sorted(iris))} ?s ?p ?o }}"
+    return {s for (s,) in data.query(query).rows if s is not None}

@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Identifier
+from rdflib.term import Identifier, Node
 
 from kg.namespaces import RDF, RDFS, SH, XSD
 from kg.store.base import Store
 from kg.store.embedded import EmbeddedStore
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 from kg.validation.compiler import ShapesModel, Targets, read_shapes
 from kg.validation.messages import default_message, expectation
 from kg.validation.report import ValidationReport, ValidationResult, labels_from
@@ -125,6 +125,8 @@ def _run(store: Store, checks: list[Check]) -> list[ValidationResult]:
                  f"WHERE {{ {branches} }}")
         by_key = {f"{_KEY}{i}": c for i, c in enumerate(batch)}
         for k, focus, value, rpath, witness, _origin in store.query(query).rows:
+            if focus is None:  # every pattern binds ?this
+                continue
             results.append(_result(by_key[str(k)], focus, value, rpath, witness))
     for check in checks:
         if check.query is None:
@@ -197,7 +199,8 @@ def graph_profile(data: Graph, context: Graph | None = None
         extra |= _subclass_pairs(g.triples((None, RDFS.subClassOf, None)))
     classes = {o for g in graphs for o in g.objects(None, RDF.type) if isinstance(o, URIRef)}
     predicates = {p for g in graphs for p in g.predicates() if isinstance(p, URIRef)}
-    nodes = {n for g in graphs for n in g.subjects()} | set(data.objects())
+    nodes = {n for g in graphs for n in g.subjects() if isinstance(n, Identifier)} | {
+        o for o in data.objects() if isinstance(o, Identifier)}
     return classes, predicates, nodes, extra
 
 
@@ -212,11 +215,12 @@ def validate_graph(data: Graph, *, context: Graph | None = None,
     workspace.add_triples(DATA_GRAPH, data)
     workspace.add_triples(CONTEXT_GRAPH, context)
     written = _as_stored([data, context, *([shapes] if shapes is not None else [])])
-    workspace.add_triples(LITERALS_GRAPH, [
-        triple for i, (stored, original) in enumerate(written.items())
-        if stored.datatype != original.datatype
-        for triple in ((URIRef(f"urn:dskg:literal:{i}"), STORED, stored),
-                       (URIRef(f"urn:dskg:literal:{i}"), WRITTEN, original.datatype))])
+    retyped: list[tuple[Node, Node, Node]] = []
+    for i, (stored, original) in enumerate(written.items()):
+        if stored.datatype != original.datatype and original.datatype is not None:
+            literal = URIRef(f"urn:dskg:literal:{i}")
+            retyped += [(literal, STORED, stored), (literal, WRITTEN, original.datatype)]
+    workspace.add_triples(LITERALS_GRAPH, retyped)
     elsewhere = context_only(data, context)
     results = [_as_written(r, written) for r in _run(workspace, checks)
                if r.focus not in elsewhere]
@@ -257,7 +261,7 @@ def _as_written(result: ValidationResult, written: dict[Literal, Literal]
     return replace(result, focus=focus, value=value)
 
 
-def context_only(data: Graph, context: Graph) -> set[Identifier]:
+def context_only(data: Graph, context: Graph) -> set[Node]:
     """Nodes only the context describes: results about them belong to their own description,
     not to this one. Every other focus node is reported, whether the data describes it, only
     mentions it, or the shapes name it (an sh:targetNode without triples, a literal)."""
@@ -271,7 +275,7 @@ def validate_with_shapes(data: Graph, *, context: Graph, shapes: Graph) -> Valid
         validate_graph(data, context=context, shapes=shapes))
 
 
-def focus_nodes(data: Graph) -> set[Identifier]:
+def focus_nodes(data: Graph) -> set[Node]:
     """The nodes a description is about: its subjects, and the blank nodes it mentions."""
     return set(data.subjects()) | {o for o in data.objects() if isinstance(o, BNode)}
 
@@ -299,7 +303,7 @@ def validate_store(staging: Store, *, context: Graph | None = None,
         counted = [] if list_warnings else [
             c for c in checks if c.query is None and c.shape.severity != "Violation"]
         results = _run(staging, [c for c in checks if c not in counted])
-        unlisted = _count(staging, counted, with_context=context is not None and len(context))
+        unlisted = _count(staging, counted, with_context=context is not None and len(context) > 0)
         if context is not None and len(context):
             results = _drop_context_only(staging, results, set(context.subjects()))
     finally:
@@ -350,19 +354,19 @@ def _present(store: Store, terms: set[URIRef], pattern: str) -> set[URIRef]:
     """Which of ``terms`` occur in ``pattern`` (one query, one index probe per term)."""
     if not terms:
         return set()
-    values = " ".join(term_n3(t) for t in sorted(terms))
-    query = f"SELECT ?x WHERE {{ VALUES ?x {{ {values} }} FILTER EXISTS {{ {pattern} }} }}"
+    query = (f"SELECT ?x WHERE {{ {values_list('x', sorted(terms))} "
+             f"FILTER EXISTS {{ {pattern} }} }}")
     return {row[0] for row in store.query(query).rows if isinstance(row[0], URIRef)}
 
 
 def _drop_context_only(store: Store, results: list[ValidationResult],
-                       context_subjects: set[Identifier]) -> list[ValidationResult]:
+                       context_subjects: set[Node]) -> list[ValidationResult]:
     suspects = {r.focus for r in results if r.focus in context_subjects
                 and isinstance(r.focus, URIRef)}
     if not suspects:
         return results
-    values = " ".join(term_n3(s) for s in sorted(suspects))
-    query = (f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+    query = (f"SELECT DISTINCT ?s WHERE {{ {values_list('s', sorted(suspects))} "
+             f"GRAPH ?g {{ ?s ?p ?o }} "
              f"FILTER(?g != {term_n3(CONTEXT_GRAPH)}) }}")
     own = {row[0] for row in store.query(query).rows}
     return [r for r in results if r.focus not in suspects or r.focus in own]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
@@ -10,7 +12,8 @@ from rdflib.term import Node
 from kg.namespaces import RDF, SH
 from kg.validation.report import PathValue
 
-_REPEAT = {SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
+_REPEAT: dict[URIRef, Literal["*", "+", "?"]] = {
+    SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
 
 
 class ShapeError(ValueError):

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import Graph, URIRef
 from rdflib.term import Identifier, Node
@@ -57,7 +58,7 @@ from kg.namespaces import (
     SKOS,
 )
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 from kg.validation.context import context_for
 from kg.validation.engine import validate_graph
 from kg.validation.report import labels_from
@@ -174,17 +175,17 @@ def rating(points: float) -> str:
 
 def _describe_query(datasets: Iterable[URIRef]) -> str:
     """Every triple about the datasets and their distributions (one query)."""
-    values = " ".join(term_n3(d) for d in datasets)
+    listed = list(datasets)
     # The provenance records (meta graph) are about graphs, not about the datasets.
-    return (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ VALUES ?s {{ {values} }} }} UNION "
-            f"{{ VALUES ?d {{ {values} }} ?d {term_n3(DCAT.distribution)} ?s }} "
+    return (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ {values_list('s', listed)} }} UNION "
+            f"{{ {values_list('d', listed)} ?d {term_n3(DCAT.distribution)} ?s }} "
             f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != {term_n3(URIRef(META_GRAPH))}) }}")
 
 
 def score_graph(graph: Graph, dataset: Identifier, compliant: bool) -> dict:
     """The score of one dataset described in ``graph``."""
     distributions = list(graph.objects(dataset, DCAT.distribution))
-    indicators = []
+    indicators: list[dict[str, Any]] = []
     for indicator in INDICATORS:
         if indicator.test is None:
             share = 1.0 if compliant else 0.0

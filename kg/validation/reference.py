@@ -47,6 +47,8 @@ def validate_reference(data: Graph, *, context: Graph | None = None,
            for n in results.objects(r, SH.result)]  # not the nested sh:detail results
     for node in top:
         focus = results.value(node, SH.focusNode)
+        if focus is None:  # SHACL requires sh:focusNode on every result
+            continue
         if (focus not in keep) if keep is not None else (focus in elsewhere):
             continue
         path_node = results.value(node, SH.resultPath)
@@ -59,6 +61,6 @@ def validate_reference(data: Graph, *, context: Graph | None = None,
             message=str(message) if isinstance(message, Literal) else "",
             value=results.value(node, SH.value),
             shape=results.value(node, SH.sourceShape),
-            component=URIRef(results.value(node, SH.sourceConstraintComponent)),
+            component=URIRef(str(results.value(node, SH.sourceConstraintComponent))),
         ))
     return ValidationReport(found, labels_from([data, context or Graph()]))

@@ -12,7 +12,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.paths import Path
 from rdflib.term import Identifier, Node
 
-from kg.namespaces import PREFIXES, RDF, SH
+from kg.namespaces import PREFIXES, RDF, SH, compact
+from kg.vocabulary import LABEL_PROPERTIES
 
 SEVERITIES = ("Violation", "Warning", "Info")
 _SEVERITY_IRI = {name: SH[name] for name in SEVERITIES}
@@ -45,10 +46,8 @@ def short(term: Node | Path | None) -> str:
         return term.n3()
     if isinstance(term, URIRef):
         value = str(term)
-        for prefix, ns in _SHORT.items():
-            if value.startswith(ns) and len(value) > len(ns):
-                return f"{prefix}:{value[len(ns):]}"
-        return f"<{value}>"
+        name = compact(value, _SHORT)
+        return name if name != value else f"<{value}>"
     if isinstance(term, BNode):
         return f"_:{term}"
     if isinstance(term, Literal):
@@ -68,18 +67,18 @@ def short(term: Node | Path | None) -> str:
 class ValidationResult:
     """One result: which node, which property, how bad, and which constraint said so."""
 
-    focus: Identifier
+    focus: Node
     path: PathValue | None
     severity: str
     message: str
-    value: Identifier | None
-    shape: Identifier | None
+    value: Node | None
+    shape: Node | None
     component: URIRef
     #: What the constraint asked for, for people ("at least 1 value", "class org:Organization").
     expected: str = ""
     #: The shape whose constraint produced the result (SHACL's sh:sourceShape, a blank node
     #: for an unnamed property shape); ``shape`` is the nearest named one, for people.
-    source: Identifier | None = None
+    source: Node | None = None
     #: What tells apart results that share focus and value: the duplicated language of
     #: sh:uniqueLang, the other value of sh:lessThan (SHACL reports one result per each).
     witness: Identifier | None = None
@@ -113,7 +112,7 @@ class ValidationReport:
 
     results: list[ValidationResult] = field(default_factory=list)
     #: Display names of nodes (skos:prefLabel, foaf:name, dct:title), for the text report.
-    labels: dict[Identifier, str] = field(default_factory=dict)
+    labels: dict[Node, str] = field(default_factory=dict)
     #: Results counted but not listed, by severity (a bulk load counts its warnings).
     unlisted: Counter[str] = field(default_factory=Counter)
 
@@ -151,14 +150,14 @@ class ValidationReport:
         return {"conforms": self.conforms,
                 "results": [r.to_json() for r in self.sorted_results()]}
 
-    def to_text(self, labels: Mapping[Identifier, str] | None = None) -> str:
+    def to_text(self, labels: Mapping[Node, str] | None = None) -> str:
         """A report for people, grouped by node: label and IRI, then one line per result."""
         names = {**self.labels, **(labels or {})}
         violations, warnings, infos = (self.count(s) for s in SEVERITIES)
         verdict = "CONFORMS" if self.conforms else "DOES NOT CONFORM"
         lines = [f"{verdict}: {violations} violation(s), {warnings} warning(s), "
                  f"{infos} info(s)"]
-        groups: dict[Identifier, list[ValidationResult]] = {}
+        groups: dict[Node, list[ValidationResult]] = {}
         for result in self.sorted_results():
             groups.setdefault(result.focus, []).append(result)
         for focus, results in groups.items():
@@ -239,12 +238,10 @@ def _found(result: ValidationResult) -> str:
             "MaxCountConstraintComponent": "too many values"}.get(local, "nothing")
 
 
-def labels_from(graphs: Iterable[Graph]) -> dict[Identifier, str]:
+def labels_from(graphs: Iterable[Graph]) -> dict[Node, str]:
     """Display names for nodes, preferring English, from the usual label properties."""
-    from kg.namespaces import DCT, FOAF, RDFS, SKOS
-
-    ranked = (SKOS.prefLabel, FOAF.name, DCT.title, RDFS.label)
-    found: dict[Identifier, tuple[int, str]] = {}
+    ranked = LABEL_PROPERTIES
+    found: dict[Node, tuple[int, str]] = {}
     for graph in graphs:
         for rank, prop in enumerate(ranked):
             for subject, label in graph.subject_objects(prop):

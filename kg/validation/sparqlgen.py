@@ -106,7 +106,7 @@ class Check:
     message: str = ""
     expected: str = ""
     source: Identifier | None = None
-    source_shape: Identifier | None = None
+    source_shape: Node | None = None
 
 
 def n3(term: Node) -> str:
@@ -318,6 +318,8 @@ class Compiler:
             wanted = p.count if minimum else p.count + 1
             if wanted == 0:
                 return None
+            if path is None:
+                raise ShapeError(f"{comp} on node shape {shape.node}")
             xs = [self.var("q") for _ in range(wanted)]
             walk = sparql_path(path)
             tests = [f"!sameTerm({a}, {b})" for i, a in enumerate(xs) for b in xs[i + 1:]]

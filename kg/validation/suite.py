@@ -52,7 +52,7 @@ class _Files:
     def __init__(self) -> None:
         self.graphs: dict[str, Graph] = {}
 
-    def get(self, iri: Node) -> Graph:
+    def get(self, iri: Node | None) -> Graph:
         key = str(iri).split("#", 1)[0]
         if key not in self.graphs:
             path = Path(key.removeprefix("file://"))
@@ -140,9 +140,9 @@ def _term(node: Node | None, known: dict[BNode, object]) -> object:
     return node
 
 
-def results_of(graph: Graph, report: Node, known: dict[BNode, object]) -> list[ResultKey]:
+def results_of(graph: Graph, report: Node | None, known: dict[BNode, object]) -> list[ResultKey]:
     """The top-level results of a report node (not nested ``sh:detail`` results)."""
-    found = []
+    found: list[ResultKey] = []
     for result in graph.objects(report, SH.result):
         found.append((
             _term(graph.value(result, SH.focusNode), known),

@@ -28,8 +28,8 @@ from kg.services.listing import (
     summaries,
 )
 from kg.services.textindex import TEXT_PROPERTIES, first_kind, text_index_for
-from kg.services.tiers import TIERS
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
+from kg.vocabulary import TIERS
 from kg.web.labels import Names, lookup
 from kg.web.policywords import action_words
 
@@ -193,10 +193,14 @@ def _href(kind: Kind, params: Mapping[str, str], **changes: object) -> str:
     return f"/{kind.name}" + (f"?{query}" if query else "")
 
 
+def _listed(value: object) -> list[object]:
+    return value if isinstance(value, list) else [value]
+
+
 def items_of(ctx: ServiceContext, kind: Kind, page: Page) -> list[Item]:
     wanted = CHIPS[kind.name]
     refs = {URIRef(v) for item in page.items for name in wanted if name != "country"
-            for v in (item.get(name) if isinstance(item.get(name), list) else [item.get(name)])
+            for v in _listed(item.get(name))
             if isinstance(v, str) and "://" in v}
     names = lookup(ctx, refs)
     return [_item(ctx, kind, item, wanted, names) for item in page.items]
@@ -261,12 +265,12 @@ def _scan(ctx: ServiceContext, q: str) -> dict[object, set[URIRef]]:
     """Matches by reading the text values (while the text index is not ready), with their
     classes; at most SEARCH_SCAN of them."""
     word = term_n3(bindings_for(ctx, Filters(q=q))["f_q"])
-    classes = " ".join(term_n3(c) for name in SEARCH_KINDS for c in KINDS[name].classes)
+    classes = [c for name in SEARCH_KINDS for c in KINDS[name].classes]
     rows = ctx.store.query(
-        f"SELECT DISTINCT ?s ?c WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ VALUES ?q_p {{ "
-        f"{' '.join(term_n3(p) for p in TEXT_PROPERTIES)} }} ?s ?q_p ?q_text "
+        f"SELECT DISTINCT ?s ?c WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ "
+        f"{values_list('q_p', TEXT_PROPERTIES)} ?s ?q_p ?q_text "
         f"FILTER(CONTAINS(LCASE(STR(?q_text)), {word})) }} LIMIT {SEARCH_SCAN} }} "
-        f"OPTIONAL {{ ?s a ?c . VALUES ?c {{ {classes} }} }} }}",
+        f"OPTIONAL {{ ?s a ?c . {values_list('c', classes)} }} }}",
         timeout=ctx.settings.query_timeout).rows
     types: dict[object, set[URIRef]] = {}
     for s, c in rows:
@@ -309,10 +313,10 @@ def search(ctx: ServiceContext, q: str) -> list[SearchGroup]:
     else:
         types = _scan(ctx, q)
         cut = len(types) >= SEARCH_SCAN
-        for s, found in types.items():
+        for node, found in types.items():
             kind_of = kind_for_types(found)
-            if kind_of is not None and kind_of.name in by_kind and isinstance(s, URIRef):
-                by_kind[kind_of.name].append(s)
+            if kind_of is not None and kind_of.name in by_kind and isinstance(node, URIRef):
+                by_kind[kind_of.name].append(node)
     groups = []
     for name in SEARCH_KINDS:
         kind, iris = KINDS[name], by_kind[name]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from kg.services.tiers import TIERS
+from kg.vocabulary import TIERS
 
 NODE_WIDTH = 200
 H_GAP = 26

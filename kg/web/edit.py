@@ -28,7 +28,7 @@ from kg.namespaces import (
 from kg.services import KINDS, WriteOutcome, create, replace
 from kg.services.context import ServiceContext
 from kg.services.documents import best_literal, entity_tag
-from kg.services.ids import looks_like_iri, parse_iri
+from kg.services.ids import meant_as_iri, parse_iri
 from kg.services.resources import get_resource
 from kg.store.sparql_text import term_n3
 from kg.writepath import mint_iri
@@ -110,7 +110,7 @@ def form_for(ctx: ServiceContext, resource_id: str) -> DatasetForm:
 
 
 def _reference(ctx: ServiceContext, value: str, kinds: tuple[str, ...], what: str) -> URIRef:
-    if looks_like_iri(value):
+    if meant_as_iri(value):
         return parse_iri(value, what)
     for name in kinds:
         found = ctx.ids.find(ctx.store, KINDS[name], value)

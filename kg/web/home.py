@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 
 from kg.namespaces import DSKG
 from kg.services.context import ServiceContext
 from kg.services.kinds import KINDS
 from kg.services.listing import Filters, list_resources
-from kg.services.tiers import TIERS, tiers_with_counts
+from kg.services.tiers import tiers_with_counts
+from kg.vocabulary import TIERS
 from kg.web.labels import lookup
 
 TOP = 6
@@ -86,13 +87,14 @@ def _ranked(rows: list[tuple[URIRef, URIRef, int]]) -> dict[URIRef, list[tuple[U
 
 def home_picture(ctx: ServiceContext) -> Home:
     timeout = ctx.settings.query_timeout
-    frameworks = _ranked([(f, t, int(n)) for f, t, n in ctx.store.query(  # type: ignore[misc]
-        FRAMEWORKS, timeout=timeout).rows])
-    bodies_rows = ctx.store.query(BODIES, timeout=timeout).rows
-    bodies = _ranked([(o, t, int(n)) for o, t, s, n in bodies_rows  # type: ignore[misc]
-                      if not bool(s.toPython())])  # type: ignore[union-attr]
-    spaces = _ranked([(o, t, int(n)) for o, t, s, n in bodies_rows  # type: ignore[misc]
-                      if bool(s.toPython())])  # type: ignore[union-attr]
+    frameworks = _ranked([(f, t, int(n)) for f, t, n in ctx.store.query(
+        FRAMEWORKS, timeout=timeout).rows
+        if isinstance(f, URIRef) and isinstance(t, URIRef) and n is not None])
+    bodies_rows = [(o, t, isinstance(s, Literal) and bool(s.toPython()), int(n))
+                   for o, t, s, n in ctx.store.query(BODIES, timeout=timeout).rows
+                   if isinstance(o, URIRef) and isinstance(t, URIRef) and n is not None]
+    bodies = _ranked([(o, t, n) for o, t, is_space, n in bodies_rows if not is_space])
+    spaces = _ranked([(o, t, n) for o, t, is_space, n in bodies_rows if is_space])
     shown: list[tuple[str, list[tuple[URIRef, int]], URIRef]] = []
     for key, _title, _sub, tiers in BANDS:
         for tier in tiers:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from kg import vocabulary
 from kg.namespaces import (
     ADMS,
     DCAT,
@@ -29,15 +30,16 @@ from kg.namespaces import (
     RDFS,
     SKOS,
     VCARD,
+    compact,
 )
-from kg.policy.iris import compact
 from kg.services.context import ServiceContext
 from kg.services.documents import best_literal
 from kg.services.kinds import Kind, kind_for_types
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 
 DCATAP = "http://data.europa.eu/r5r/"
-LABEL_PROPERTIES = (SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label, VCARD.fn)
+#: What names a thing on a page: the vocabulary's label properties, then a vCard name.
+LABEL_PROPERTIES = (*vocabulary.LABEL_PROPERTIES, VCARD.fn)
 #: Naming IRIs: rows per IRI before it counts as crowded, then rows per property for those.
 BRANCH_LIMIT = 8
 BRANCH_CHUNK = 20
@@ -94,7 +96,7 @@ _P: dict[URIRef, tuple[str, str]] = {
     DCAT.accessURL: ("Access URL", "Distribution"),
     DCAT.downloadURL: ("Download URL", "Distribution"),
     DCAT.mediaType: ("Media type", "Distribution"),
-    DCT["format"]: ("Format", "Distribution"),
+    DCT.format: ("Format", "Distribution"),
     DCT.license: ("Licence", "Distribution"),
     URIRef(DCATAP + "availability"): ("Availability", "Distribution"),
     ODRL.hasPolicy: ("Usage policy", "Usage policy"),
@@ -337,8 +339,7 @@ def _select(iris: list[URIRef], *, distinct: bool = False, limit: int | None = N
     # FILTER(?p IN ...), not VALUES ?p: the engine then reads each subject's triples (SPO)
     # instead of every subject having one of the properties.
     props = ", ".join(term_n3(p) for p in (*LABEL_PROPERTIES, RDF.type))
-    values = " ".join(term_n3(i) for i in iris)
-    return (f"SELECT {'DISTINCT ' if distinct else ''}?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
+    return (f"SELECT {'DISTINCT ' if distinct else ''}?s ?p ?o WHERE {{ {values_list('s', iris)} "
             f"?s ?p ?o FILTER(?p IN ({props})) }}" + (f" LIMIT {limit}" if limit else ""))
 
 
@@ -358,7 +359,7 @@ def _read_capped(ctx: ServiceContext, part: list[URIRef],
         if not runs or runs[-1] != s:
             if s in runs:
                 return False, [], []
-            runs.append(s)  # type: ignore[arg-type]
+            runs.append(s)
     positions = [part.index(s) for s in runs]
     if positions != sorted(positions):
         return False, [], []
@@ -381,9 +382,8 @@ def property_names(ctx: ServiceContext, props: Iterable[URIRef]) -> dict[URIRef,
     unknown = sorted({p for p in props if p not in _P})
     if not unknown:
         return {}
-    values = " ".join(term_n3(p) for p in unknown)
     result = ctx.store.query(
-        f"SELECT ?p ?l WHERE {{ VALUES ?p {{ {values} }} ?p {term_n3(RDFS.label)} ?l }}",
+        f"SELECT ?p ?l WHERE {{ {values_list('p', unknown)} ?p {term_n3(RDFS.label)} ?l }}",
         timeout=ctx.settings.query_timeout)
     grouped: dict[URIRef, list[Node]] = {}
     for p, label in result.rows:

@@ -20,12 +20,12 @@ from rdflib.term import Node
 from kg.namespaces import DCT, ODRL, SKOS
 from kg.policy import places
 from kg.policy.model import Condition, Constraint, Policy, Rule, parse_policy
-from kg.policy.operators import parse_datetime
+from kg.policy.operators import OPERATOR_WORDS, parse_datetime
 from kg.policy.tiers import layer_name, tier_rank
 from kg.services.context import ServiceContext
 from kg.services.documents import best_literal, bounded_description, locate
-from kg.services.tiers import TIER_BY_IRI
 from kg.store.sparql_text import term_n3
+from kg.vocabulary import TIER_BY_IRI
 from kg.web.labels import Names, humanise, local_name, lookup
 
 _ACTION_WORDS = {
@@ -37,10 +37,6 @@ _ACTION_WORDS = {
 _NEGATIVE = {"neq", "isNoneOf"}
 _LOGICAL = {"and": " and ", "or": " or ", "xone": " or (only one of) ", "andSequence": ", then "}
 _TIME = {"lt": "before", "lteq": "until", "gt": "after", "gteq": "from", "eq": "on"}
-_COMPARE = {"eq": "is", "neq": "is not", "lt": "is less than", "lteq": "is at most",
-            "gt": "is more than", "gteq": "is at least", "isA": "is a", "hasPart": "includes",
-            "isPartOf": "is part of", "isAllOf": "is all of", "isAnyOf": "is one of",
-            "isNoneOf": "is none of"}
 _DURATION = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
                        r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _DURATION_UNITS = ("year", "month", "week", "day", "hour", "minute", "second")
@@ -148,16 +144,16 @@ def constraint_words(cond: Condition, names: Names) -> str:
         region = _place(cond.right) or _join(values)
         return ("outside " if negative else "within ") + region
     if left == "dateTime":
-        return f"{_TIME.get(op, _COMPARE.get(op, op))} " + _join(
+        return f"{_TIME.get(op, OPERATOR_WORDS.get(op, op))} " + _join(
             [format_date(v) for v in cond.right])
     if left == "count":
         return {"lt": "fewer than", "lteq": "at most", "eq": "exactly", "gt": "more than",
-                "gteq": "at least"}.get(op, _COMPARE.get(op, op)) + f" {_join(values)} times"
+                "gteq": "at least"}.get(op, OPERATOR_WORDS.get(op, op)) + f" {_join(values)} times"
     if left in ("elapsedTime", "meteredTime", "delayPeriod"):
         span = _join([format_duration(v) for v in cond.right])
         return {"lt": "for less than", "lteq": "for at most", "gt": "after more than",
                 "gteq": "after at least"}.get(op, f"when the {humanise(left).lower()} "
-                                                  f"{_COMPARE.get(op, op)}") + f" {span}"
+                                                  f"{OPERATOR_WORDS.get(op, op)}") + f" {span}"
     if left == "recipient":
         return ("not " if negative else "") + "to " + _join(values)
     if left == "industry":
@@ -166,10 +162,10 @@ def constraint_words(cond: Condition, names: Names) -> str:
         return ("not " if negative else "") + "through " + _join(values)
     if left == "payAmount":
         unit = f" {names.label(cond.unit)}" if cond.unit is not None else ""
-        return f"for a payment that {_COMPARE.get(op, op)} {_join(values)}{unit}"
+        return f"for a payment that {OPERATOR_WORDS.get(op, op)} {_join(values)}{unit}"
     subject = names.label(cond.left) if cond.left in names.labels else humanise(left).lower()
     many = len(values) > 1 and op in ("eq", "neq")
-    verb = "is one of" if many and op == "eq" else _COMPARE.get(op, op)
+    verb = "is one of" if many and op == "eq" else OPERATOR_WORDS.get(op, op)
     return f"when the {subject} {verb} {_join(values)}"
 
 

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.namespaces import DCAT, DCT, DSKG, FOAF, META_GRAPH, ODRL, ORG, RDF, RDFS, SKOS, XSD
+from kg import vocabulary
+from kg.namespaces import DCAT, DCT, DSKG, META_GRAPH, ODRL, ORG, RDF, SKOS, XSD
 from kg.ownership import owner_words
 from kg.policy.model import is_policy
 from kg.services.context import ServiceContext
 from kg.services.governance import governance_chain
 from kg.services.resources import ResourceView
-from kg.services.tiers import TIER_BY_IRI
 from kg.store.sparql_text import term_n3
+from kg.vocabulary import TIER_BY_IRI
 from kg.web import diagram
 from kg.web.labels import (
     GROUPS,
@@ -44,8 +45,8 @@ MAX_MEMBERS = 60
 MAX_DEPTH = 3
 MAX_DIAGRAM_SPACES = 4
 #: Shown in the page header, not in the property table.
-HEADER_PROPERTIES = {SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label, DCT.description,
-                     SKOS.definition, RDF.type, DSKG.tier}
+HEADER_PROPERTIES = {*vocabulary.LABEL_PROPERTIES, DCT.description, SKOS.definition, RDF.type,
+                     DSKG.tier}
 #: Incoming references shown as members instead of a generic list.
 MEMBERSHIP_PROPERTIES = {ORG.member, ORG.organization}
 DOWNLOADS = (("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"),
@@ -174,7 +175,8 @@ class _Builder:
         if isinstance(node, BNode):
             rows = self.rows(node, depth + 1, skip={RDF.type}) if depth < MAX_DEPTH else []
             return Value(self._blank_summary(node), rows=rows)
-        href = self.view.links.get(node) or self.names.href(self.ctx, node)  # type: ignore[arg-type]
+        href = (self.view.links.get(node) if isinstance(node, URIRef) else None) \
+            or self.names.href(self.ctx, node)
         text = self.names.label(node)
         if href is None and str(node).startswith(("http://", "https://", "mailto:")):
             plain = str(node)
@@ -320,7 +322,7 @@ class _Builder:
             page.members_title = "Member of"
         total = self.ctx.store.query(f"SELECT (COUNT(DISTINCT ?who) AS ?n) WHERE {{ {where} }}",
                                      timeout=timeout).rows
-        page.members_total = int(total[0][0]) if total and total[0][0] is not None else 0  # type: ignore[arg-type]
+        page.members_total = int(total[0][0]) if total and total[0][0] is not None else 0
         if not page.members_total:
             return
         rows = self.ctx.store.query(
@@ -428,7 +430,8 @@ class _Builder:
         view, ctx = self.view, self.ctx
         shown = self._displayed_iris()
         self.names = lookup(ctx, shown)
-        self.prop_names = property_names(ctx, set(self.graph.predicates()))
+        self.prop_names = property_names(
+            ctx, {p for p in self.graph.predicates() if isinstance(p, URIRef)})
         types = sorted(t for t in self.graph.objects(view.iri, RDF.type) if isinstance(t, URIRef))
         tier_node = next((t for t in self.graph.objects(view.iri, DSKG.tier)), None)
         tier, tier_key = None, ""

@@ -136,7 +136,7 @@ def run(ctx: ServiceContext, query: str) -> Outcome:
     if result.graph is not None:
         triples = sorted(result.graph, key=lambda t: tuple(str(x) for x in t))
         outcome.variables = ["subject", "predicate", "object"]
-        rows = [tuple(t) for t in triples]
+        rows: list[tuple[Node | None, ...]] = [tuple(t) for t in triples]
     else:
         outcome.variables = list(result.variables)
         rows = list(result.rows)

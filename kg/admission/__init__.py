@@ -1,0 +1,7 @@
+"""Admission of new data spaces: submit, check, review, decide (issue 20).
+
+``service`` (submit, correct, list, read), ``checks`` (beyond the shapes), ``decide``
+(admission through the one write path, rejection), ``review`` (the tier picture and the
+diff an authority reads), ``feed`` (decisions as Atom and JSON Feed), ``records`` (where
+pending submissions live: outside the store).
+"""
