@@ -1,13 +1,39 @@
 """RDF namespaces used across the project (one place, so prefixes never drift)."""
 
+import contextlib
 import re
 from collections.abc import Mapping
 
-from rdflib import Namespace
+from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
-DSKG = Namespace("https://w3id.org/dskg#")
-ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
+#: One URIRef object per vocabulary term, shared with the terms the store gives back
+#: (``kg.store.terms.from_ox``): rdflib compares two equal but distinct URIRefs in Python,
+#: the same object at once, and the policy evaluator compares these in its inner loops.
+CONSTANTS: dict[str, URIRef] = {}
+
+
+class _KeptNamespace(Namespace):
+    """rdflib's Namespace builds a new URIRef on every attribute read (``ODRL.action``): each
+    term is made once and kept (in ``CONSTANTS`` too)."""
+
+    def __getattr__(self, name: str) -> URIRef:
+        value = self[name]
+        self.__dict__[name] = value
+        return value
+
+    def __getitem__(self, name: str) -> URIRef:  # type: ignore[override]
+        if not isinstance(name, str):
+            return super().__getitem__(name)
+        text = str.__add__(self, name)
+        value = CONSTANTS.get(text)
+        if value is None:
+            value = CONSTANTS[text] = URIRef(text)
+        return value
+
+
+DSKG = _KeptNamespace("https://w3id.org/dskg#")
+ODRL = _KeptNamespace("http://www.w3.org/ns/odrl/2/")
 DCT = DCTERMS
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -76,3 +102,24 @@ __all__ = [
     "IANA_MEDIA", "LOCN", "META_GRAPH", "ODRL", "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS",
     "SD", "SEC", "SH", "SKOS", "VCARD", "XSD", "compact",
 ]
+
+
+def _keep_defined_terms() -> None:
+    for namespace in (DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD):
+        for cls in namespace.__mro__:
+            for name in getattr(cls, "__annotations__", {}):
+                if not name.startswith("_"):
+                    with contextlib.suppress(Exception):
+                        term = namespace[name]
+                        CONSTANTS.setdefault(str(term), term)
+
+
+_keep_defined_terms()
+
+
+def constant(iri: str) -> URIRef | None:
+    """The kept term for ``iri`` when it is one of the project's own vocabulary terms."""
+    found = CONSTANTS.get(iri)
+    if found is None and iri.startswith((ODRL, DSKG)):
+        found = CONSTANTS[iri] = URIRef(iri)
+    return found

@@ -378,18 +378,22 @@ def _short(iri: Node) -> str:
 
 
 # -- who owns a new description ------------------------------------------------------------
+# Each branch starts from the roots (VALUES inside it: the engine does not push an outer
+# VALUES into a UNION) and walks up to the data space: walked from the data spaces down,
+# a path would read every catalog's listing at each write.
 _PLACEMENT = """
 SELECT ?r ?space ?tier ?country WHERE {
-  VALUES ?r { %s }
-  { ?r a dskg:DataSpace BIND(?r AS ?space) }
-  UNION { ?r org:organization ?space . ?space a dskg:DataSpace }
-  UNION { ?space dskg:catalog ?r }
-  UNION { ?space dskg:rulebook ?r }
-  UNION { ?space dskg:catalog/dcat:catalog*/(dcat:dataset|dcat:service) ?r }
-  UNION { ?space dskg:rulebook/odrl:hasPolicy ?r }
-  UNION { ?space dskg:catalog/dcat:catalog*/(dcat:dataset|dcat:service)/odrl:hasPolicy ?r }
-  UNION { ?r dskg:tier ?tier OPTIONAL { ?r dskg:country ?country } }
-  UNION { ?r dskg:country ?country }
+  { VALUES ?r { %(r)s } ?r a dskg:DataSpace BIND(?r AS ?space) }
+  UNION { VALUES ?r { %(r)s } ?r org:organization ?space . ?space a dskg:DataSpace }
+  UNION { VALUES ?r { %(r)s } ?space dskg:catalog ?r }
+  UNION { VALUES ?r { %(r)s } ?space dskg:rulebook ?r }
+  UNION { VALUES ?r { %(r)s } ?c dcat:dataset|dcat:service ?r . ?c ^dcat:catalog* ?top .
+          ?space dskg:catalog ?top }
+  UNION { VALUES ?r { %(r)s } ?space dskg:rulebook/odrl:hasPolicy ?r }
+  UNION { VALUES ?r { %(r)s } ?d odrl:hasPolicy ?r . ?c dcat:dataset|dcat:service ?d .
+          ?c ^dcat:catalog* ?top . ?space dskg:catalog ?top }
+  UNION { VALUES ?r { %(r)s } ?r dskg:tier ?tier OPTIONAL { ?r dskg:country ?country } }
+  UNION { VALUES ?r { %(r)s } ?r dskg:country ?country }
 }"""
 
 
@@ -434,7 +438,7 @@ def placements(store: Store, roots: Iterable[URIRef]) -> dict[URIRef, dict[str, 
                 f"PREFIX odrl: <{ODRL}> ")
     for chunk in _chunks(sorted(set(roots))):
         values = " ".join(term_n3(r) for r in chunk)
-        for row in store.query(prologue + _PLACEMENT % values).dicts():
+        for row in store.query(prologue + _PLACEMENT % {"r": values}).dicts():
             slot = found.setdefault(row["r"], {"space": set(), "tier": set(),  # type: ignore[arg-type]
                                                "country": set()})
             for key in ("space", "tier", "country"):

@@ -169,9 +169,11 @@ def require_statements(graph: Graph | Dataset, what: str = "the body") -> None:
             "JSON-LD context): there is nothing to validate")
 
 
-def parse_file(path: str | Path, fmt: str | None = None) -> Dataset:
-    """Parse a file (format from its extension unless given)."""
+def parse_file(path: str | Path, fmt: str | None = None, base_iri: str | None = None
+               ) -> Dataset:
+    """Parse a file (format from its extension unless given; relative IRIs resolved against
+    ``base_iri``, by default the file's own URI)."""
     path = Path(path)
     fmt = fmt or format_for_path(path)
-    return parse_dataset(path.read_bytes(), fmt, base_iri=path.resolve().as_uri(),
+    return parse_dataset(path.read_bytes(), fmt, base_iri=base_iri or path.resolve().as_uri(),
                          max_triples=None)

@@ -332,6 +332,12 @@ def commit(store: Store, descriptions: Sequence[Description], origin: Origin, *,
             precondition()
         created, replaced = _check_mode(store, names, mode)
         owners, trimmed = review_ownership(store, descriptions, origin)
+        # A description the review trimmed to nothing (a peer's copy of what others own)
+        # is not written: no empty graph, no record without a graph.
+        descriptions = [d for d in descriptions if len(d.graph) or d.name not in trimmed]
+        names = [d.name for d in descriptions]
+        created = [n for n in created if n in names]
+        replaced = [n for n in replaced if n in names]
         records: list[Triple] = []
         for description in descriptions:
             records += provenance_record(description, origin, when=when, warnings=warnings,
@@ -544,7 +550,10 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
     staged = staging.graph_names()
     names = [n for n in staged if n != meta]
     roots = {**_bulk_roots(staging), **(known_roots or {})}
-    if exclusive and meta not in staged and not store.bulk_import_is_atomic:
+    # The journaled loader reads the input as given: only for an admin, whose bulk writes
+    # the review refuses or accepts whole (never trims).
+    if exclusive and origin.writer.is_admin and meta not in staged \
+            and not store.bulk_import_is_atomic:
         with WRITE_LOCK:
             created, replaced = _check_mode(store, names, mode)
             if not replaced:
@@ -563,6 +572,11 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
     with WRITE_LOCK:
         created, replaced = _check_mode(store, names, mode)
         owners, trimmed = _review_staged(store, staging, names, roots, origin)
+        if trimmed:  # descriptions trimmed to nothing are not written (see ``commit``)
+            present = set(staging.graph_names())
+            names = [n for n in names if n in present or n not in trimmed]
+            created = [n for n in created if n in names]
+            replaced = [n for n in replaced if n in names]
         staged_write = _validate_staged(staging, names, origin, validate, context, roots,
                                         owners)
         records = staged_write.records

@@ -120,3 +120,49 @@ def questions(seed: int, orgs: int = 5, count: int = 4) -> list[dict[str, object
              "at": rng.choice(["2024-06-01T00:00:00Z", "2026-12-01T00:00:00Z"]),
              "duties_done": ["odrl:attribute"] if rng.random() < 0.5 else []}
             for _ in range(count)]
+
+
+def shaped_world(seed: int, datasets: int = 160, spaces: int = 2, orgs: int = 5) -> str:
+    """A catalog like a real one: every dataset has an offer of its own (its own IRIs and
+    rule nodes, a title, an assigner) in one of a few shapes, with what must tell shapes
+    apart: purposes, data spaces, duties (some named by IRI), a language refinement on the
+    dataset, prohibitions, a rule node that is also a value, offers shared by IRI."""
+    rng = random.Random(seed)
+    out = [world(seed, datasets=0, spaces=spaces, orgs=orgs)]
+    for d in range(datasets):
+        ds, offer, perm = f"ex:d{d}", f"ex:d{d}-offer", f"ex:d{d}-perm"
+        out.append(f"ex:cat{rng.randrange(spaces)} dcat:dataset {ds} .")
+        out.append(f'{ds} a dcat:Dataset ; <http://purl.org/dc/terms/title> "Dataset {d}" ; '
+                   "<http://purl.org/dc/terms/language> "
+                   f"{rng.choice(['ex:lang-en', 'ex:lang-es'])} .")
+        shape = 4 if d % 20 == 0 else 1 if d == 7 else rng.choice([0, 1, 2, 3, 5, 6])
+        if shape == 6:  # one offer shared by IRI
+            out.append(f"{ds} odrl:hasPolicy ex:shared-offer .")
+            continue
+        out.append(f"{ds} odrl:hasPolicy {offer} .")
+        party = rng.choice(["", " ; odrl:assignee [ a odrl:PartyCollection ; odrl:source "
+                                "ex:space0 ]"])
+        purpose = (f" ; odrl:constraint [ odrl:leftOperand odrl:purpose ; odrl:operator "
+                   f"odrl:isA ; odrl:rightOperand {rng.choice(PURPOSES[1:3])} ]")
+        body = f"odrl:action {rng.choice(ACTIONS[:2])}{party}"
+        if shape == 0:
+            rules = f"odrl:permission [ {body}{purpose} ]"
+        elif shape == 1:  # a named duty (questions may say it is done)
+            rules = (f"odrl:permission {perm} . {perm} {body} ; odrl:duty ex:d{d}-duty . "
+                     f"ex:d{d}-duty odrl:action odrl:attribute . {offer} odrl:target {ds}")
+        elif shape == 2:  # a language refinement on the dataset
+            rules = (f"odrl:permission [ {body} ; odrl:target [ a odrl:AssetCollection ; "
+                     "odrl:refinement [ odrl:leftOperand odrl:language ; odrl:operator "
+                     "odrl:eq ; odrl:rightOperand ex:lang-en ] ] ]")
+        elif shape == 3:  # a permission and a prohibition
+            rules = (f"odrl:permission [ {body} ] ; odrl:prohibition [ odrl:action "
+                     f"{rng.choice(ACTIONS[3:])}{purpose} ]")
+        elif shape == 4:  # a rule node that is also a value elsewhere
+            rules = (f"odrl:permission {perm} . {perm} {body} . {offer} "
+                     f"<http://purl.org/dc/terms/relation> {perm}")
+        else:
+            rules = f"odrl:permission [ {body} ; odrl:duty [ odrl:action odrl:attribute ] ]"
+        out.append(f"{offer} a odrl:Offer ; odrl:assigner ex:org{d % orgs} ; "
+                   f"odrl:inheritFrom ex:rbp0 ; {rules} .")
+    out.append("ex:shared-offer a odrl:Offer ; odrl:permission [ odrl:action odrl:use ] .")
+    return "\n".join(out) + "\n"

@@ -21,7 +21,7 @@ from kg.services.permitted import Question, candidates, permitted
 from kg.settings import Settings
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
-from tests.policy_worlds import questions, world
+from tests.policy_worlds import questions, shaped_world, world
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policy"
 T = "https://example.org/t/"
@@ -69,6 +69,38 @@ def test_random_catalogs_equal_single_decisions() -> None:
                 spec["purpose"], spec["at"], spec["spatial"],  # type: ignore[arg-type]
                 tuple(spec["duties_done"])))  # type: ignore[arg-type]
     # the catalogs exercise every answer
+    assert seen["deny"] >= 20 and seen["permit"] >= 20 and seen["not-applicable"] >= 5, seen
+
+
+def test_shared_shapes_equal_single_decisions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Datasets with offers of their own in a few shapes: the list decides one per shape
+    (far fewer decisions than datasets) and still equals every single decision."""
+    asked: list[int] = []
+    many = PolicyEngine.evaluate_many
+
+    def counting(self: PolicyEngine, requests: list) -> list:  # type: ignore[type-arg]
+        asked.append(len(requests))
+        return many(self, requests)
+
+    seen: Counter[str] = Counter()
+    for seed in range(2):
+        store = EmbeddedStore()
+        store.import_quads(shaped_world(seed).encode(), "turtle",
+                           to_graph=URIRef("urn:test:shaped"))
+        specs = [*questions(seed, count=3),
+                 {"assignee": "https://example.org/w/org1", "action": "odrl:use",
+                  "purpose": None, "spatial": None, "at": "2025-01-01T00:00:00Z",
+                  "duties_done": ["https://example.org/w/d7-duty"]}]
+        for spec in specs:
+            question = Question(str(spec["assignee"]), str(spec["action"]),
+                                spec["purpose"], spec["at"], spec["spatial"],  # type: ignore[arg-type]
+                                tuple(spec["duties_done"]))  # type: ignore[arg-type]
+            asked.clear()
+            monkeypatch.setattr(PolicyEngine, "evaluate_many", counting)
+            permitted(_ctx(store), Filters(), question, limit=1)
+            monkeypatch.setattr(PolicyEngine, "evaluate_many", many)
+            assert 0 < sum(asked) < 100, asked  # 160 datasets, a few dozen shapes
+            seen += _check_equal(store, question)
     assert seen["deny"] >= 20 and seen["permit"] >= 20 and seen["not-applicable"] >= 5, seen
 
 

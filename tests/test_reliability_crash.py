@@ -107,7 +107,7 @@ def test_the_integrity_check_sees_half_descriptions() -> None:
 
     store = ecosystem_store()
     assert check_integrity(store).ok
-    first, second = [g for g in store.graph_names() if "/id/organisation/" in str(g)][:2]
+    first, second = [g for g in store.graph_names() if "/graph/organisation/" in str(g)][:2]
     store.update(f"DELETE {{ GRAPH <{first}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{first}> "
                  "{ ?s ?p ?o } } ; " f"DROP GRAPH <{second}> ; "
                  "INSERT DATA { GRAPH <urn:unrecorded> { <urn:a> <urn:b> <urn:c> } }")

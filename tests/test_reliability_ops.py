@@ -57,8 +57,10 @@ BAD_SETTINGS = [
 @pytest.mark.parametrize(("env", "variable"), BAD_SETTINGS,
                          ids=[f"{v}={e[v]}" for e, v in BAD_SETTINGS])
 def test_serve_refuses_a_wrong_setting_naming_it(env: dict[str, str], variable: str) -> None:
+    # Beyond loopback the node also needs its public URL: given, so that only ``env`` is wrong.
     result = runner.invoke(cli, ["serve", "--host", "256.0.0.1"],
-                           env={"DSKG_STORE": "memory", "DSKG_DEFAULT_GRAPH": "0", **env})
+                           env={"DSKG_STORE": "memory", "DSKG_DEFAULT_GRAPH": "0",
+                                "DSKG_BASE_IRI": "https://kg.example.org/", **env})
     assert result.exit_code == 2, result.output
     assert variable in result.output
     assert "Traceback" not in result.output

@@ -52,7 +52,13 @@ def test_error_answers_do_not_show_it_either(node: tuple[httpx.Client, Path, obj
         raise StoreUnavailable(f"store error: IO error: No such file: {location}/000042.sst "
                                "(also /var/lib/dskg/other.sst)")
 
+    async def broken_async(*_: object, **__: object) -> None:
+        broken()
+
+    # Every way the node reads the engine (rows, and results the engine serialises itself).
     monkeypatch.setattr(store, "query", broken)
+    monkeypatch.setattr(store, "query_serialized", broken)
+    monkeypatch.setattr(store, "query_serialized_async", broken_async)
     problem = client.get("/sparql", params={"query": "ASK {}"},
                          headers={"Accept": "application/sparql-results+json"})
     assert problem.status_code == 503

@@ -25,7 +25,8 @@ from kg.store.embedded import EmbeddedStore
 
 runner = CliRunner()
 STRONG = "q8Xv2LrM-hT5wZp0_nKc3YjUe7sGd1BfAo9iRlQx"
-ENV = {"DSKG_STORE": "memory", "DSKG_DEFAULT_GRAPH": "0"}
+# Beyond loopback a node also needs its public URL (given: the token is what is tested).
+ENV = {"DSKG_STORE": "memory", "DSKG_DEFAULT_GRAPH": "0", "DSKG_BASE_IRI": "https://kg.example.org/"}
 
 
 @pytest.mark.parametrize("token", ["admintoken123", "a" * 40, "abababababababababababababab",

@@ -195,11 +195,12 @@ def test_runaway_query_is_stopped_and_server_stays_responsive(
         "r", httpx.get(f"{base}/sparql", params={"query": runaway}, timeout=30)))
     worker.start()
     time.sleep(0.2)
-    with httpx.Client() as client:  # made first: a new client's TLS setup is not the server
-        started = time.monotonic()
+    with httpx.Client() as client:
         quick = client.get(f"{base}/sparql", params={"query": "ASK { ?s ?p ?o }"})
         assert quick.status_code == 200
-        assert time.monotonic() - started < 0.5
+        # Answered while the runaway is still running (it ends only at the query timeout):
+        # the server was not blocked by it. An ordering, not a timing.
+        assert "r" not in outcome and worker.is_alive()
     worker.join(30)
     assert outcome["r"].status_code == 503
     assert "timed out" in outcome["r"].json()["title"].lower()

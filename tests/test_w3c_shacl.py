@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.namespaces import RDF, SH
-from kg.validation.suite import SuiteTest, load_suite, ours, run_test
+from kg.validation.suite import PUBLISHED, SuiteTest, load_suite, ours, run_test
 
 SUITE = Path(__file__).parent / "w3c" / "shacl-core"
 
@@ -72,7 +72,8 @@ def _turtle_report(output: str) -> tuple[bool, int]:
 def test_cli_reports_a_target_node_without_triples(runner: CliRunner) -> None:
     # targetNode-001 names ex:InvalidResource1, which has no triple of its own.
     path = str(SUITE / "targets" / "targetNode-001.ttl")
-    result = runner.invoke(app, ["validate", path, "--shapes", path, "--format", "turtle"])
+    result = runner.invoke(app, ["validate", path, "--shapes", path, "--format", "turtle",
+                                 "--base", f"{PUBLISHED}/targets/targetNode-001.ttl"])
     assert result.exit_code == 1, result.output
     assert _turtle_report(result.stdout) == (False, 1)
 
@@ -81,9 +82,11 @@ def test_cli_warnings_do_not_fail_but_the_report_does_not_conform(runner: CliRun
     # severity-001 has one result, a sh:Warning: SHACL says the data does not conform, and
     # the CLI's exit code follows the project's policy (only violations fail).
     path = str(SUITE / "misc" / "severity-001.ttl")
-    result = runner.invoke(app, ["validate", path, "--shapes", path, "--format", "turtle"])
+    base = ["--base", f"{PUBLISHED}/misc/severity-001.ttl"]
+    result = runner.invoke(app, ["validate", path, "--shapes", path, "--format", "turtle",
+                                 *base])
     assert result.exit_code == 0, result.output
     assert _turtle_report(result.stdout) == (False, 1)
-    text = runner.invoke(app, ["validate", path, "--shapes", path])
+    text = runner.invoke(app, ["validate", path, "--shapes", path, *base])
     assert text.exit_code == 0
     assert text.output.startswith("CONFORMS: 0 violation(s), 1 warning(s)")

@@ -33,7 +33,7 @@ from kg.services import ServiceContext
 from kg.web import validateui
 
 router = APIRouter(tags=["Admission"])
-_PROBLEM = {"content": {"application/problem+json": {}}}
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 FEED_TYPES = ["application/atom+xml", "application/feed+json", "application/json"]
 BODY_TYPES = {"turtle": "text/turtle", "json-ld": "application/ld+json",
               "rdf-xml": "application/rdf+xml"}

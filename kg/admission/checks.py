@@ -5,6 +5,7 @@ it concerns and the reason. They read the submission and what the store already 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +59,7 @@ def _no_paths(text: str) -> str:
     return _PATH.sub("<path>", text)
 
 
-def _values(iris: set[Node] | list[Node]) -> str:
+def _values(iris: Iterable[Node]) -> str:
     return " ".join(term_n3(i) for i in sorted(iris, key=str) if isinstance(i, URIRef))
 
 
@@ -115,7 +116,7 @@ class Checker:
         if rest:
             here |= {r[0] for r in _rows(self.ctx, f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ "
                                                    f"{_values(rest)} }} ?s a ?t }}")}
-        return here  # type: ignore[return-value]
+        return here
 
     def authority_and_members(self) -> None:
         authorities = {a for a in self.graph.objects(self.space, DSKG.governedBy)
@@ -180,7 +181,7 @@ class Checker:
                     f"SELECT DISTINCT ?f ?c WHERE {{ VALUES ?c {{ {literals} }} VALUES ?t {{ "
                     f"{tiers} }} ?f a {term_n3(DSKG.LegalFramework)} ; {term_n3(DSKG.tier)} ?t"
                     f" ; {term_n3(DSKG.country)} ?c }}")):
-                known.setdefault(str(c), []).append(f)  # type: ignore[arg-type]
+                known.setdefault(str(c), []).append(f)
             for code, nodes in sorted(countries.items()):
                 national = [f for f, e in chain.items()
                             if code in e["countries"] and e["tiers"] & set(NATIONAL_TIERS)]
@@ -220,11 +221,11 @@ class Checker:
         if chain:
             for f, p in _rows(self.ctx, f"SELECT ?f ?p WHERE {{ VALUES ?f {{ {_values(set(chain))}"
                                         f" }} ?f {term_n3(ODRL.hasPolicy)} ?p }}"):
-                tiers = chain[f]["tiers"]  # type: ignore[index]
+                tiers = chain[f]["tiers"]
                 if DSKG.EUTier in tiers:
-                    by_tier["EU"].add(p)  # type: ignore[arg-type]
+                    by_tier["EU"].add(p)
                 elif tiers & set(NATIONAL_TIERS):
-                    by_tier["national"].add(p)  # type: ignore[arg-type]
+                    by_tier["national"].add(p)
         for policy in policies:
             parents = {p for p in self.graph.objects(policy, ODRL.inheritFrom)
                        if isinstance(p, URIRef)}

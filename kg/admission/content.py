@@ -90,12 +90,12 @@ def split(graph: Graph, space: URIRef, base_iri: str) -> list[Description]:
     distributions and offers). Whatever nothing reaches goes with the data space."""
     mains = sorted((s for s in set(graph.subjects(RDF.type, None))
                     if isinstance(s, URIRef) and _main(graph, s) is not None),
-                   key=lambda s: (MAIN_CLASSES.index(_main(graph, s)), str(s)))  # type: ignore[arg-type]
+                   key=lambda s: (MAIN_CLASSES.index(_main(graph, s)), str(s)))
     owner: dict[Node, URIRef] = {}
     for main in mains:
         owner[main] = main
     for main in mains:
-        frontier = [main]
+        frontier: list[Node] = [main]
         while frontier:
             node = frontier.pop()
             for _p, o in graph.predicate_objects(node):
@@ -105,11 +105,11 @@ def split(graph: Graph, space: URIRef, base_iri: str) -> list[Description]:
                 frontier.append(o)
     groups: dict[URIRef, Graph] = {m: Graph() for m in mains}
     for s, p, o in graph:
-        main = owner.get(s)
-        if main is None:
-            main = space
+        holder = owner.get(s)
+        if holder is None:
+            holder = space
             owner[s] = space
-        groups[main].add((s, p, o))
+        groups[holder].add((s, p, o))
     # a catalog listing stays with the catalog (the data space); an offer's link to its
     # dataset is the dataset's; blank nodes go wherever their subject went
     return [Description(name=graph_iri_for(base_iri, m), graph=g, root=m)

@@ -121,7 +121,7 @@ class SubmissionBook:
                           **({"note": e["note"]} if e["note"] else {})} for e in events]
         return found
 
-    def list(self, *, status: str | None, applicant: str | None, limit: int, offset: int
+    def page(self, *, status: str | None, applicant: str | None, limit: int, offset: int
              ) -> tuple[int, list[Submission]]:
         where, args = [], []
         if status:

@@ -183,13 +183,13 @@ def listing(ctx: ServiceContext, principal: Principal | None, status: str | None
     if not 1 <= limit <= 500 or offset < 0:
         raise BadRequest("limit is 1 to 500 and offset at least 0")
     if principal.is_admin or (principal.role == "authority" and principal.jurisdiction == "EU"):
-        return book(ctx).list(status=status, applicant=None, limit=limit, offset=offset)
+        return book(ctx).page(status=status, applicant=None, limit=limit, offset=offset)
     if principal.role == "authority":
-        _total, every = book(ctx).list(status=status, applicant=None, limit=1_000_000, offset=0)
+        _total, every = book(ctx).page(status=status, applicant=None, limit=1_000_000, offset=0)
         mine = [s for s in every if may_review(principal, s)
                 or s.applicant == principal.subject]
         return len(mine), mine[offset:offset + limit]
-    return book(ctx).list(status=status, applicant=principal.subject, limit=limit,
+    return book(ctx).page(status=status, applicant=principal.subject, limit=limit,
                           offset=offset)
 
 

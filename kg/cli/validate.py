@@ -22,11 +22,11 @@ from kg.validation.quality import datasets_quality, dataspace_quality
 FORMATS = ("text", "json", "turtle")
 
 
-def _read(files: list[Path]) -> Graph:
+def _read(files: list[Path], base: str | None = None) -> Graph:
     """Every triple of every file, whatever graph it is in (ParseError: exit 2)."""
     union = Graph()
     for path in files:
-        dataset = parse_file(path)
+        dataset = parse_file(path, base_iri=base)
         require_statements(dataset, str(path))
         for s, p, o, _g in dataset.quads((None, None, None, None)):
             union.add((s, p, o))
@@ -70,6 +70,10 @@ def validate(
         "--background", help="Facts the shapes may read but that are not validated "
         "themselves, e.g. a controlled vocabulary (repeatable).", exists=True,
         dir_okay=False, readable=True)] = None,
+    base: Annotated[str | None, typer.Option(
+        "--base", help="The IRI relative IRIs in the files resolve against, e.g. where they "
+        "will be published (default: each file's own file: URI, which the project's shapes "
+        "do not accept as a resource IRI).")] = None,
 ) -> None:
     """Validate descriptions against the shapes. Exit 0: conforms; 1: violations; 2: unreadable.
 
@@ -81,15 +85,15 @@ def validate(
         raise BadRequest("give FILE arguments, or --all to audit the store (not both)")
     if all_ and background:
         raise BadRequest("--background goes with FILE arguments; an audit reads the store")
-    extra = _read(shapes) if shapes else None
-    known = _read(background or [])
+    extra = _read(shapes, base) if shapes else None
+    known = _read(background or [], base)
     if all_:
         with opened_store(settings()) as store:
             report = validate_store(store)
             if extra is not None:
                 report = report.merged(_with_shapes(lambda: validate_store(store, shapes=extra)))
     else:
-        data = _read(files or [])
+        data = _read(files or [], base)
         if against_store:
             with opened_store(settings()) as store:
                 # Shapes given on the command line may read any fact of what is referenced.

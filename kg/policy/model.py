@@ -276,7 +276,11 @@ def parse_policy(graph: Graph, node: Node) -> Policy:
     )
 
 
+_RDF_TYPE = RDF.type
+_POLICY_TYPE_SET = frozenset(POLICY_TYPES)
+
+
 def is_policy(graph: Graph, node: Node) -> bool:
     """A node typed as a policy, or one carrying rules."""
-    return any((node, RDF.type, t) in graph for t in POLICY_TYPES) or any(
+    return any(t in _POLICY_TYPE_SET for t in graph.objects(node, _RDF_TYPE)) or any(
         (node, prop, None) in graph for prop in RULE_KINDS)

@@ -19,6 +19,26 @@ BODY = ("(odrl:permission|odrl:prohibition|odrl:obligation|odrl:duty|odrl:conseq
         "odrl:remedy|odrl:constraint|odrl:refinement|odrl:and|odrl:or|odrl:xone|"
         "odrl:andSequence|odrl:action|odrl:assignee|odrl:target|odrl:rightOperand|"
         "odrl:rightOperandReference|odrl:inheritFrom|rdf:first|rdf:rest)")
+# BODY without odrl:inheritFrom: a parent named by an IRI is the same for thousands of
+# offers (a rulebook policy), so its body is fetched once by BODY_QUERY and kept.
+OWN_BODY = BODY.replace("odrl:inheritFrom|", "")
+#: BODY's links one by one, and the query asking which of them the store holds at all: a
+#: path alternative over a link nobody uses adds nothing but its cost (the engine looks each
+#: alternative up at every step), so the source drops those (``narrowed``).
+BODY_LINKS = tuple(BODY[1:-1].split("|"))
+PRESENT_LINKS_QUERY = (PREFIXES + "SELECT ?p WHERE { VALUES ?p { " + " ".join(BODY_LINKS)
+                       + " } FILTER EXISTS { ?s ?p ?o } }")
+
+
+def narrowed(sparql: str, present: frozenset[str]) -> str:
+    """``sparql`` with BODY and OWN_BODY reduced to the links in ``present`` (CURIEs)."""
+    for path in (BODY, OWN_BODY):
+        if path in sparql:
+            kept = [link for link in path[1:-1].split("|") if link in present]
+            sparql = sparql.replace(path, "(" + "|".join(kept or ["odrl:permission"]) + ")")
+    return sparql
+
+
 # Of the nodes a body reaches, every triple is kept except high fan-out links: a catalog
 # named as a target must not bring its every dcat:dataset along.
 DESCRIBED = "FILTER(?p NOT IN (dcat:dataset, dcat:record, dcat:service, dcat:catalog))"
@@ -75,6 +95,39 @@ OFFERS_TEMPLATE = _triples(
     "{ ?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target @T } } } "
     f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}").replace("{", "{{").replace(
     "}", "}}").replace("@T", "{t}")
+#: Everything a single decision reads about its target, in one request (``{t}``: the target,
+#: escaped): LINKS_TEMPLATE's branches but the catalogs above the ones listing it (the same
+#: for all a catalog's datasets: CATALOG_QUERY, kept), and the target's offers with their
+#: own bodies, up to (and with) the ``odrl:inheritFrom`` links, not the parents' bodies.
+_TARGET_BRANCHES = (
+    "@T ?p ?o . BIND(@T AS ?s) FILTER(?p NOT IN (dcat:dataset, dcat:record))",
+    f"@T {ASSET_UP}+ ?s . ?s ?p ?o FILTER(?p IN ({STRUCTURAL}))",
+    "?s dcat:dataset @T . BIND(dcat:dataset AS ?p) BIND(@T AS ?o)",
+    "{ SELECT DISTINCT ?root { { @T odrl:hasPolicy ?root } UNION "
+    "{ ?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target @T } } } "
+    f"?root {OWN_BODY}* ?s . ?s ?p ?o . {DESCRIBED}")
+# PARTY_TEMPLATE's branches, their rows marked (?k) so that they can be kept apart.
+_PARTY_BRANCHES = (
+    "@A (org:subOrganizationOf|odrl:partOf)* ?s . ?s ?p ?o BIND(dskg:party AS ?k)",
+    "@A org:subOrganizationOf* ?a . ?s org:member ?a . ?s ?p ?o BIND(dskg:party AS ?k)")
+
+
+def _template(select: str, branches: tuple[str, ...]) -> str:
+    where = " UNION ".join("{ " + branch + " }" for branch in branches)
+    return (PREFIXES + f"SELECT {select} WHERE {{ {where} }}").replace("{", "{{").replace(
+        "}", "}}").replace("@T", "{t}").replace("@A", "{a}")
+
+
+TARGET_TEMPLATE = _template("?s ?p ?o", _TARGET_BRANCHES)
+#: LINKS_TEMPLATE's catalog branches for one catalog listing the target (?cat): the catalogs
+#: above it and the data spaces whose catalog is one of those.
+CATALOG_QUERY = _triples(
+    "{ ?cat (^dcat:catalog)* ?o . ?s dcat:catalog ?o . BIND(dcat:catalog AS ?p) } UNION "
+    "{ ?top dcat:catalog* ?cat . ?s dskg:catalog ?top . BIND(dskg:catalog AS ?p) "
+    "BIND(?top AS ?o) }")
+#: TARGET_TEMPLATE and PARTY_TEMPLATE in one request (``{t}`` the target, ``{a}`` the
+#: assignee); the party's rows have ?k bound.
+TARGET_PARTY_TEMPLATE = _template("?s ?p ?o ?k", _TARGET_BRANCHES + _PARTY_BRANCHES)
 #: LINKS_TEMPLATE and OFFERS_TEMPLATE for many targets at once (``%s``: escaped VALUES), one
 #: query per branch so that the VALUES block binds each; rows carry their ?target (?root for
 #: bodies).
@@ -97,7 +150,7 @@ MANY_ROOTS_QUERIES = (
     PREFIXES + "SELECT DISTINCT ?target ?root WHERE { VALUES ?target { %s } "
     "?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target ?target }",
 )
-MANY_BODIES_QUERY = _many(f"?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED}", "root")
+MANY_BODIES_QUERY = _many(f"?root {OWN_BODY}* ?s . ?s ?p ?o . {DESCRIBED}", "root")
 #: TARGET_QUERIES 2 and 5 (what is above the data spaces: the same for every dataset of a
 #: data space) anchored on one data space (?space), to be fetched once per data space.
 SPACE_QUERIES = (

@@ -19,10 +19,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import OWL, RDF, Graph, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import SKOS
+from rdflib.namespace import DCAT, SKOS
 from rdflib.term import Node
 
 from kg.namespaces import DCT, DSKG, ODRL
@@ -31,7 +32,9 @@ from kg.policy.cache import PolicyCache, policy_cache_for
 from kg.policy.conflicts import load_governance
 from kg.policy.evaluator import Decision, Evaluator
 from kg.policy.queries import (
+    BODY_LINKS,
     BODY_QUERY,
+    CATALOG_QUERY,
     CONCEPTS_QUERIES,
     LINKS_TEMPLATE,
     MANY_BODIES_QUERY,
@@ -39,7 +42,11 @@ from kg.policy.queries import (
     MANY_ROOTS_QUERIES,
     OFFERS_TEMPLATE,
     PARTY_TEMPLATE,
+    PRESENT_LINKS_QUERY,
     SPACE_QUERIES,
+    TARGET_PARTY_TEMPLATE,
+    TARGET_TEMPLATE,
+    narrowed,
 )
 from kg.policy.request import Request
 from kg.policy.tiers import asset_ancestors
@@ -95,6 +102,13 @@ def _right_operands(graph: Graph | Triples) -> set[URIRef]:
 
 
 Rows = list[tuple[Node, Node, Node]]
+_CATALOG, _HAS_POLICY, _INHERIT_FROM = DSKG.catalog, ODRL.hasPolicy, ODRL.inheritFrom
+_LEFT_OPERAND, _DATASET = ODRL.leftOperand, DCAT.dataset
+# One-member sets: `p in {X}` hashes in C and rarely calls rdflib's Python `==`, which
+# `p == X` calls on every row.
+_CATALOGS, _DATASETS, _INHERITS = (frozenset((_CATALOG,)), frozenset((_DATASET,)),
+                                   frozenset((_INHERIT_FROM,)))
+_ASSET_UP = frozenset((ODRL.partOf, DCT.isPartOf))
 
 
 @dataclass
@@ -122,67 +136,158 @@ class StoreSource(PolicySource):
         self.cache = cache or policy_cache_for(store)
         self._prefetched: dict[URIRef, Rows] = {}
 
+    def _query(self, sparql: str, bindings: dict[str, URIRef] | None = None, *,
+               limit: int | None = None) -> Any:
+        """``sparql`` with its body paths narrowed to the links the store holds."""
+        present = self.cache.get("body-links", None, self._present_links)
+        return self.store.query(narrowed(sparql, present), bindings, timeout=self.timeout,
+                                limit=limit)
+
+    def _present_links(self) -> frozenset[str]:
+        curie = {str(ODRL) + link[5:] if link.startswith("odrl:") else str(RDF) + link[4:]:
+                 link for link in BODY_LINKS}
+        rows = self.store.query(PRESENT_LINKS_QUERY, timeout=self.timeout).rows
+        return frozenset(curie[str(row[0])] for row in rows if str(row[0]) in curie)
+
     def _rows(self, sparql: str, bindings: dict[str, URIRef] | None = None) -> Rows:
-        result = self.store.query(sparql, bindings, timeout=self.timeout, limit=self.limit)
-        return [row for row in result.rows if None not in row]  # type: ignore[misc]
+        result = self._query(sparql, bindings, limit=self.limit)
+        return [row for row in result.rows  # type: ignore[misc]
+                if row[0] is not None and row[1] is not None and row[2] is not None]
 
     def _space(self, space: URIRef) -> Rows:
         """Everything above one data space: rulebooks, frameworks, their policies."""
         return self.cache.get("space", space, lambda: [
             row for query in SPACE_QUERIES for row in self._rows(query, {"space": space})])
 
-    def prefetch(self, targets: Sequence[URIRef]) -> None:
+    def prefetch(self, targets: Sequence[URIRef]) -> dict[URIRef, Rows]:
         """Read the links and offers of many targets in a few queries (for the permitted
-        list); ``_governance`` then uses them instead of two queries per target."""
+        list): the rows ``_target`` would read for each (its own bodies, not its parents');
+        ``_governance`` then uses them instead of a query per target. A target with a
+        blank-node offer is left out (asked alone: labels differ between queries)."""
         if self.overlay is not None or not targets:
-            return
+            return {}
         values = " ".join(term_n3(t) for t in targets)
         links: dict[Node, Rows] = {t: [] for t in targets}
-        for query in MANY_LINKS_QUERIES:
-            for t, s, p, o in self.store.query(query % values, timeout=self.timeout).rows:
-                if t in links and None not in (s, p, o):
-                    links[t].append((s, p, o))  # type: ignore[arg-type]
+
+        def read_links(queries: Sequence[str]) -> None:
+            for query in queries:
+                for t, s, p, o in self._query(query % values).rows:
+                    if s is not None and p is not None and o is not None and t in links:
+                        links[t].append((s, p, o))  # type: ignore[arg-type]
+
+        # the catalogs above the ones listing a target come from the cache (as in _own)
+        read_links(MANY_LINKS_QUERIES[:3])
+        listing = {t: [s for s, p, o in rows if p in _DATASETS and o == t]
+                   for t, rows in links.items()}
+        if any(not isinstance(c, URIRef) for cats in listing.values() for c in cats):
+            read_links(MANY_LINKS_QUERIES[3:])  # a blank-node catalog: asked with the rest
+        else:
+            for t, cats in listing.items():
+                for catalog in sorted(cats):  # type: ignore[type-var]
+                    links[t] += self.cache.get("catalog", catalog, lambda c=catalog: self._rows(
+                        CATALOG_QUERY, {"cat": c}))
         roots: dict[Node, set[Node]] = {t: set() for t in targets}
         for query in MANY_ROOTS_QUERIES:
-            for t, root in self.store.query(query % values, timeout=self.timeout).rows:
+            for t, root in self._query(query % values).rows:
                 if t in roots and root is not None:
                     roots[t].add(root)
         every = sorted({r for rs in roots.values() for r in rs if isinstance(r, URIRef)})
         bodies: dict[Node, Rows] = {r: [] for r in every}
         for start in range(0, len(every), 500):
             chunk = " ".join(term_n3(r) for r in every[start:start + 500])
-            for r, s, p, o in self.store.query(MANY_BODIES_QUERY % chunk,
-                                               timeout=self.timeout).rows:
-                if r in bodies and None not in (s, p, o):
+            for r, s, p, o in self._query(MANY_BODIES_QUERY % chunk).rows:
+                if s is not None and p is not None and o is not None and r in bodies:
                     bodies[r].append((s, p, o))  # type: ignore[arg-type]
+        own: dict[URIRef, Rows] = {}
         for target in targets:
             if any(not isinstance(r, URIRef) for r in roots[target]):
-                continue  # a blank-node root: asked alone (labels differ between queries)
-            self._prefetched[target] = links[target] + [
-                row for r in sorted(roots[target]) for row in bodies[r]]
+                continue
+            own[target] = self._prefetched[target] = links[target] + [
+                row for r in sorted(roots[target]) for row in bodies[r]]  # type: ignore[type-var]
+        return own
 
-    def _governance(self, target: URIRef) -> Rows:
-        known = self._prefetched.pop(target, None)
-        if known is not None:
-            rows: Rows = known
-        else:
+    def preload(self, own: Iterable[Rows]) -> set[Node]:
+        """Read (into the cache) what the targets' slices share: the data spaces' tier
+        policies and the parents' bodies; the left operands found in those."""
+        spaces: set[Node] = set()
+        parents: set[Node] = set()
+        for rows in own:
+            for s, p, o in rows:
+                if p == _CATALOG:
+                    spaces.add(s)
+                elif p == _INHERIT_FROM:
+                    parents.add(o)
+        found: set[Node] = set()
+        for rows in [*(self._space(s) for s in sorted(_uris(spaces))),
+                     *(self._body(p) for p in sorted(_uris(parents)))]:
+            found.update(o for _, p, o in rows if p == _LEFT_OPERAND)
+        return found
+
+    def forget(self) -> None:
+        """Drop prefetched rows not used."""
+        self._prefetched.clear()
+
+    def _governance(self, target: URIRef, assignee: URIRef | None = None) -> Rows:
+        """The target's slice; with ``assignee`` (not in the cache yet) the assignee's party
+        rows are read in the same query and kept in the cache."""
+        if self.overlay is not None:
             rows = self._rows(LINKS_TEMPLATE.format(t=term_n3(target)))
-            if self.overlay is None:
-                rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(target)))
-        spaces = {s for s, p, _ in rows if p == DSKG.catalog}
+        else:
+            known = self._prefetched.pop(target, None)
+            rows = self._with_parents(target, list(known) if known is not None
+                                      else self._own(target, assignee))
+        spaces = {s for s, p, _ in rows if p in _CATALOGS}
         for space in sorted(_uris(spaces)):
             rows += self._space(space)
         if self.overlay is None:  # offers on the collections the asset is (transitively) in
-            links = Triples(r for r in rows if r[1] in (ODRL.partOf, DCT.isPartOf))
-            for collection in asset_ancestors(links, target)[1:]:  # type: ignore[arg-type]
-                if isinstance(collection, URIRef):
-                    rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(collection)))
+            if any(p in _ASSET_UP for _, p, _ in rows):
+                links = Triples(r for r in rows if r[1] in _ASSET_UP)
+                for collection in asset_ancestors(links, target)[1:]:  # type: ignore[arg-type]
+                    if isinstance(collection, URIRef):
+                        rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(collection)))
         else:
-            rows = [t for t in rows if not (t[0] == target and t[1] == ODRL.hasPolicy)]
+            rows = [t for t in rows if not (t[0] == target and t[1] == _HAS_POLICY)]
             for parent in sorted(_uris(self.overlay.objects(None, ODRL.inheritFrom))):
                 rows += self._rows(BODY_QUERY, {"root": parent})
             rows += list(self.overlay)
         return rows
+
+    def _own(self, target: URIRef, assignee: URIRef | None) -> Rows:
+        """The target's links and offers with their own bodies in one query (with the
+        assignee's party rows, kept in the cache, when asked)."""
+        if assignee is None:
+            rows = self._rows(TARGET_TEMPLATE.format(t=term_n3(target)))
+        else:
+            result = self._query(
+                TARGET_PARTY_TEMPLATE.format(t=term_n3(target), a=term_n3(assignee)),
+                limit=self.limit)
+            rows, party = [], []
+            for s, p, o, k in result.rows:
+                if s is not None and p is not None and o is not None:
+                    (rows if k is None else party).append((s, p, o))
+            self.cache.get("party", assignee, lambda: party)
+        catalogs = [s for s, p, o in rows if p in _DATASETS and o == target]
+        if any(not isinstance(c, URIRef) for c in catalogs):  # a blank-node catalog
+            return rows + self._rows(LINKS_TEMPLATE.format(t=term_n3(target)))
+        for catalog in sorted(catalogs):  # type: ignore[type-var]
+            rows += self.cache.get("catalog", catalog, lambda c=catalog: self._rows(
+                CATALOG_QUERY, {"cat": c}))
+        return rows
+
+    def _with_parents(self, target: URIRef, rows: Rows) -> Rows:
+        """``rows`` and the bodies of the policies they inherit from, from the cache (one
+        query per parent while the store is unchanged)."""
+        parents = {o for _, p, o in rows if p in _INHERITS}
+        if any(not isinstance(parent, URIRef) for parent in parents):
+            # a blank-node parent cannot be asked for alone: its body comes with the offers
+            return rows + self._rows(OFFERS_TEMPLATE.format(t=term_n3(target)))
+        for parent in sorted(parents):  # type: ignore[type-var]
+            rows += self._body(parent)  # type: ignore[arg-type]
+        return rows
+
+    def _body(self, root: URIRef) -> Rows:
+        """A policy named by an IRI with its rules and (transitively) its parents."""
+        return self.cache.get("body", root, lambda: self._rows(BODY_QUERY, {"root": root}))
 
     def _party(self, party: URIRef) -> Rows:
         return self.cache.get("party", party, lambda: self._rows(
@@ -203,7 +308,7 @@ class StoreSource(PolicySource):
                 result = self.store.query(query % values, timeout=self.timeout,
                                           limit=self.limit)
                 for c, s, p, o in result.rows:
-                    if c in found and None not in (s, p, o):
+                    if s is not None and p is not None and o is not None and c in found:
                         found[c].append((s, p, o))  # type: ignore[arg-type]
             for anchor, rows in found.items():
                 self.cache.get("concept", anchor, lambda rows=rows: rows)
@@ -215,7 +320,10 @@ class StoreSource(PolicySource):
     def _slice(self, requests: Sequence[Request], cache: _Cache) -> Triples:
         first = requests[0]
         if first.target not in cache.governance:
-            cache.governance[first.target] = self._governance(first.target)
+            ask_party = (self.overlay is None and first.assignee not in cache.party
+                         and first.assignee not in self.cache.table("party"))
+            cache.governance[first.target] = self._governance(
+                first.target, first.assignee if ask_party else None)
         if first.assignee not in cache.party:
             cache.party[first.assignee] = self._party(first.assignee)
         graph = Triples(cache.governance[first.target])

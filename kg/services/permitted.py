@@ -1,11 +1,13 @@
 """Which datasets may an organisation use? ``GET /datasets?may=ACTION&assignee=ORG``.
 
-The datasets matching the listing's other filters are each decided by the policy evaluator
-(the same code and store slices as ``POST /policies/evaluate``, so the list agrees with single
-decisions by construction); those it permits are the list, in IRI order, each item with the
-rule that decided. Decisions are kept per store (``kg.policy.cache``) until the store changes,
-so the next page costs only its summaries; requests on datasets share the assignee's slice
-and the data spaces' tier policies.
+The datasets matching the listing's other filters are decided by the policy evaluator (the
+same code and store slices as ``POST /policies/evaluate``); those it permits are the list, in
+IRI order, each item with the rule that decided. Their offers and links are read in chunks of
+a few queries; datasets whose own rows have the same shape up to the names of their offers'
+nodes (``kg.policy.shapes``) get one decision, made on the first of them; the items of the
+page are decided each (their reason and deciding rule are their own). Verdicts are kept per
+store (``kg.policy.cache``) until the store changes, so the next page costs only its
+summaries.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from functools import partial
 from typing import Any
 
 from rdflib import URIRef
+from rdflib.term import Node
 
 from kg.errors import BadRequest
-from kg.policy.cache import policy_cache_for
+from kg.policy import shapes
+from kg.policy.cache import PolicyCache, policy_cache_for
 from kg.policy.evaluator import Decision
 from kg.policy.explain import deciding_json
 from kg.policy.request import Request, build_request
@@ -40,8 +44,12 @@ from kg.services.textindex import kind_members, text_index_for
 
 #: Decisions asked of the engine at once (they share the assignee's and data spaces' slices).
 CHUNK = 500
-#: Decisions kept (a whole large catalog, so its pages stay cheap).
+#: Verdicts kept per question (a whole large catalog, so its pages stay cheap), and the
+#: questions kept.
 MAX_KEPT = 250_000
+MAX_QUESTIONS = 64
+#: The policy cache's tables of rows that slices share.
+SHARED_TABLES = ("space", "body", "party", "concept", "catalog")
 QUERY_FIELDS = ("may", "assignee", "purpose", "at", "spatial", "dutiesDone")
 
 
@@ -105,28 +113,114 @@ def candidates(ctx: ServiceContext, filters: Filters) -> list[URIRef]:
 
 
 def decide(ctx: ServiceContext, question: Question, targets: Iterable[URIRef]
-           ) -> dict[URIRef, dict[str, Any]]:
-    """The evaluator's decision on each target, as ``item_decision`` (kept until the store
-    changes)."""
+           ) -> dict[URIRef, str]:
+    """The evaluator's verdict on each target (kept until the store changes).
+
+    Targets are read in chunks (a few queries each); those whose own rows have the same
+    shape (``kg.policy.shapes``) share one decision; the others are decided one by one."""
     cache = policy_cache_for(ctx.store)
-    table = cache.table("permitted")
-    out: dict[URIRef, dict[str, Any]] = {}
+    table = _verdicts(cache, question)
+    out: dict[URIRef, str] = {}
     missing: list[URIRef] = []
+    for target in targets:
+        known = table.get(target)
+        if known is None:
+            missing.append(target)
+        else:
+            out[target] = known
+    if not missing:
+        return out
+    source = StoreSource(ctx.store, timeout=ctx.settings.query_timeout, cache=cache)
+    engine = PolicyEngine(source)
+    fixed = shapes.Question(question.request(str(missing[0])))
+    # per shape: its first dataset, that one's renamed nodes and the properties read
+    reps: dict[shapes.Key, tuple[URIRef, frozenset[str], frozenset[Node]]] = {}
+    followers: list[tuple[URIRef, frozenset[str], frozenset[Node], URIRef, frozenset[str],
+                          frozenset[Node]]] = []
+
+    def decide_each(chunk: list[URIRef]) -> None:
+        for target, decision in zip(chunk, engine.evaluate_many(
+                [question.request(str(t)) for t in chunk]), strict=True):
+            out[target] = _keep(cache, question, target, decision)
+
+    for start in range(0, len(missing), CHUNK):
+        chunk = missing[start:start + CHUNK]
+        own = source.prefetch(chunk)
+        reads = shapes.readable(source.preload(own.values()) | shapes.operands(
+            row for rows in own.values() for row in rows))
+        alone: list[URIRef] = []
+        for target in chunk:
+            rows = own.get(target)
+            found = None if rows is None else shapes.shape(target, rows, fixed, reads)
+            if found is None:
+                alone.append(target)
+                continue
+            key, renamed = found
+            rep = reps.get(key)
+            if rep is None:
+                reps[key] = (target, renamed, reads)
+                alone.append(target)
+            else:
+                followers.append((target, renamed, reads, *rep))
+        decide_each(alone)
+        source.forget()
+    # A renamed node found in the rows slices share (tier policies, the party, concepts) ties
+    # the decision to its name, and an operand found there may read a property left out of
+    # the key: such datasets are decided alone.
+    tables = [cache.table(name) for name in SHARED_TABLES]
+    shared = shapes.shared_nodes(tables)
+    needed = shapes.readable(shapes.operands(
+        row for table in tables for rows in list(table.values()) for row in rows))
+    again: list[URIRef] = []
+    for target, renamed, reads, first, first_renamed, first_reads in followers:
+        if (renamed.isdisjoint(shared) and first_renamed.isdisjoint(shared)
+                and needed <= reads and needed <= first_reads):
+            out[target] = table[target] = out[first]
+        else:
+            again.append(target)
+    for start in range(0, len(again), CHUNK):
+        decide_each(again[start:start + CHUNK])
+    return out
+
+
+def _keep(cache: PolicyCache, question: Question, target: URIRef, decision: Decision) -> str:
+    cache.get("permitted-item", (question, target), partial(item_decision, decision),
+              MAX_KEPT)
+    _verdicts(cache, question)[target] = decision.decision
+    return decision.decision
+
+
+def _verdicts(cache: PolicyCache, question: Question) -> dict[URIRef, str]:
+    """The verdicts kept for ``question``, by dataset (one table per question: a whole
+    catalog's lookups then hash only the dataset IRIs)."""
+    table = cache.get("permitted", question, dict, MAX_QUESTIONS)
+    if len(table) >= MAX_KEPT:
+        table.clear()
+    return table
+
+
+def explain(ctx: ServiceContext, question: Question, targets: list[URIRef]
+            ) -> dict[URIRef, dict[str, Any]]:
+    """Each target's decision with its reason and deciding rule (decided again when the
+    list gave it its shape's verdict)."""
+    cache = policy_cache_for(ctx.store)
+    table = cache.table("permitted-item")
+    out: dict[URIRef, dict[str, Any]] = {}
+    missing = []
     for target in targets:
         known = table.get((question, target))
         if known is None:
             missing.append(target)
         else:
             out[target] = known
-    source = StoreSource(ctx.store, timeout=ctx.settings.query_timeout, cache=cache)
-    engine = PolicyEngine(source)
-    for start in range(0, len(missing), CHUNK):
-        chunk = missing[start:start + CHUNK]
-        source.prefetch(chunk)
-        for target, decision in zip(chunk, engine.evaluate_many(
-                [question.request(str(t)) for t in chunk]), strict=True):
-            out[target] = cache.get("permitted", (question, target),
-                                    partial(item_decision, decision), MAX_KEPT)
+    if missing:
+        source = StoreSource(ctx.store, timeout=ctx.settings.query_timeout, cache=cache)
+        source.prefetch(missing)
+        engine = PolicyEngine(source)
+        for target, decision in zip(missing, engine.evaluate_many(
+                [question.request(str(t)) for t in missing]), strict=True):
+            _keep(cache, question, target, decision)
+            out[target] = item_decision(decision)
     return out
 
 
@@ -143,10 +237,11 @@ def permitted(ctx: ServiceContext, filters: Filters, question: Question, *,
     if offset < 0:
         raise BadRequest("offset must not be negative")
     targets = candidates(ctx, filters)
-    decisions = decide(ctx, question, targets)
-    allowed = [t for t in targets if decisions[t]["decision"] == "permit"]
+    verdicts = decide(ctx, question, targets)
+    allowed = [t for t in targets if verdicts[t] == "permit"]
     page = allowed[offset:offset + limit]
     items = summaries(ctx, KINDS["datasets"], page)
+    details = explain(ctx, question, page)
     for item, target in zip(items, page, strict=True):
-        item.update(decisions[target])
+        item.update(details[target])
     return Page(KINDS["datasets"], len(allowed), limit, offset, items, "iri")

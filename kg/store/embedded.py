@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import queue
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, ClassVar, cast
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -77,32 +78,74 @@ class _Deadline:
     Only for stores without query workers (scratch stores of the write path and of
     validation, whose queries are the project's own): pyoxigraph cannot cancel a query, so a
     call past its deadline is abandoned and the caller gets QueryTimeout. Served stores run
-    queries in killable worker processes (``kg.store.workers``).
+    queries in killable worker processes (``kg.store.workers``). The threads are kept and
+    reused (starting one per query cost more than most policy queries): an abandoned call
+    keeps its thread until it ends, then that thread serves again.
     """
 
-    @staticmethod
-    def run(fn: Any, timeout: float | None) -> Any:
+    _idle: ClassVar[list[_Runner]] = []
+    _lock = threading.Lock()
+
+    @classmethod
+    def run(cls, fn: Any, timeout: float | None) -> Any:
         if timeout is None:
             return fn()
-        box: dict[str, Any] = {}
+        with cls._lock:
+            runner = cls._idle.pop() if cls._idle else None
+        if runner is None:
+            runner = _Runner(cls._idle, cls._lock)
+        call = _Call(fn)
+        runner.calls.put(call)
+        if not call.done.wait(timeout):
+            raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+        if call.error is not None:
+            raise call.error
+        return call.value
 
-        def target() -> None:
+
+class _Call:
+    __slots__ = ("done", "error", "fn", "value")
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+class _Runner:
+    """One kept query thread: runs calls one at a time, then puts itself back as idle."""
+
+    def __init__(self, idle: list[_Runner], lock: threading.Lock) -> None:
+        self.calls: queue.SimpleQueue[_Call] = queue.SimpleQueue()
+        self._idle, self._lock = idle, lock
+        threading.Thread(target=self._loop, daemon=True, name="dskg-query").start()
+
+    def _loop(self) -> None:
+        while True:
+            call = self.calls.get()
             try:
-                box["value"] = fn()
+                call.value = call.fn()
             except BaseException as exc:
                 # The traceback's frames hold engine objects that must be freed on this
                 # thread (pyoxigraph results are not sendable), so drop them here.
                 exc.__traceback__ = None
-                box["error"] = exc
+                call.error = exc
+            call.fn = None
+            call.done.set()
+            del call
+            with self._lock:
+                self._idle.append(self)
 
-        worker = threading.Thread(target=target, daemon=True, name="dskg-query")
-        worker.start()
-        worker.join(timeout)
-        if worker.is_alive():
-            raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+
+def _forget_threads() -> None:
+    """A forked child has none of its parent's threads."""
+    _Deadline._idle = []
+    _Deadline._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_threads)
 
 
 RESULT_WRITERS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
@@ -249,7 +292,7 @@ def _result_from_json(form: str, body: bytes) -> QueryResult:
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult(kind="ASK", boolean=bool(answer))
     variables = [v.value for v in answer.variables]
-    rows = [tuple(None if solution[v] is None else from_ox(solution[v]) for v in variables)
+    rows = [tuple(None if value is None else from_ox(value) for value in solution)
             for solution in answer]
     return QueryResult(kind="SELECT", variables=variables, rows=rows)
 
@@ -359,9 +402,9 @@ class EmbeddedStore(Store):
                 for solution in answer:
                     if limit is not None and len(rows) >= limit:
                         raise ResultTooLarge(f"the query returns more than {limit} rows")
-                    rows.append(tuple(
-                        None if solution[v] is None else from_ox(solution[v]) for v in variables
-                    ))
+                    # a solution iterates its values in the order of ``variables``
+                    rows.append(tuple(None if value is None else from_ox(value)
+                                      for value in solution))
                 return QueryResult(kind="SELECT", variables=variables, rows=rows)
             graph = Graph()
             for count, triple in enumerate(answer):

@@ -12,6 +12,8 @@ import rdflib.term as rdflib_term
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier, Node
 
+from kg.namespaces import constant
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -87,9 +89,21 @@ def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"cannot store term {term!r}")
 
 
+#: IRIs already converted (an rdflib URIRef costs a validity check each time it is made, and
+#: answers repeat the same IRIs); emptied when full.
+_IRIS: dict[str, URIRef] = {}
+_MAX_IRIS = 200_000
+
+
 def from_ox(term: object) -> Identifier:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
+    if type(term) is ox.NamedNode:
+        value = term.value
+        iri = _IRIS.get(value)
+        if iri is None:
+            if len(_IRIS) >= _MAX_IRIS:
+                _IRIS.clear()
+            iri = _IRIS[value] = constant(value) or URIRef(value)
+        return iri
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     if isinstance(term, ox.Literal):

@@ -45,17 +45,24 @@ class SuiteTest:
     known: dict[BNode, object]
 
 
+#: Where the W3C publishes the suite: its files are read from the local copy but resolved
+#: against this base, so the tests' nodes have the http IRIs the suite has on the web (a
+#: ``file:`` IRI is not a resource IRI the project's shapes accept: shapes/links.ttl).
+PUBLISHED = "https://w3c.github.io/data-shapes/data-shapes-test-suite/tests/core"
+
+
 class _Files:
     """Each file parsed once, by the parser ``dskg validate`` uses (a test whose data, shapes
     and manifest are one file must see the same blank nodes in all three)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self.graphs: dict[str, Graph] = {}
 
     def get(self, iri: Node | None) -> Graph:
         key = str(iri).split("#", 1)[0]
         if key not in self.graphs:
-            path = Path(key.removeprefix("file://"))
+            path = self.root / key.removeprefix(PUBLISHED + "/")
             self.graphs[key] = parse_graph(path.read_bytes(), "turtle", base_iri=key,
                                            max_triples=None)
         return self.graphs[key]
@@ -63,8 +70,8 @@ class _Files:
 
 def load_suite(root: Path) -> list[SuiteTest]:
     """Every ``sht:Validate`` test reachable from ``root/manifest.ttl`` (with mf:include)."""
-    files = _Files()
     root = root.resolve()
+    files = _Files(root)
     tests: list[SuiteTest] = []
     seen: set[str] = set()
 
@@ -78,13 +85,13 @@ def load_suite(root: Path) -> list[SuiteTest]:
         for lst in graph.objects(URIRef(manifest), MF.entries):
             for entry in graph.items(lst):
                 if (entry, RDF.type, SHT.Validate) in graph:
-                    tests.append(_read_test(files, graph, entry, root))
+                    tests.append(_read_test(files, graph, entry))
 
-    walk((root / "manifest.ttl").as_uri())
+    walk(f"{PUBLISHED}/manifest.ttl")
     return tests
 
 
-def _read_test(files: _Files, graph: Graph, entry: Node, root: Path) -> SuiteTest:
+def _read_test(files: _Files, graph: Graph, entry: Node) -> SuiteTest:
     action = graph.value(entry, MF.action)
     data = files.get(graph.value(action, SHT.dataGraph))
     shapes = files.get(graph.value(action, SHT.shapesGraph))
@@ -92,7 +99,7 @@ def _read_test(files: _Files, graph: Graph, entry: Node, root: Path) -> SuiteTes
     known = _signatures(data, shapes)
     conforms = graph.value(report, SH.conforms)
     return SuiteTest(
-        name=str(entry).removeprefix(root.as_uri() + "/"),
+        name=str(entry).removeprefix(PUBLISHED + "/"),
         label=str(graph.value(entry, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))),
         data=data, shapes=shapes,
         conforms=bool(conforms.toPython()) if isinstance(conforms, Literal) else False,
