@@ -22,10 +22,6 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import FastAPI
-
-from kg.settings import Settings
-
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -133,8 +129,3 @@ async def _too_many(scope: Scope, send: Send, wait: int) -> None:
         (b"retry-after", str(wait).encode())]})
     await send({"type": "http.response.body", "body": body})
 
-
-def install(app: FastAPI, settings: Settings) -> None:
-    """Limit failed authentications on ``app`` (``create_app`` calls it)."""
-    app.state.auth_failures = FailureLog(settings.auth_failures, settings.auth_window)
-    app.add_middleware(AuthFailureLimit, log=app.state.auth_failures)

@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
+from api.web.templates import resource_html
 from kg.jsonld import DSKG_CONTEXT_URL, shipped_context
 from kg.namespaces import DCAT, RDF
 from kg.services.context import ServiceContext
 from kg.services.documents import compact_jsonld, graph_etag
 from kg.services.examples import TURTLE
-from kg.services.html import resource_page
 from kg.services.ids import IdMapper
 from kg.services.kinds import KINDS
 from kg.services.resources import get_resource, resource_view
@@ -83,10 +83,10 @@ def test_html_page_names_and_links(env: tuple[TestClient, Store]) -> None:
     page = client.get("/dataspaces/agdatahub", headers={"Accept": "text/html,*/*;q=0.8"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Agdatahub data ecosystem" in page.text
-    # the plain renderer (the web pages install their own templates over it)
+    # the HTML representation the resource routes call
     ctx = ServiceContext(store, settings())
     document = get_resource(ctx, KINDS["dataspaces"], "agdatahub")
-    plain = resource_page(resource_view(ctx, document))
+    plain = resource_html(ctx, resource_view(ctx, document))
     assert "<h1>Agdatahub data ecosystem</h1>" in plain
     assert 'href="/organisations/agdatahub"' in plain
     turtle = client.get("/dataspaces/agdatahub?format=ttl")
@@ -104,7 +104,7 @@ def test_plain_page_escapes_what_it_shows(env: tuple[TestClient, Store]) -> None
     assert created.status_code == 201
     ctx = ServiceContext(store, settings())
     document = get_resource(ctx, KINDS["memberships"], created.json()["id"])
-    plain = resource_page(resource_view(ctx, document))
+    plain = resource_html(ctx, resource_view(ctx, document))
     assert "<script>alert" not in plain and "&lt;script&gt;alert(1)" in plain
 
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from api.deps import ContextDep
 from api.negotiation import choose
-from api.routes.rest import service_context
 from kg.jsonld import DSKG_CONTEXT_URL, shipped_context
 from kg.services.catalog import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, build_catalog
 from kg.services.documents import RDF_MEDIA, serialize
@@ -25,6 +25,7 @@ CATALOG_MEDIA = ["text/turtle", "application/ld+json", "application/rdf+xml",
                                          for m in CATALOG_MEDIA}}})
 def catalog(
     request: Request,
+    ctx: ContextDep,
     page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE,
                                     description="Datasets per page.")] = DEFAULT_PAGE_SIZE,
@@ -35,7 +36,7 @@ def catalog(
     def page_url(number: int) -> str:
         return f"{base}?page={number}&pageSize={page_size}"
 
-    graph = build_catalog(service_context(request), page, page_size, page_url)
+    graph = build_catalog(ctx, page, page_size, page_url)
     return Response(serialize(graph, RDF_MEDIA[media]), media_type=media,
                     headers={"Vary": "Accept", "Cache-Control": "no-cache"})
 

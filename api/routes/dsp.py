@@ -10,10 +10,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from rdflib import URIRef
 
+from api.deps import ContextDep
 from kg.auth import principal_for
 from kg.dsp.catalog import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, DspCatalog, DspConfig
 from kg.dsp.filters import read_filters
@@ -25,6 +26,7 @@ from kg.dsp.messages import (
     version_response,
 )
 from kg.errors import DskgError
+from kg.services import ServiceContext
 
 router = APIRouter(tags=["Dataspace Protocol"])
 _IRI_SCHEMES = ("http://", "https://", "urn:", "did:")
@@ -36,9 +38,9 @@ def _error(exc: CatalogErrorResponse) -> JSONResponse:
                         headers=headers)
 
 
-def _catalog(request: Request) -> DspCatalog:
+def _catalog(request: Request, ctx: ServiceContext) -> DspCatalog:
     """The requester's view; 401 when a token is required or given and not valid."""
-    settings = request.app.state.settings
+    settings = ctx.settings
     header = request.headers.get("authorization", "").strip()
     scheme, _, rest = header.partition(" ")
     token = rest.strip() if scheme.lower() == "bearer" else header  # DSP sends it bare too
@@ -53,7 +55,7 @@ def _catalog(request: Request) -> DspCatalog:
             principal.subject.startswith(_IRI_SCHEMES):
         participant = URIRef(principal.subject)
     base = str(request.base_url).rstrip("/")
-    return DspCatalog(request.app.state.store, settings, base + DSP_PATH, participant)
+    return DspCatalog(ctx.store, settings, base + DSP_PATH, participant)
 
 
 def _number(text: str, low: int, high: int | None) -> int | None:
@@ -75,8 +77,8 @@ async def _guarded(work: Callable[[], Any]) -> Any:
 
 
 @router.get("/.well-known/dspace-version", summary="Dataspace Protocol versions (DSP 2025-1)")
-def dspace_version(request: Request) -> JSONResponse:
-    settings = request.app.state.settings
+def dspace_version(ctx: ContextDep) -> JSONResponse:
+    settings = ctx.settings
     body = version_response(f"{settings.base_iri}dsp/service",
                             auth=DspConfig.of(settings).require_auth)
     return JSONResponse(body, media_type=MEDIA_TYPE)
@@ -86,6 +88,7 @@ def dspace_version(request: Request) -> JSONResponse:
              summary="DSP CatalogRequestMessage: the catalog with its offers, paged by Link")
 async def catalog_request(
     request: Request,
+    ctx: ContextDep,
     page_text: Annotated[str, Query(alias="page", description="Page, from 1 (follow the "
                                     "Link header).")] = "1",
     size_text: Annotated[str, Query(alias="pageSize", description="Datasets per page, "
@@ -100,7 +103,7 @@ async def catalog_request(
             raise CatalogErrorResponse(400, "bad-page", "page must be a whole number from 1, "
                                        f"pageSize from 1 to {MAX_PAGE_SIZE}")
         filters = read_filters(read_catalog_request(body))
-        catalog = _catalog(request)
+        catalog = _catalog(request, ctx)
         catalog.filters = filters
         last = catalog.last_page(page_size)
         if page > last:
@@ -125,14 +128,10 @@ async def catalog_request(
 
 
 @router.get(DSP_PATH + "/catalog/datasets/{dataset_id:path}", summary="DSP: one dataset")
-async def dataset(request: Request, dataset_id: str) -> Response:
+async def dataset(request: Request, ctx: ContextDep, dataset_id: str) -> Response:
     def work() -> JSONResponse:
-        catalog = _catalog(request)
+        catalog = _catalog(request, ctx)
         return JSONResponse(catalog.dataset(URIRef(dataset_id)), media_type=MEDIA_TYPE)
 
     return await _guarded(work)
 
-
-def install(app: FastAPI) -> None:
-    """A wrong ``[dsp]`` table stops the start."""
-    DspConfig.of(app.state.settings)

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.body import read_body
-from api.deps import get_settings, get_store, require_steward
+from api.deps import ContextDep, StewardDep
 from kg.gaiax.document import read_submission
 from kg.gaiax.export import Signer, export_dataset, export_organisation
 from kg.gaiax.importer import import_document
 from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import verify_batch
-from kg.services.ids import IdMapper
+from kg.services import ServiceContext
 from kg.services.kinds import kind_named
-from kg.settings import Settings
-from kg.store import Store
 from kg.writepath import Origin
 
 router = APIRouter(tags=["Gaia-X"])
@@ -37,15 +35,14 @@ LD_JSON = "application/ld+json"
              "DSKG_GAIAX_TRUST_DIR, shapes), stores each credential as its own named graph and "
              "links it to the organisation (registration number) or dataset it describes. A "
              "presentation is imported whole or not at all: 422 with the failed checks.")
-async def import_credentials(request: Request, store: Store = Depends(get_store),
-                             settings: Settings = Depends(get_settings)) -> JSONResponse:
-    principal = require_steward(request)
+async def import_credentials(request: Request, ctx: ContextDep,
+                             steward: StewardDep) -> JSONResponse:
     body = await read_body(request)
 
     def run() -> dict[str, Any]:
-        result = import_document(store, body, TrustStore.from_env(),
-                                 base_iri=settings.base_iri,
-                                 origin=Origin(agent=principal.agent,
+        result = import_document(ctx.store, body, TrustStore.from_env(),
+                                 base_iri=ctx.base_iri,
+                                 origin=Origin(agent=steward.agent,
                                                source="REST POST /gaiax/credentials"))
         return result.to_json()
 
@@ -57,7 +54,7 @@ async def import_credentials(request: Request, store: Store = Depends(get_store)
              description='Answers {"valid": bool, "checks": [{"step", "ok", "credential", '
              '"message"}]}, one check per step (parse, envelope, proof, shapes) and credential; '
              "references resolve against credentials already imported.")
-async def verify_credentials(request: Request, store: Store = Depends(get_store),
+async def verify_credentials(request: Request, ctx: ContextDep,
                              proof: bool = Query(True, description="false skips the proof "
                                                                    "step (unsigned drafts)")
                              ) -> JSONResponse:
@@ -65,16 +62,16 @@ async def verify_credentials(request: Request, store: Store = Depends(get_store)
 
     def run() -> dict[str, Any]:
         verification = verify_batch([read_submission(body)], TrustStore.from_env(),
-                                    check_proof=proof, store=store)[0]
+                                    check_proof=proof, store=ctx.store)[0]
         return verification.to_json()
 
     return JSONResponse(await run_in_threadpool(run))
 
 
-def _export(kind: str, resource_id: str, store: Store, settings: Settings) -> dict[str, Any]:
-    node = IdMapper(settings.base_iri).resolve(store, kind_named(kind), resource_id)
+def _export(kind: str, resource_id: str, ctx: ServiceContext) -> dict[str, Any]:
+    node = ctx.ids.resolve(ctx.store, kind_named(kind), resource_id)
     build = export_organisation if kind == "organisations" else export_dataset
-    return build(store, node, base_iri=settings.base_iri, signer=Signer.from_env())
+    return build(ctx.store, node, base_iri=ctx.base_iri, signer=Signer.from_env())
 
 
 @router.get("/organisations/{resource_id}/gaiax",
@@ -82,9 +79,8 @@ def _export(kind: str, resource_id: str, store: Store, settings: Settings) -> di
             description="A presentation of LegalParticipant, legalRegistrationNumber and "
             "GaiaXTermsAndConditions credentials built from the graph; signed with "
             "JsonWebSignature2020 when DSKG_GAIAX_KEY and DSKG_GAIAX_DID are set.")
-async def organisation_credentials(resource_id: str, store: Store = Depends(get_store),
-                                   settings: Settings = Depends(get_settings)) -> JSONResponse:
-    body = await run_in_threadpool(_export, "organisations", resource_id, store, settings)
+async def organisation_credentials(resource_id: str, ctx: ContextDep) -> JSONResponse:
+    body = await run_in_threadpool(_export, "organisations", resource_id, ctx)
     return JSONResponse(body, media_type=LD_JSON)
 
 
@@ -93,7 +89,6 @@ async def organisation_credentials(resource_id: str, store: Store = Depends(get_
             description="A presentation of the dataset's ServiceOffering credential with its "
             "publisher's participant credentials; its terms and conditions are its ODRL "
             "policy (IRI and SHA-256 of the policy's canonical N-Quads).")
-async def dataset_credentials(resource_id: str, store: Store = Depends(get_store),
-                              settings: Settings = Depends(get_settings)) -> JSONResponse:
-    body = await run_in_threadpool(_export, "datasets", resource_id, store, settings)
+async def dataset_credentials(resource_id: str, ctx: ContextDep) -> JSONResponse:
+    body = await run_in_threadpool(_export, "datasets", resource_id, ctx)
     return JSONResponse(body, media_type=LD_JSON)

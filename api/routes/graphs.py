@@ -18,11 +18,11 @@ from rdflib import Graph, URIRef
 from starlette.concurrency import run_in_threadpool
 
 from api.body import read_body
-from api.deps import get_principal, require_admin
+from api.deps import AdminDep, ContextDep
 from api.negotiation import choose
-from api.routes.rest import service_context
 from kg.errors import BadRequest
 from kg.rdfio import format_for_media_type, parse_graph
+from kg.services import ServiceContext
 from kg.services.documents import RDF_MEDIA, serialize
 from kg.services.graphstore import delete_graph, post_graph, put_graph, read_graph
 from kg.services.ids import parse_iri
@@ -48,21 +48,21 @@ _ERRORS = {400: _PROBLEM, 401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM, 415: _PRO
            422: _PROBLEM}
 
 
-def default_graph_iri(request: Request) -> URIRef:
+def default_graph_iri(ctx: ServiceContext) -> URIRef:
     """Where writes to ``?default`` go: a named graph of the node's own."""
-    return URIRef(f"{request.app.state.settings.base_iri}graph/default")
+    return URIRef(f"{ctx.base_iri}graph/default")
 
 
 def _target(graph: str | None, default: str | None, *, allow_default: bool,
-            request: Request | None = None) -> URIRef | None:
+            ctx: ServiceContext | None = None) -> URIRef | None:
     if graph is not None and default is not None:
         raise BadRequest("give either ?graph= or ?default, not both")
     if graph is not None:
         return parse_iri(graph, "graph")
     if default is not None:
         if not allow_default:
-            assert request is not None
-            return default_graph_iri(request)
+            assert ctx is not None
+            return default_graph_iri(ctx)
         return None
     raise BadRequest("say which graph: ?graph=IRI or ?default")
 
@@ -88,11 +88,11 @@ def _multipart(body: bytes, content_type: str, base_iri: str) -> tuple[bytes, st
 @router.get("/graphs", summary="Read a graph", operation_id="get_graph",
             responses={200: {"content": {m: {"schema": {"type": "string"}}
                                          for m in RDF_MEDIA}}, **_ERRORS})
-def get_graph(request: Request, graph: GraphParam = None, default: DefaultParam = None
-              ) -> Response:
+def get_graph(request: Request, ctx: ContextDep, graph: GraphParam = None,
+              default: DefaultParam = None) -> Response:
     name = _target(graph, default, allow_default=True)
     media = choose(request.headers.get("accept"), list(RDF_MEDIA), default="text/turtle")
-    content = read_graph(service_context(request), name)
+    content = read_graph(ctx, name)
     return Response(serialize(content, RDF_MEDIA[media]), media_type=media,
                     headers={"Vary": "Accept"})
 
@@ -101,14 +101,13 @@ def get_graph(request: Request, graph: GraphParam = None, default: DefaultParam 
             openapi_extra={"requestBody": _BODY},
             responses={201: {"description": "Created"}, 204: {"description": "Replaced"},
                        **_ERRORS})
-async def put(request: Request, graph: GraphParam = None, default: DefaultParam = None
-              ) -> Response:
-    require_admin(request)
-    name = _target(graph, default, allow_default=False, request=request)
+async def put(request: Request, ctx: ContextDep, admin: AdminDep, graph: GraphParam = None,
+              default: DefaultParam = None) -> Response:
+    name = _target(graph, default, allow_default=False, ctx=ctx)
     assert name is not None
     body = await read_body(request)
-    result = await run_in_threadpool(put_graph, service_context(request), get_principal(request),
-                                     name, body, request.headers.get("content-type"))
+    result = await run_in_threadpool(put_graph, ctx, admin, name, body,
+                                     request.headers.get("content-type"))
     return Response(status_code=201 if result.created else 204)
 
 
@@ -116,18 +115,15 @@ async def put(request: Request, graph: GraphParam = None, default: DefaultParam 
              status_code=204, openapi_extra={"requestBody": _BODY},
              responses={201: {"description": "Created; Location names the new graph"},
                         204: {"description": "Merged"}, **_ERRORS})
-async def post(request: Request, graph: GraphParam = None, default: DefaultParam = None
-               ) -> Response:
-    require_admin(request)
+async def post(request: Request, ctx: ContextDep, admin: AdminDep, graph: GraphParam = None,
+               default: DefaultParam = None) -> Response:
     name = None if graph is None and default is None else _target(
-        graph, default, allow_default=False, request=request)
+        graph, default, allow_default=False, ctx=ctx)
     body = await read_body(request)
     content_type = request.headers.get("content-type")
     if (content_type or "").lower().startswith("multipart/form-data"):
-        body, content_type = _multipart(body, content_type or "",
-                                        request.app.state.settings.base_iri)
-    result = await run_in_threadpool(post_graph, service_context(request),
-                                     get_principal(request), name, body, content_type)
+        body, content_type = _multipart(body, content_type or "", ctx.base_iri)
+    result = await run_in_threadpool(post_graph, ctx, admin, name, body, content_type)
     if name is None:
         # The new graph's IRI (SPARQL 1.1 Graph Store Protocol 5.5); GET on it redirects
         # to /graphs?graph=IRI.
@@ -137,10 +133,9 @@ async def post(request: Request, graph: GraphParam = None, default: DefaultParam
 
 @router.delete("/graphs", summary="Drop a named graph", status_code=204,
                responses={204: {"description": "Dropped"}, **_ERRORS})
-def delete(request: Request, graph: GraphParam = None, default: DefaultParam = None
-           ) -> Response:
-    require_admin(request)
-    name = _target(graph, default, allow_default=False, request=request)
+def delete(ctx: ContextDep, admin: AdminDep, graph: GraphParam = None,
+           default: DefaultParam = None) -> Response:
+    name = _target(graph, default, allow_default=False, ctx=ctx)
     assert name is not None
-    delete_graph(service_context(request), get_principal(request), name)
+    delete_graph(ctx, admin, name)
     return Response(status_code=204)

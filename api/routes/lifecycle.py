@@ -27,11 +27,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import require_admin
+from api.deps import AdminDep, ContextDep
 from kg import logging as dskg_logging
 from kg.backup import backup_chunks
 
@@ -195,7 +195,9 @@ def _hook_sigterm(app: FastAPI, loop: asyncio.AbstractEventLoop) -> Callable[[],
 
 
 @asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def serving(app: FastAPI) -> AsyncIterator[None]:
+    """While the app serves: its log format, and the draining SIGTERM handler (main thread
+    only: a test's server in a thread keeps the process's handler)."""
     in_main = threading.current_thread() is threading.main_thread()
     settings = app.state.settings
     if in_main or os.environ.get("DSKG_LOG_FORMAT"):
@@ -209,7 +211,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         undo()
 
 
-router = APIRouter(tags=["Operations"], lifespan=_lifespan)
+router = APIRouter(tags=["Operations"])
 
 
 @router.get("/admin/backup", summary="A consistent backup of the whole store (admin)",
@@ -217,19 +219,9 @@ router = APIRouter(tags=["Operations"], lifespan=_lifespan)
             responses={200: {"content": {"application/n-quads": {"schema": {"type": "string"}}},
                              "description": "N-Quads, the manifest as the last (comment) line"},
                        401: {"description": "No token"}, 403: {"description": "Not admin"}})
-async def backup(request: Request) -> StreamingResponse:
-    require_admin(request)
-    manifest, chunks = await run_in_threadpool(backup_chunks, request.app.state.store)
+async def backup(ctx: ContextDep, _admin: AdminDep) -> StreamingResponse:
+    manifest, chunks = await run_in_threadpool(backup_chunks, ctx.store)
     return StreamingResponse(chunks, media_type="application/n-quads", headers={
         "Content-Disposition": 'attachment; filename="dskg-backup.nq"',
         "X-Dskg-Quads": str(manifest.quads), "X-Dskg-Content-Hash": manifest.contentHash})
 
-
-def install(app: FastAPI) -> None:
-    """Drain on SIGTERM, and (JSON mode) the access log; checks DSKG_LOG_FORMAT/LEVEL."""
-    app.state.log_format = dskg_logging.log_format()
-    dskg_logging.log_level()
-    app.state.lifecycle = Lifecycle()
-    app.add_middleware(DrainMiddleware, lifecycle=app.state.lifecycle)
-    if app.state.log_format == "json":
-        app.add_middleware(AccessLogMiddleware)

@@ -2,7 +2,7 @@
 
 A small ASGI middleware counts every request by method, route template (never the raw
 path, so ids do not explode the label set) and status, and records its latency in a
-histogram. ``install(app)`` adds it; ``create_app`` calls it.
+histogram (``api.middleware`` adds it, outermost).
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.deps import ContextDep
 from api.public import store_label
 from kg import __version__
 from kg.store import Store
@@ -140,16 +141,11 @@ class MetricsMiddleware:
                                  time.perf_counter() - start)
 
 
-def install(app: FastAPI) -> None:
-    """Count and time every request of ``app``."""
-    app.state.metrics = Metrics()
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-
 
 @router.get("/metrics", summary="Prometheus metrics: requests, latencies, store size",
             response_class=PlainTextResponse,
             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
-async def metrics(request: Request) -> PlainTextResponse:
+async def metrics(request: Request, ctx: ContextDep) -> PlainTextResponse:
     registry: Metrics = getattr(request.app.state, "metrics", None) or Metrics()
-    text = await run_in_threadpool(registry.render, request.app.state.store)
+    text = await run_in_threadpool(registry.render, ctx.store)
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")

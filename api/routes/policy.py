@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.body import read_body
-from api.deps import get_settings, get_store
+from api.deps import ContextDep
 from kg.errors import BadRequest
 from kg.policy import service
-from kg.settings import Settings
-from kg.store import Store
 
 router = APIRouter(tags=["Policies"])
 
@@ -45,11 +43,10 @@ def _body_doc(example: dict[str, Any]) -> dict[str, Any]:
              "policy above it. Fields: assignee, action, target (IRIs or prefixed names), "
              "purpose, at, spatial, context {leftOperand: value}, dutiesDone [IRI]. Answers "
              "{decision: permit|deny|not-applicable, reason, trace}.")
-async def evaluate(request: Request, store: Store = Depends(get_store),
-                   settings: Settings = Depends(get_settings)) -> JSONResponse:
+async def evaluate(request: Request, ctx: ContextDep) -> JSONResponse:
     body = await _json_body(request)
-    result = await run_in_threadpool(service.evaluate_json, store, body,
-                                     timeout=settings.query_timeout)
+    result = await run_in_threadpool(service.evaluate_json, ctx.store, body,
+                                     timeout=ctx.settings.query_timeout)
     return JSONResponse(result)
 
 
@@ -58,11 +55,10 @@ async def evaluate(request: Request, store: Store = Depends(get_store),
              description=f'{{"requests": [...]}} (at most {service.MAX_BATCH}) -> '
              '{"results": [...]}, in order; requests on the same target and assignee share '
              "their store look-ups.")
-async def evaluate_batch(request: Request, store: Store = Depends(get_store),
-                         settings: Settings = Depends(get_settings)) -> JSONResponse:
+async def evaluate_batch(request: Request, ctx: ContextDep) -> JSONResponse:
     body = await _json_body(request)
-    result = await run_in_threadpool(service.evaluate_batch_json, store, body,
-                                     timeout=settings.query_timeout)
+    result = await run_in_threadpool(service.evaluate_batch_json, ctx.store, body,
+                                     timeout=ctx.settings.query_timeout)
     return JSONResponse(result)
 
 
@@ -70,7 +66,6 @@ async def evaluate_batch(request: Request, store: Store = Depends(get_store),
             description="Lower-tier rules that permit what a higher tier prohibits or does "
             "not permit, each with an example request; inheritFrom cycles and missing "
             "parents; offers whose assigner is not a member of the data space.")
-def conflicts(store: Store = Depends(get_store),
-              settings: Settings = Depends(get_settings)) -> JSONResponse:
-    report = service.conflicts(store, timeout=settings.query_timeout * 6)
+def conflicts(ctx: ContextDep) -> JSONResponse:
+    report = service.conflicts(ctx.store, timeout=ctx.settings.query_timeout * 6)
     return JSONResponse(report.to_json())

@@ -6,7 +6,6 @@ Thin: negotiate, read the body, call ``kg.services``, turn the answer into HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -15,18 +14,19 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.body import read_body
-from api.deps import get_principal, require_steward
+from api.deps import ContextDep, PrincipalDep, StewardDep
 from api.negotiation import choose
+from api.web.templates import resource_html
 from kg import services
+from kg.auth import Principal
 from kg.errors import BadRequest, NotFound
 from kg.services import Document, Kind, ServiceContext
 from kg.services.documents import RDF_MEDIA, tag_hashes
 from kg.services.examples import body_examples
-from kg.services.html import resource_page
 from kg.services.ids import parse_iri
 from kg.services.listing import DEFAULT_LIMIT, FILTER_PATTERNS, MAX_LIMIT, Filters
 from kg.services.permitted import permitted, question_from_params
-from kg.services.resources import ResourceView, get_by_iri
+from kg.services.resources import get_by_iri
 
 router = APIRouter()
 
@@ -41,17 +41,6 @@ FORMAT_NAMES = {"jsonld": "application/ld+json", "json-ld": "application/ld+json
                 "ttl": "text/turtle", "turtle": "text/turtle", "nt": "application/n-triples",
                 "ntriples": "application/n-triples", "rdf": "application/rdf+xml",
                 "xml": "application/rdf+xml", "html": HTML}
-_html_renderer: Callable[[ResourceView], str] = resource_page
-
-
-def set_html_renderer(renderer: Callable[[ResourceView], str]) -> None:
-    """Replace the plain resource page (the web pages install their templates here)."""
-    global _html_renderer
-    _html_renderer = renderer
-
-
-def service_context(request: Request) -> ServiceContext:
-    return ServiceContext(request.app.state.store, request.app.state.settings)
 
 
 # -- negotiation -------------------------------------------------------------------------
@@ -71,13 +60,12 @@ def negotiate(request: Request) -> str:
     return choose(aliased, OFFERED, default="application/ld+json")
 
 
-def document_response(request: Request, ctx: ServiceContext, document: Document,
-                      kind: Kind | None) -> Response:
+def document_response(request: Request, ctx: ServiceContext, principal: Principal | None,
+                      document: Document, kind: Kind | None) -> Response:
     media = negotiate(request)
     fmt = "html" if media == HTML else RDF_MEDIA[media]
     etag = services.entity_tag(document.etag, fmt)
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
-    principal = get_principal(request)
     headers.update(services.stewardship_headers(
         document, admin=principal is not None and principal.role == "admin",
         settings=ctx.settings))
@@ -85,7 +73,7 @@ def document_response(request: Request, ctx: ServiceContext, document: Document,
     if if_none_match and (document.etag in tag_hashes(if_none_match) or "*" in if_none_match):
         return Response(status_code=304, headers=headers)
     if media == HTML:
-        body = _html_renderer(services.resource_view(ctx, document, kind)).encode("utf-8")
+        body = resource_html(ctx, services.resource_view(ctx, document, kind)).encode("utf-8")
         return Response(body, media_type="text/html; charset=utf-8", headers=headers)
     body = services.serialize(document.graph, fmt, document.iri)
     return Response(body, media_type=media, headers=headers)
@@ -182,8 +170,7 @@ def _add_kind_routes(kind: Kind) -> None:
     tag = kind.title
     item_path = f"/{kind.name}/{{resource_id}}"
 
-    def list_kind(request: Request) -> Response:
-        ctx = service_context(request)
+    def list_kind(request: Request, ctx: ContextDep) -> Response:
         params = request.query_params
         filters = Filters(**{name: params.get(name) for name in
                              ("tier", "country", "dataspace", "publisher", "theme", "role", "q")})
@@ -197,38 +184,35 @@ def _add_kind_routes(kind: Kind) -> None:
         link = _link_header(request, page)
         return JSONResponse(page.to_json(), headers={"Link": link} if link else None)
 
-    def get_one(request: Request, resource_id: str) -> Response:
-        ctx = service_context(request)
-        return document_response(request, ctx, services.get_resource(ctx, kind, resource_id),
-                                 kind)
+    def get_one(request: Request, ctx: ContextDep, principal: PrincipalDep,
+                resource_id: str) -> Response:
+        return document_response(request, ctx, principal,
+                                 services.get_resource(ctx, kind, resource_id), kind)
 
-    async def create_one(request: Request) -> Response:
-        ctx = service_context(request)
-        require_steward(request)  # 401/403 before the body is read (scope checked later)
+    async def create_one(request: Request, ctx: ContextDep, steward: StewardDep) -> Response:
+        # StewardDep: 401/403 before the body is read (the scope is checked later)
         body = await read_body(request)
         outcome = await run_in_threadpool(
-            services.create, ctx, get_principal(request), kind, body,
+            services.create, ctx, steward, kind, body,
             request.headers.get("content-type"))
         href = ctx.ids.href(outcome.iri, kind)
         return JSONResponse(outcome.to_json(ctx), status_code=201, headers={
             "Location": href, "ETag": services.entity_tag(outcome.etag, "json-ld")})
 
-    async def replace_one(request: Request, resource_id: str) -> Response:
-        ctx = service_context(request)
-        require_steward(request)
+    async def replace_one(request: Request, ctx: ContextDep, steward: StewardDep,
+                          resource_id: str) -> Response:
         body = await read_body(request)
         outcome = await run_in_threadpool(
-            services.replace, ctx, get_principal(request), kind, resource_id, body,
+            services.replace, ctx, steward, kind, resource_id, body,
             request.headers.get("content-type"), request.headers.get("if-match"))
         return JSONResponse(outcome.to_json(ctx),
                             headers={"ETag": services.entity_tag(outcome.etag, "json-ld")})
 
-    def delete_one(request: Request, resource_id: str,
+    def delete_one(request: Request, ctx: ContextDep, principal: PrincipalDep, resource_id: str,
                    cascade: Annotated[bool, Query(
                        description="Also delete the memberships, datasets and policies that "
                                    "depend on it.")] = False) -> Response:
-        ctx = service_context(request)
-        services.delete(ctx, get_principal(request), kind, resource_id, cascade=cascade,
+        services.delete(ctx, principal, kind, resource_id, cascade=cascade,
                         if_match=request.headers.get("if-match"))
         return Response(status_code=204)
 
@@ -288,8 +272,7 @@ for _kind in services.KINDS.values():
 @router.get("/dataspaces/{resource_id}/governance", tags=["Data spaces"],
             summary="The governance chain from the data space up to the EU tier",
             responses={404: _PROBLEM})
-def governance(request: Request, resource_id: str) -> JSONResponse:
-    ctx = service_context(request)
+def governance(ctx: ContextDep, resource_id: str) -> JSONResponse:
     kind = services.KINDS["dataspaces"]
     space = ctx.ids.resolve(ctx.store, kind, resource_id)
     chain = services.governance_chain(ctx, space)
@@ -299,16 +282,15 @@ def governance(request: Request, resource_id: str) -> JSONResponse:
 
 @router.get("/tiers", tags=["Governance"],
             summary="The governance tiers with counts of what each governs")
-def tiers(request: Request) -> JSONResponse:
-    return JSONResponse({"items": services.tiers_with_counts(service_context(request))})
+def tiers(ctx: ContextDep) -> JSONResponse:
+    return JSONResponse({"items": services.tiers_with_counts(ctx)})
 
 
 # -- Linked Data ---------------------------------------------------------------------------
 @router.get("/id/{segment}/{slug}", tags=["Linked Data"], status_code=303,
             summary="Dereference an IRI this node minted (303 See Other to its document)",
             responses={303: {"description": "See Other: the document URL"}, 404: _PROBLEM})
-def dereference_minted(request: Request, segment: str, slug: str) -> Response:
-    ctx = service_context(request)
+def dereference_minted(ctx: ContextDep, segment: str, slug: str) -> Response:
     iri = parse_iri(f"{ctx.base_iri}id/{quote(segment, safe='')}/{quote(slug, safe='')}")
     return RedirectResponse(services.dereference(ctx, iri), status_code=303,
                             headers={"Vary": "Accept"})
@@ -317,8 +299,7 @@ def dereference_minted(request: Request, segment: str, slug: str) -> Response:
 @router.get("/graph/{name}", tags=["Linked Data"], status_code=303,
             summary="Dereference a graph name this node minted (303 to the Graph Store)",
             responses={303: {"description": "See Other: /graphs?graph=..."}, 404: _PROBLEM})
-def dereference_graph(request: Request, name: str) -> Response:
-    ctx = service_context(request)
+def dereference_graph(ctx: ContextDep, name: str) -> Response:
     iri = parse_iri(f"{ctx.base_iri}graph/{quote(name, safe='')}")
     if not ctx.store.has_graph(iri):
         raise NotFound(f"there is no graph {iri}")
@@ -330,11 +311,10 @@ def dereference_graph(request: Request, name: str) -> Response:
             summary="Any IRI's description: 303 to its REST URL, or served here",
             responses={200: {"content": _RDF_CONTENT}, 303: {"description": "See Other"},
                        404: _PROBLEM})
-def resource(request: Request, iri: Annotated[str, Query(
+def resource(request: Request, ctx: ContextDep, principal: PrincipalDep, iri: Annotated[str, Query(
         description="The IRI, e.g. https://w3id.org/dskg/id/dataspace/agdatahub")]) -> Response:
-    ctx = service_context(request)
     target = parse_iri(iri)
     href = services.dereference(ctx, target)
     if not href.startswith("/resource?"):
         return RedirectResponse(href, status_code=303, headers={"Vary": "Accept"})
-    return document_response(request, ctx, get_by_iri(ctx, target), None)
+    return document_response(request, ctx, principal, get_by_iri(ctx, target), None)

@@ -11,10 +11,11 @@ from rdflib import Graph, Literal, URIRef
 from starlette.concurrency import run_in_threadpool
 
 from api.body import read_body
-from api.deps import require_admin
+from api.deps import ContextDep, require_admin
 from api.negotiation import choose
 from kg.errors import BadRequest, UnsupportedMediaType
 from kg.namespaces import SD
+from kg.services import ServiceContext
 from kg.services.ids import parse_iri
 from kg.settings import Settings
 from kg.sparql import QueryService, query_form
@@ -48,12 +49,12 @@ def _negotiate(accept: str | None, form: str) -> str:
     return choose(aliased, offered, default=offered[0])
 
 
-async def _answer(request: Request, sparql: str, default_graphs: list[str],
-                  named_graphs: list[str]) -> Response:
-    """Run a query and answer with the engine's own serialisation (no per-request work that
-    does not depend on the query: no dependency injection, no thread hand-over when the
-    store's query workers answer)."""
-    service = QueryService(request.app.state.store, request.app.state.settings)
+async def _answer(request: Request, ctx: ServiceContext, sparql: str,
+                  default_graphs: list[str], named_graphs: list[str]) -> Response:
+    """Run a query and answer with the engine's own serialisation (little per-request work
+    that does not depend on the query: the context is an async look-up, and there is no
+    thread hand-over when the store's query workers answer)."""
+    service = QueryService(ctx.store, ctx.settings)
     form = query_form(sparql)
     if form == "UPDATE":
         raise BadRequest("this is an update; POST it as application/sparql-update (or form "
@@ -113,6 +114,7 @@ def _w3(media: str) -> str:
                   responses={200: {"content": {t: {} for t in RESULT_TYPES + GRAPH_TYPES}}})
 async def sparql_get(
     request: Request,
+    ctx: ContextDep,
     query: Annotated[str | None, Query(description="The SPARQL query.",
                                        examples=[EXAMPLE])] = None,
     default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
@@ -124,15 +126,14 @@ async def sparql_get(
                          "field update=), never GET; nothing was changed")
     sparql = _one(params.getlist("query"), "query")
     if sparql is None:
-        settings = request.app.state.settings
-        graph = service_description(request, settings)
+        graph = service_description(request, ctx.settings)
         media = choose(request.headers.get("accept"), [*GRAPH_TYPES, "text/html"],
                        default="text/turtle")
         if media == "text/html":
             media = "text/turtle"
         fmt = GRAPH_FORMATS[media]
         return Response(graph.serialize(format=fmt), media_type=media)
-    return await _answer(request, sparql, default_graph_uri or [], named_graph_uri or [])
+    return await _answer(request, ctx, sparql, default_graph_uri or [], named_graph_uri or [])
 
 
 # HEAD answers as GET does (headers only); one operation in the OpenAPI description is enough.
@@ -155,7 +156,7 @@ async def sparql_options() -> Response:
                  "application/x-www-form-urlencoded": {"schema": {
                      "type": "object", "properties": {"query": {"type": "string"},
                                                       "update": {"type": "string"}}}}}}})
-async def sparql_post(request: Request) -> Response:
+async def sparql_post(request: Request, ctx: ContextDep) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     _utf8(request)
     body = await read_body(request)
@@ -168,9 +169,9 @@ async def sparql_post(request: Request) -> Response:
     named_graphs = params.getlist("named-graph-uri")
     using = (params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri"))
     if content_type == "application/sparql-query":
-        return await _answer(request, text, default_graphs, named_graphs)
+        return await _answer(request, ctx, text, default_graphs, named_graphs)
     if content_type == "application/sparql-update":
-        return await _update(request, text, using)
+        return await _update(request, ctx, text, using)
     if content_type == "application/x-www-form-urlencoded":
         fields = parse_qs(text, keep_blank_values=True)
         update, query = _one(fields.get("update", []), "update"), _one(
@@ -178,11 +179,11 @@ async def sparql_post(request: Request) -> Response:
         if update is not None and query is not None:
             raise BadRequest("the form has both a query and an update; send one")
         if update is not None:
-            return await _update(request, update, (
+            return await _update(request, ctx, update, (
                 fields.get("using-graph-uri", using[0]),
                 fields.get("using-named-graph-uri", using[1])))
         if query is not None:
-            return await _answer(request, query,
+            return await _answer(request, ctx, query,
                                  fields.get("default-graph-uri", default_graphs),
                                  fields.get("named-graph-uri", named_graphs))
         raise BadRequest("the form has neither a query nor an update field")
@@ -191,9 +192,10 @@ async def sparql_post(request: Request) -> Response:
         f"application/x-www-form-urlencoded, not {content_type or 'no Content-Type'}")
 
 
-async def _update(request: Request, text: str, using: tuple[list[str], list[str]]) -> Response:
-    principal = require_admin(request)
-    service = QueryService(request.app.state.store, request.app.state.settings)
+async def _update(request: Request, ctx: ServiceContext, text: str,
+                  using: tuple[list[str], list[str]]) -> Response:
+    principal = require_admin(request)  # here, not as a dependency: queries need no token
+    service = QueryService(ctx.store, ctx.settings)
     graphs = [parse_iri(g, "using-graph-uri") for g in using[0]]
     named = [parse_iri(g, "using-named-graph-uri") for g in using[1]]
     await run_in_threadpool(service.update, text, principal.agent, graphs, named)

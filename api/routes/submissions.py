@@ -18,10 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.body import read_body
-from api.deps import get_principal
+from api.deps import ContextDep, PrincipalDep
 from api.negotiation import choose
 from api.public import scrub
-from api.routes.web import page
+from api.web.templates import page
 from kg.admission import decide as decide_model
 from kg.admission import feed as feed_model
 from kg.admission import review as review_model
@@ -74,17 +74,13 @@ _BODY = {"requestBody": {"required": True, "content": {
     "application/rdf+xml": {"schema": {"type": "string"}}}}}
 
 
-def _ctx(request: Request) -> ServiceContext:
-    return ServiceContext(request.app.state.store, request.app.state.settings)
-
-
 async def _form(request: Request) -> FormData:
     return await request.form(max_part_size=validateui.MAX_BYTES)
 
 
-def _public(request: Request, exc: DskgError) -> str:
+def _public(ctx: ServiceContext, exc: DskgError) -> str:
     """An error's message as a page may show it (no filesystem path)."""
-    return scrub(exc.message, request.app.state.settings)
+    return scrub(exc.message, ctx.settings)
 
 
 class DecisionBody(BaseModel):
@@ -108,10 +104,9 @@ def _answer(submission: Submission, status: int = 200) -> JSONResponse:
              "`needs-changes` (a check failed). Nothing reaches the graph before admission.",
              responses={400: _PROBLEM, 401: _PROBLEM, 403: _PROBLEM, 415: _PROBLEM},
              openapi_extra=_BODY)
-async def submit(request: Request) -> JSONResponse:
+async def submit(request: Request, ctx: ContextDep, principal: PrincipalDep) -> JSONResponse:
     body = await read_body(request)
-    ctx = _ctx(request)
-    submission = await run_in_threadpool(service.submit, ctx, get_principal(request), body,
+    submission = await run_in_threadpool(service.submit, ctx, principal, body,
                                          request.headers.get("content-type"))
     return _answer(submission, 201)
 
@@ -120,11 +115,11 @@ async def submit(request: Request) -> JSONResponse:
             description="An applicant sees its own, an authority those it reviews, an admin "
             "all. `status`: pending, needs-changes, admitted, rejected.",
             responses={401: _PROBLEM})
-async def listing(request: Request, status: str | None = None,
+async def listing(ctx: ContextDep, principal: PrincipalDep, status: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
                   offset: Annotated[int, Query(ge=0)] = 0) -> JSONResponse:
-    total, items = await run_in_threadpool(service.listing, _ctx(request),
-                                           get_principal(request), status, limit, offset)
+    total, items = await run_in_threadpool(service.listing, ctx, principal, status, limit,
+                                           offset)
     links = []
     query = {"status": status} if status else {}
     for rel, start, wanted in (("next", offset + limit, offset + limit < total),
@@ -141,9 +136,8 @@ async def listing(request: Request, status: str | None = None,
             description="Atom (default) or JSON Feed 1.1 (`Accept: application/feed+json` or "
             "`application/json`). Public: decisions only.",
             responses={200: {"content": {t: {} for t in FEED_TYPES}}})
-async def feed(request: Request) -> Response:
+async def feed(request: Request, ctx: ContextDep) -> Response:
     media = choose(request.headers.get("accept"), FEED_TYPES, default="application/atom+xml")
-    ctx = _ctx(request)
     if media == "application/atom+xml":
         text = await run_in_threadpool(feed_model.atom_feed, ctx)
         return Response(text, media_type="application/atom+xml; charset=utf-8")
@@ -153,9 +147,8 @@ async def feed(request: Request) -> Response:
 
 @router.get("/submissions/{submission_id}", summary="A submission with its report, checks "
             "and history", responses={401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM})
-async def read(request: Request, submission_id: str) -> JSONResponse:
-    submission = await run_in_threadpool(service.read, _ctx(request), get_principal(request),
-                                         submission_id)
+async def read(ctx: ContextDep, principal: PrincipalDep, submission_id: str) -> JSONResponse:
+    submission = await run_in_threadpool(service.read, ctx, principal, submission_id)
     return _answer(submission)
 
 
@@ -164,10 +157,11 @@ async def read(request: Request, submission_id: str) -> JSONResponse:
             "version). `If-Match` with the ETag: 412 when stale.",
             responses={401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM,
                        412: _PROBLEM}, openapi_extra=_BODY)
-async def resubmit(request: Request, submission_id: str) -> JSONResponse:
+async def resubmit(request: Request, ctx: ContextDep, principal: PrincipalDep,
+                   submission_id: str) -> JSONResponse:
     body = await read_body(request)
     submission = await run_in_threadpool(
-        service.resubmit, _ctx(request), get_principal(request), submission_id, body,
+        service.resubmit, ctx, principal, submission_id, body,
         request.headers.get("content-type"), request.headers.get("if-match"))
     return _answer(submission)
 
@@ -177,11 +171,9 @@ async def resubmit(request: Request, submission_id: str) -> JSONResponse:
             "`/dataspaces/{id}/governance`) and, per description, what it adds to or "
             "removes from the admitted version.",
             responses={401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM})
-async def review(request: Request, submission_id: str) -> JSONResponse:
-    ctx = _ctx(request)
-
+async def review(ctx: ContextDep, principal: PrincipalDep, submission_id: str) -> JSONResponse:
     def build() -> dict[str, Any]:
-        submission = service.read(ctx, get_principal(request), submission_id)
+        submission = service.read(ctx, principal, submission_id)
         return {"id": submission.id, "picture": review_model.picture(ctx, submission),
                 "diff": [d.to_json() for d in review_model.diff(ctx, submission)]}
 
@@ -194,10 +186,10 @@ async def review(request: Request, submission_id: str) -> JSONResponse:
              "data space, and answers a new steward token (shown once).",
              responses={400: _PROBLEM, 401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM,
                         409: _PROBLEM})
-async def decision(request: Request, submission_id: str, body: DecisionBody) -> JSONResponse:
-    outcome = await run_in_threadpool(decide_model.decide, _ctx(request),
-                                      get_principal(request), submission_id, body.decision,
-                                      body.reason)
+async def decision(ctx: ContextDep, principal: PrincipalDep, submission_id: str,
+                   body: DecisionBody) -> JSONResponse:
+    outcome = await run_in_threadpool(decide_model.decide, ctx, principal, submission_id,
+                                      body.decision, body.reason)
     return JSONResponse(outcome.to_json(), headers={"Cache-Control": "no-store"})
 
 
@@ -213,21 +205,20 @@ def _who(ctx: ServiceContext, token: str) -> Principal | None:
 
 
 @router.get("/ui/submissions", include_in_schema=False)
-def index(request: Request) -> Response:
+def index() -> Response:
     return _page("submissions.html", data="", fmt="turtle")
 
 
 @router.post("/ui/submissions", include_in_schema=False)
-async def web_list(request: Request) -> Response:
+async def web_list(request: Request, ctx: ContextDep) -> Response:
     form = await _form(request)
     token = str(form.get("token") or "")
     status = str(form.get("status") or "") or None
-    ctx = _ctx(request)
     try:
         total, items = await run_in_threadpool(service.listing, ctx, _who(ctx, token),
                                                status, 200, 0)
     except DskgError as exc:
-        return _page("submissions.html", status=exc.status, error=_public(request, exc),
+        return _page("submissions.html", status=exc.status, error=_public(ctx, exc),
                      data="", fmt="turtle")
     return _page("submissions.html", items=items, total=total, token=token, listed=True,
                  chosen=status or "", data="", fmt="turtle")
@@ -256,27 +247,25 @@ def _detail(request: Request, ctx: ServiceContext, submission: Submission, token
 
 
 @router.post("/ui/submissions/new", include_in_schema=False)
-async def web_submit(request: Request) -> Response:
+async def web_submit(request: Request, ctx: ContextDep) -> Response:
     form = await _form(request)
     token, data = str(form.get("token") or ""), str(form.get("data") or "")
     fmt = str(form.get("format") or "turtle")
-    ctx = _ctx(request)
     try:
         submission = await run_in_threadpool(service.submit, ctx, _who(ctx, token),
                                              data.encode("utf-8"),
                                              BODY_TYPES.get(fmt, "text/turtle"))
         return await run_in_threadpool(_detail, request, ctx, submission, token, 201)
     except DskgError as exc:
-        return _page("submissions.html", status=exc.status, error=_public(request, exc),
+        return _page("submissions.html", status=exc.status, error=_public(ctx, exc),
                      data=data, fmt=fmt, token=token)
 
 
 @router.post("/ui/submissions/{submission_id}", include_in_schema=False)
-async def web_detail(request: Request, submission_id: str) -> Response:
+async def web_detail(request: Request, ctx: ContextDep, submission_id: str) -> Response:
     form = await _form(request)
     token = str(form.get("token") or "")
     action = str(form.get("action") or "view")
-    ctx = _ctx(request)
     values: dict[str, Any] = {}
     try:
         principal = _who(ctx, token)
@@ -294,6 +283,6 @@ async def web_detail(request: Request, submission_id: str) -> Response:
             values["decision"] = outcome
         submission = await run_in_threadpool(service.read, ctx, principal, submission_id)
     except DskgError as exc:
-        return _page("submissions.html", status=exc.status, error=_public(request, exc),
+        return _page("submissions.html", status=exc.status, error=_public(ctx, exc),
                      data="", fmt="turtle", token=token)
     return await run_in_threadpool(_detail, request, ctx, submission, token, 200, **values)

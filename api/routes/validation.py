@@ -10,6 +10,7 @@ from rdflib import URIRef
 from starlette.concurrency import run_in_threadpool
 
 from api.body import read_body
+from api.deps import ContextDep
 from api.negotiation import choose
 from kg.rdfio import format_for_media_type, parse_graph, require_statements
 from kg.services import KINDS, ServiceContext
@@ -62,6 +63,7 @@ def _render(report: ValidationReport, media_type: str) -> Response:
             "dct:title": "Soil moisture"}}}}})
 async def validate(
     request: Request,
+    ctx: ContextDep,
     context: Annotated[str, Query(pattern="^(store|none)$",
                                   description="`store`: check references against the "
                                   "graph; `none`: the body alone.")] = "store",
@@ -69,21 +71,20 @@ async def validate(
     media = choose(request.headers.get("accept"), REPORT_TYPES, default="application/json")
     body = await read_body(request)
     report = await run_in_threadpool(
-        _validate, request.app.state.store, body, request.headers.get("content-type"),
-        request.app.state.settings.base_iri, context == "store")
+        _validate, ctx.store, body, request.headers.get("content-type"), ctx.base_iri,
+        context == "store")
     return _render(report, media)
 
 
-def _resolve(request: Request, kind: str, resource_id: str) -> tuple[Store, URIRef]:
-    ctx = ServiceContext(request.app.state.store, request.app.state.settings)
+def _resolve(ctx: ServiceContext, kind: str, resource_id: str) -> tuple[Store, URIRef]:
     return ctx.store, ctx.ids.resolve(ctx.store, KINDS[kind], resource_id)
 
 
 @router.get("/datasets/{resource_id}/quality", tags=["Datasets"],
             summary="Metadata quality score (data.europa.eu MQA dimensions)",
             responses={404: _PROBLEM})
-async def dataset_score(request: Request, resource_id: str) -> JSONResponse:
-    store, iri = _resolve(request, "datasets", resource_id)
+async def dataset_score(ctx: ContextDep, resource_id: str) -> JSONResponse:
+    store, iri = _resolve(ctx, "datasets", resource_id)
     score = await run_in_threadpool(dataset_quality, store, iri)
     return JSONResponse(score)
 
@@ -91,7 +92,7 @@ async def dataset_score(request: Request, resource_id: str) -> JSONResponse:
 @router.get("/dataspaces/{resource_id}/quality", tags=["Data spaces"],
             summary="Average metadata quality of the datasets in the data space's catalog",
             responses={404: _PROBLEM})
-async def dataspace_score(request: Request, resource_id: str) -> JSONResponse:
-    store, iri = _resolve(request, "dataspaces", resource_id)
+async def dataspace_score(ctx: ContextDep, resource_id: str) -> JSONResponse:
+    store, iri = _resolve(ctx, "dataspaces", resource_id)
     score = await run_in_threadpool(dataspace_quality, store, iri)
     return JSONResponse(score)

@@ -1,23 +1,30 @@
-"""`dskg`: the command-line interface. Each area registers its commands on ``app``."""
+"""`dskg`: the command-line interface, every command registered below in `dskg --help` order.
+
+The commands live in the modules named on each line; a command group (``dskg policy ...``)
+is a typer app of its module. Every command that opens the store does so through
+``kg.cli.app.opened_store``, i.e. ``kg.node.open_node``: the server's start-up.
+"""
 
 from __future__ import annotations
 
-from kg.cli import core  # noqa: F401  (registers commands)
+from kg.cli import core, federation, gaiax, operations, policy, tokens, validate
 from kg.cli.app import app
 
-AREAS = ("validate", "policy", "gaiax", "federation", "operations", "tokens")
-
-
-def _register_areas() -> None:
-    import importlib
-    import importlib.util
-
-    for area in AREAS:
-        if importlib.util.find_spec(f"kg.cli.{area}") is not None:
-            importlib.import_module(f"kg.cli.{area}")
-
-
-_register_areas()
+app.command()(core.serve)
+app.command()(core.load)
+app.command()(core.query)
+app.command()(core.export)
+app.command()(core.stats)
+app.command()(validate.validate)
+app.command()(validate.quality)
+app.command()(policy.evaluate)
+app.command()(federation.harvest)
+app.command()(operations.backup)
+app.command()(operations.restore)
+app.command()(operations.integrity)
+app.add_typer(policy.policy_app, name="policy")
+app.add_typer(gaiax.gaiax, name="gaiax")
+app.add_typer(tokens.token_app, name="token")
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The `dskg` command: the typer app every area adds its commands to, and shared helpers."""
+"""The `dskg` command: the typer app (``kg.cli`` registers every command on it) and the
+helpers the commands share."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from kg.errors import DskgError, StoreUnavailable
+from kg.node import open_node
 from kg.settings import Settings
-from kg.store import Store, open_store
+from kg.store import Store
 
 console = Console()
 err_console = Console(stderr=True)
@@ -44,12 +46,11 @@ app = typer.Typer(
 )
 
 
-def sub_app(name: str, help_text: str) -> typer.Typer:
-    """A command group (e.g. `dskg policy ...`) with the same error handling."""
-    group = typer.Typer(cls=DskgGroup, help=help_text, no_args_is_help=True,
-                        pretty_exceptions_enable=False)
-    app.add_typer(group, name=name)
-    return group
+def sub_app(help_text: str) -> typer.Typer:
+    """A command group (e.g. `dskg policy ...`) with the same error handling; ``kg.cli``
+    adds it to ``app`` under its name."""
+    return typer.Typer(cls=DskgGroup, help=help_text, no_args_is_help=True,
+                       pretty_exceptions_enable=False)
 
 
 def settings() -> Settings:
@@ -59,14 +60,11 @@ def settings() -> Settings:
 @contextmanager
 def opened_store(config: Settings | None = None, *, load_defaults: bool = True
                  ) -> Iterator[Store]:
-    """Open the configured store (loading the default graph on first use) and close it."""
-    from kg.bulkcommit import recover_interrupted_loads as undo_interrupted_loads
-    from kg.defaultgraph import load_default_graph
-    from kg.migrate import migrate
-
+    """The node's store for one command: ``kg.node.open_node`` (the server's start-up, less
+    what only a serving node needs), closed at the end."""
     config = config or settings()
     try:
-        store = open_store(config)
+        node = open_node(config, load_defaults=load_defaults)
     except StoreUnavailable as exc:
         if "lock" in exc.message.lower():
             raise StoreUnavailable(
@@ -74,13 +72,9 @@ def opened_store(config: Settings | None = None, *, load_defaults: bool = True
                 "HTTP API") from None
         raise
     try:
-        undo_interrupted_loads(store)
-        migrate(store, config.base_iri)
-        if load_defaults and config.load_default_graph:
-            load_default_graph(store, config.base_iri)
-        yield store
+        yield node.store
     finally:
-        store.close()
+        node.close()
 
 
 def stdout_bytes(data: bytes) -> None:

@@ -13,7 +13,7 @@ from rdflib import BNode, Literal, URIRef
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kg.cli.app import app, console, err_console, opened_store, settings, stdout_bytes
+from kg.cli.app import console, err_console, opened_store, settings, stdout_bytes
 from kg.errors import BadRequest
 from kg.rdfio import format_for_path
 from kg.settings import check_admin_token
@@ -24,7 +24,6 @@ from kg.writepath import Origin, write_bytes
 PROGRESS_MIN_BYTES = 1024 * 1024
 
 
-@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
@@ -60,7 +59,6 @@ def _read_with_progress(path: Path, progress: Progress | None) -> bytes:
     return b"".join(chunks)
 
 
-@app.command()
 def load(
     files: Annotated[list[Path], typer.Argument(help="RDF files (Turtle, N-Triples, N-Quads, "
                                                 "TriG, JSON-LD, RDF/XML).", exists=True,
@@ -126,7 +124,6 @@ def _cell(term: object) -> str:
     return str(term)
 
 
-@app.command()
 def query(
     sparql: Annotated[str, typer.Argument(help="The query; '-' reads it from stdin, @FILE "
                                          "from a file.")],
@@ -180,7 +177,6 @@ def query(
         console.print(f"{len(result.rows)} row(s)", style="dim")
 
 
-@app.command()
 def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' = stdout).")],
     format: Annotated[str, typer.Option("--format", help="nquads or trig.")] = "nquads",
@@ -198,7 +194,6 @@ def export(
             console.print(f"wrote {output} ({len(buffer.getvalue())} bytes)", highlight=False)
 
 
-@app.command()
 def stats(
     format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:

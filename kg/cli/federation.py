@@ -9,12 +9,11 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kg.cli.app import app, console, opened_store, settings
+from kg.cli.app import console, opened_store, settings
 from kg.errors import BadRequest
 from kg.federation import harvest as run_harvest
 
 
-@app.command()
 def harvest(
     peer: Annotated[str | None, typer.Argument(help="Peer name (default: every peer that is "
                                                "not query-only).")] = None,

@@ -24,7 +24,7 @@ from kg.namespaces import DCAT
 from kg.services.ids import parse_iri
 from kg.store.sparql_text import values_list
 
-gaiax = sub_app("gaiax", "Gaia-X credentials: verify, import into the graph, export.")
+gaiax = sub_app("Gaia-X credentials: verify, import into the graph, export.")
 
 UNREADABLE = 2
 

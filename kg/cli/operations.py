@@ -16,7 +16,6 @@ from kg.backup import (
     verify_backup,
     write_backup,
 )
-from kg.cli.app import app as cli
 from kg.cli.app import console, err_console, opened_store, settings
 from kg.errors import StoreUnavailable, Unauthorized
 
@@ -57,7 +56,6 @@ def _download(server: str, target: Path) -> Manifest:
     return split_backup(target.read_bytes())[1]
 
 
-@cli.command()
 def backup(
     output: Annotated[Path, typer.Option("--output", "-o", help="The backup file to write.")],
     server: Annotated[str | None, typer.Option(
@@ -80,7 +78,6 @@ def backup(
         _warn(f"warning: the snapshot's graphs and records disagree: {manifest.integrity}")
 
 
-@cli.command()
 def restore(
     file: Annotated[Path, typer.Argument(help="A file written by `dskg backup`.", exists=True,
                                          dir_okay=False, readable=True)],
@@ -101,7 +98,6 @@ def restore(
         _warn(f"warning: {restored.integrity.summary()}")
 
 
-@cli.command()
 def integrity(
     repair: Annotated[bool, typer.Option(
         "--repair", help="Remove the ownership violations found (saved first to an N-Quads "

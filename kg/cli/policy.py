@@ -9,12 +9,12 @@ from typing import Annotated
 
 import typer
 
-from kg.cli.app import app, opened_store, settings, sub_app
+from kg.cli.app import opened_store, settings, sub_app
 from kg.errors import BadRequest
 from kg.policy import service
 from kg.policy.request import build_request, parse_pairs
 
-policy_app = sub_app("policy", "ODRL policies: the cross-tier conflict report.")
+policy_app = sub_app("ODRL policies: the cross-tier conflict report.")
 
 
 class Format(StrEnum):
@@ -26,7 +26,6 @@ def _print_json(data: object) -> None:
     typer.echo(json.dumps(data, indent=2))
 
 
-@app.command()
 def evaluate(
     assignee: Annotated[str, typer.Option(help="The organisation asking (IRI or prefixed name).")],
     action: Annotated[str, typer.Option(help="ODRL action, e.g. odrl:use.")],

@@ -9,8 +9,8 @@ import typer
 from kg.cli.app import err_console, settings, sub_app
 from kg.tokens import create_token, issued
 
-token_app = sub_app("token", "Issue bearer tokens for the REST API (reader, applicant, "
-                             "steward, authority, admin).")
+token_app = sub_app("Issue bearer tokens for the REST API (reader, applicant, steward, "
+                    "authority, admin).")
 
 
 @token_app.command("create")

@@ -11,7 +11,7 @@ import typer
 from rdflib import Graph, URIRef
 from rich.table import Table
 
-from kg.cli.app import app, console, opened_store, settings, stdout_bytes
+from kg.cli.app import console, opened_store, settings, stdout_bytes
 from kg.errors import BadRequest
 from kg.rdfio import parse_file, require_statements
 from kg.validation import ValidationReport, context_for, validate_graph, validate_store
@@ -50,7 +50,6 @@ def _print(report: ValidationReport, fmt: str) -> None:
         print(report.to_text(), end="")
 
 
-@app.command()
 def validate(
     files: Annotated[list[Path] | None, typer.Argument(
         help="RDF files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML), validated "
@@ -111,7 +110,6 @@ def validate(
         raise typer.Exit(1)
 
 
-@app.command()
 def quality(
     datasets: Annotated[list[str] | None, typer.Argument(
         help="Dataset IRIs (default: every data space's average).")] = None,

@@ -179,6 +179,10 @@ class _ForkOrder:
     error: BaseException | None = None
 
 
+def _closed(request: Any) -> Any:
+    raise RuntimeError("the query pool is closed")
+
+
 class QueryPool:
     """Forked query workers over one engine; ``execute(request)`` runs in a worker."""
 
@@ -381,6 +385,9 @@ class QueryPool:
             for worker in self._idle:
                 self._retire(worker)
             self._idle = []
+            # The forking thread may outlive this call: let go of the engine now, so that
+            # closing the store releases its on-disk lock at once.
+            self._execute = _closed
         self._orders.put(None)
         for pid in self._retired:
             with contextlib.suppress(ChildProcessError):
