@@ -21,16 +21,10 @@ from typing import Any
 import pytest
 
 from kg.settings import Settings
+from tests.browser_support import chromium, trusted_issuer  # skips without Chromium
 from tests.conftest import ADMIN_TOKEN
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-CHROMIUM = os.environ.get("DSKG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
 pytestmark = pytest.mark.browser
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE_VERSION = "4"
 #: The rules of WCAG 2.0 and 2.1, levels A and AA (axe-core's tags).
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -63,18 +57,9 @@ def axe_source() -> str:
 
 @pytest.fixture(scope="module")
 def trust_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any]]:
-    from harness import gaiax_factory as factory
-
     folder = tmp_path_factory.mktemp("trust")
-    issuer = factory.Issuer(factory.rsa_key())
-    issuer.write(folder)
-    before = os.environ.get("DSKG_GAIAX_TRUST_DIR")
-    os.environ["DSKG_GAIAX_TRUST_DIR"] = str(folder)
-    yield folder, issuer
-    if before is None:
-        os.environ.pop("DSKG_GAIAX_TRUST_DIR", None)
-    else:
-        os.environ["DSKG_GAIAX_TRUST_DIR"] = before
+    with trusted_issuer(folder) as issuer:
+        yield folder, issuer
 
 
 @pytest.fixture(scope="module")
@@ -90,14 +75,12 @@ def site(trust_dir: tuple[Path, Any]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def tab(axe_source: str) -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         # The pages' CSP allows no inline script; axe is injected by the test, not the site.
         context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
         page = context.new_page()
         page.set_default_timeout(20_000)
         yield page
-        browser.close()
 
 
 def axe_violations(page: Any, axe_source: str) -> list[dict[str, Any]]:

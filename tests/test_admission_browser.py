@@ -6,12 +6,8 @@ edits it; an update is rejected with a reason the applicant then reads."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,20 +15,11 @@ import pytest
 from harness.servers import serve_app
 from kg.settings import Settings
 from kg.tokens import create_token
+from tests.browser_support import chromium, screenshot  # skips without Chromium
 from tests.conftest import ADMIN_TOKEN
 from tests.test_admission import SEINE, faulty
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-CHROMIUM = os.environ.get("DSKG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
 pytestmark = pytest.mark.browser
-#: Screenshots go where DSKG_SCREENSHOTS says (``docs/screenshots`` to refresh the README's);
-#: by default to a scratch folder, so a test run never changes the checkout.
-SHOTS = Path(os.environ.get("DSKG_SCREENSHOTS") or Path(tempfile.gettempdir()) / "dskg-shots")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 BASE = "http://127.0.0.1:8000/"
 
 
@@ -53,10 +40,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 def tab(browser: Any) -> Any:
@@ -67,8 +52,7 @@ def tab(browser: Any) -> Any:
 
 
 def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, name, full_page=True)
 
 
 def failing_checks(page: Any) -> set[str]:

@@ -2,14 +2,11 @@
 them: search and open a data space, follow its governance picture to the EU tier, run an
 example SPARQL query, validate a description with a missing title, ask "may I?" for a denied
 transfer, check a Gaia-X credential and describe a dataset. Each page is saved as a screenshot
-under docs/screenshots/ (shown in the README)."""
+(``DSKG_SCREENSHOTS=docs/screenshots`` refreshes the README's)."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,19 +15,10 @@ import pytest
 
 from harness.servers import serve_app
 from kg.settings import Settings
+from tests.browser_support import chromium, screenshot, trusted_issuer  # skips without Chromium
 from tests.conftest import ADMIN_TOKEN
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-CHROMIUM = os.environ.get("DSKG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
 pytestmark = pytest.mark.browser
-#: Screenshots go where DSKG_SCREENSHOTS says (``docs/screenshots`` to refresh the README's);
-#: by default to a scratch folder, so a test run never changes the checkout.
-SHOTS = Path(os.environ.get("DSKG_SCREENSHOTS") or Path(tempfile.gettempdir()) / "dskg-shots")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MISSING_TITLE = """@prefix dcat: <http://www.w3.org/ns/dcat#> .
 @prefix dct: <http://purl.org/dc/terms/> .
 
@@ -42,18 +30,9 @@ MISSING_TITLE = """@prefix dcat: <http://www.w3.org/ns/dcat#> .
 
 @pytest.fixture(scope="module")
 def trust_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any]]:
-    from harness import gaiax_factory as factory
-
     folder = tmp_path_factory.mktemp("trust")
-    issuer = factory.Issuer(factory.rsa_key())
-    issuer.write(folder)
-    before = os.environ.get("DSKG_GAIAX_TRUST_DIR")
-    os.environ["DSKG_GAIAX_TRUST_DIR"] = str(folder)
-    yield folder, issuer
-    if before is None:
-        os.environ.pop("DSKG_GAIAX_TRUST_DIR", None)
-    else:
-        os.environ["DSKG_GAIAX_TRUST_DIR"] = before
+    with trusted_issuer(folder) as issuer:
+        yield folder, issuer
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +47,8 @@ def site(trust_dir: tuple[Path, Any]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture
@@ -84,8 +61,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def shot(tab: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(tab, name, full_page=True)
 
 
 def test_search_agdatahub_and_follow_governance_to_the_eu_tier(site: str, page: Any) -> None:
@@ -216,6 +192,5 @@ def test_pages_work_without_javascript_and_on_a_phone(site: str, browser: Any) -
     width = tab.evaluate("document.documentElement.scrollWidth")
     assert width <= 400  # nothing overflows the phone's width (the diagram scrolls itself)
     tab.goto(site + "/")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=str(SHOTS / "home-phone.png"))
+    screenshot(tab, "home-phone")
     context.close()
