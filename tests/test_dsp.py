@@ -337,3 +337,13 @@ def test_required_token_and_narrowing_by_participant(
         hidden = client.get(f"{url}/dsp/catalog/datasets/agdatahub-farm-data",
                             headers={"Authorization": outsider_token})
         assert_catalog_error(hidden, 404, "not-offered")
+
+
+def test_paging_numbers_in_other_scripts_are_a_catalog_error() -> None:
+    """"¹" and "٣" are digits to str.isdigit but not numbers int() reads (found by the
+    OpenAPI fuzzer): a CatalogError, never a 500."""
+    from api.routes.dsp import _number
+
+    for text in ("¹", "٣", "²⁰", "1½"):
+        assert _number(text, 1, 1000) is None
+    assert _number("20", 1, 1000) == 20

@@ -60,7 +60,7 @@ def _catalog(request: Request, ctx: ServiceContext) -> DspCatalog:
 
 def _number(text: str, low: int, high: int | None) -> int | None:
     """A paging parameter, or None when it is not a whole number in range (-> CatalogError)."""
-    if not text.isdigit() or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:  # "¹".isdigit() too
         return None
     value = int(text)
     return value if value >= low and (high is None or value <= high) else None

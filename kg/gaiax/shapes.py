@@ -236,8 +236,9 @@ def _lei_problems(data: Graph) -> list[tuple[Node, str]]:
     for prop in LEI_PROPERTIES:
         for focus, value in data.subject_objects(prop):
             text = str(value)
-            if isinstance(value, Literal) and len(text) == 20 and text.isalnum() \
-                    and text == text.upper() and text[18:].isdigit() and not lei_valid(text):
+            if isinstance(value, Literal) and len(text) == 20 and text.isascii() \
+                    and text.isalnum() and text == text.upper() and text[18:].isdigit() \
+                    and not lei_valid(text):
                 problems.append((focus, readable(f"{short(focus)} {short(prop)}: LEI {text} "
                                                  "fails its ISO 17442 check digits (not 1 "
                                                  "modulo 97)")))

@@ -76,7 +76,7 @@ def is_abandoned(writer: str | None, lease_until: datetime | None) -> bool:
     if writer is None:
         return True
     host, _, pid = writer.rpartition(" ")
-    if host == socket.gethostname() and pid.isdigit():
+    if host == socket.gethostname() and pid.isascii() and pid.isdigit():
         if int(pid) == os.getpid():
             return False  # our own write, still running in another thread
         try:
