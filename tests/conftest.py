@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 
 from kg.settings import Settings
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
+
+# The property and fuzz tests are a gate: the same examples on every run, so a red run is
+# reproducible and a green one stays green. DSKG_FUZZ_RANDOM=1 explores new examples.
+hypothesis_settings.register_profile("gate", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore")
+hypothesis_settings.load_profile("explore" if os.environ.get("DSKG_FUZZ_RANDOM") else "gate")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_VOCAB = REPO.parent / "shared" / "vocab"
