@@ -181,7 +181,10 @@ def current_owners(store: Store, names: Iterable[URIRef]) -> dict[URIRef, URIRef
     for chunk in _chunks(sorted(set(names))):
         values = " ".join(term_n3(n) for n in chunk)
         rows = store.query(
-            f"SELECT ?g ?owner WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+            # EXISTS: one row per graph, not one per triple (Virtuoso refuses the latter on
+            # big writes by its execution-time estimate).
+            f"SELECT ?g ?owner WHERE {{ VALUES ?g {{ {values} }} "
+            f"FILTER EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} }} "
             f"OPTIONAL {{ GRAPH {term_n3(URIRef(META_GRAPH))} {{ ?g {term_n3(DSKG.owner)} "
             f"?owner }} }} }}").rows
         for g, owner in rows:
