@@ -10,11 +10,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.term import Identifier
 
 from kg.errors import ParseError, PayloadTooLarge, UnsupportedMediaType
 from kg.jsonld import load_json, to_nquads
+from kg.store.canonical import written_tags
 from kg.store.parsing import count_quads, parse_quads, syntax_error
 
 MEDIA_TYPES: dict[str, str] = {
@@ -102,6 +103,7 @@ def iter_quads(data: bytes, fmt: str, base_iri: str | None = None, *,
     """
     if data.startswith(BOM):  # Windows editors write one; Turtle and JSON parsers refuse it
         data = data[len(BOM):]
+    tags = written_tags(data)  # the parsers lower-case language tags: put back the capitals
     if fmt == "json-ld":
         data, fmt, base_iri = jsonld_to_nquads(data, base_iri), "nquads", None
     if max_triples is not None and count_quads(data, fmt, base_iri,
@@ -109,7 +111,13 @@ def iter_quads(data: bytes, fmt: str, base_iri: str | None = None, *,
         raise PayloadTooLarge(
             f"the body holds more than {max_triples:,} triples; one description is at most "
             "that (load bigger data with `dskg load`, as N-Quads or TriG)")
-    yield from parse_quads(data, fmt, base_iri)
+    if not tags:
+        yield from parse_quads(data, fmt, base_iri)
+        return
+    for s, p, o, g in parse_quads(data, fmt, base_iri):
+        if isinstance(o, Literal) and o.language in tags:
+            o = Literal(str(o), lang=tags[o.language])
+        yield s, p, o, g
 
 
 def jsonld_to_nquads(data: bytes, base_iri: str | None) -> bytes:

@@ -22,7 +22,7 @@ from typing import Literal as TypingLiteral
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
-from kg import ownership, validation
+from kg import lexical, ownership, validation
 from kg.bulkcommit import JournaledLoad
 from kg.errors import BadRequest, Conflict, NotFound, OwnershipRefused, ValidationFailed
 from kg.namespaces import (
@@ -343,6 +343,7 @@ def commit(store: Store, descriptions: Sequence[Description], origin: Origin, *,
             records += provenance_record(description, origin, when=when, warnings=warnings,
                                          conforms=None if report is None else report.conforms,
                                          owner=owners.get(description.name))
+            records += lexical.notes(description.name, description.graph)
         store.replace_graphs({d.name: list(d.graph) for d in descriptions},
                              add={URIRef(META_GRAPH): records},
                              remove_subjects={URIRef(META_GRAPH): names})

@@ -20,6 +20,7 @@ from rdflib.term import Node
 
 from kg.errors import NotAcceptable
 from kg.jsonld import DSKG_CONTEXT_URL, document_loader, dskg_context
+from kg.lexical import read_description
 from kg.namespaces import DCT, DSKG, META_GRAPH, PREFIXES, PROV, RDF, RDFS, SKOS
 from kg.store import Store
 from kg.vocabulary import LABEL_PROPERTIES
@@ -112,7 +113,7 @@ def load_document(store: Store, iri: URIRef) -> Document | None:
     location = locate(store, iri)
     if location is None:
         return None
-    graph = store.get_graph(location.graph)
+    graph = read_description(store, location.graph)  # literals as written
     if not location.own:
         graph = bounded_description(graph, iri)
     types = sorted(o for o in graph.objects(iri, RDF.type) if isinstance(o, URIRef))

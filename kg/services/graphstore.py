@@ -13,6 +13,7 @@ from rdflib import Graph, URIRef
 
 from kg.auth import Principal, require
 from kg.errors import BadRequest, Forbidden, NotFound
+from kg.lexical import read_description
 from kg.namespaces import META_GRAPH
 from kg.rdfio import format_for_media_type, parse_dataset
 from kg.services.context import ServiceContext
@@ -37,7 +38,7 @@ def read_graph(ctx: ServiceContext, name: URIRef | None) -> Graph:
         return result.graph if result.graph is not None else Graph()
     if not ctx.store.has_graph(name):
         raise NotFound(f"there is no graph {name}")
-    return ctx.store.get_graph(name)
+    return read_description(ctx.store, name)  # literals as written
 
 
 def _writable(name: URIRef) -> None:
@@ -83,7 +84,7 @@ def post_graph(ctx: ServiceContext, principal: Principal | None, name: URIRef | 
                                     origin=_origin(principal, "POST", None))
         return GraphWrite(result.graphs[0], True)
     _writable(name)
-    merged = ctx.store.get_graph(name)
+    merged = read_description(ctx.store, name)  # keeps the forms already written
     for triple in graph:
         merged.add(triple)
     result = write_descriptions(ctx.store, [Description(name=name, graph=merged)],

@@ -19,6 +19,7 @@ from rdflib.term import Node
 
 from kg.auth import Principal, require
 from kg.errors import BadRequest, Conflict, NotFound, PreconditionFailed
+from kg.lexical import read_description
 from kg.namespaces import DEFAULT_ID_BASE, DSKG, META_GRAPH, RDF
 from kg.rdfio import format_for_media_type, parse_dataset
 from kg.services.context import ServiceContext
@@ -138,7 +139,7 @@ def _if_match(ctx: ServiceContext, graph_name: URIRef, if_match: str | None
     def check() -> None:
         if "*" in wanted and ctx.store.has_graph(graph_name):
             return
-        current = graph_etag(ctx.store.get_graph(graph_name))
+        current = graph_etag(read_description(ctx.store, graph_name))
         if current not in wanted:
             raise PreconditionFailed(
                 "the description changed since you read it (its ETag no longer matches "

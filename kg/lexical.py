@@ -1,0 +1,150 @@
+"""Literals come back in the lexical form they were written in.
+
+The engine keeps numbers, booleans, dates and language tags as values: "012"^^xsd:integer is
+stored as "12", "1.0"^^xsd:decimal as "1", "12"^^xsd:int as "12"^^xsd:integer, "@en-GB" as
+"@en-gb" (``kg.store.canonical`` asks the engine). SPARQL keeps answering with the engine's
+values; a description read back as a document (REST, Graph Store, export) gets the forms
+as written.
+
+How: when a description is committed, each literal the engine would store differently is
+noted in the description's provenance record, one ``dskg:writtenForm`` per literal (a
+JSON array ``[subject, predicate, lexical form, language, datatype]``; a blank-node subject
+as ``_:label``). Only descriptions holding such literals get notes. A note hangs on the
+graph's own record, so whatever replaces or deletes the record (a PUT, a DELETE, a SPARQL
+Update of the graph) removes the notes with it. Reading back, a note restores its form
+where the description still holds a value-equal literal for that subject and predicate,
+and is ignored otherwise (a stale note, or an engine that kept the form itself).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.namespaces import DSKG, META_GRAPH, XSD
+from kg.store import Store
+from kg.store.canonical import Key, key, stored_forms
+
+Triple = tuple[Node, Node, Node]
+WRITTEN_FORM = DSKG.writtenForm
+_FORMS = (f"SELECT ?f WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{WRITTEN_FORM}> ?f }} }}")
+_ALL_FORMS = (f"SELECT ?g ?f WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{WRITTEN_FORM}> ?f }} }}")
+
+
+def _may_change(literal: Literal) -> bool:
+    """Cheap pre-filter: plain strings are kept as written; a typed literal or a language
+    tag with capitals goes to the engine to ask."""
+    if literal.language:
+        return literal.language != literal.language.lower()
+    return literal.datatype is not None and literal.datatype != XSD.string
+
+
+def encode(subject: Node | None, predicate: Node, literal: Literal) -> str:
+    name = "_:" if subject is None else str(subject)
+    return json.dumps([name, str(predicate), str(literal), literal.language,
+                       None if literal.datatype is None else str(literal.datatype)],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(text: str) -> tuple[URIRef | None, URIRef, Literal] | None:
+    """A note's subject (None: every blank node), predicate and literal as written."""
+    try:
+        name, predicate, lexical, language, datatype = json.loads(text)
+    except (ValueError, TypeError):
+        return None  # not ours (hand-written into the meta graph): ignore it
+    subject = None if name == "_:" else URIRef(name)
+    if language:
+        literal = Literal(lexical, lang=language)
+    elif datatype:
+        literal = Literal(lexical, datatype=URIRef(datatype), normalize=False)
+    else:
+        literal = Literal(lexical)
+    return subject, URIRef(predicate), literal
+
+
+# -- writing -----------------------------------------------------------------------------
+def notes(name: URIRef, triples: Iterable[Triple]) -> list[Triple]:
+    """The ``dskg:writtenForm`` notes of description ``name``: one per literal the engine
+    would store in another form, plus the literals written next to it that the engine
+    would merge with it (same subject, predicate and value), so all come back."""
+    candidates = [(s, p, o) for s, p, o in triples
+                  if isinstance(o, Literal) and _may_change(o)]
+    if not candidates:
+        return []
+    changed = stored_forms(o for _s, _p, o in candidates)  # type: ignore[misc]
+    if not changed:
+        return []
+    # Blank nodes are relabelled on storage, so their notes name no node: a note with
+    # subject "_:" holds for every blank node with that predicate and value. Blank nodes
+    # that wrote the same value in different forms cannot be told apart: not noted.
+    groups: dict[tuple[Node | None, Node, Key], dict[Node, list[Literal]]] = defaultdict(
+        lambda: defaultdict(list))
+    for s, p, o in candidates:
+        assert isinstance(o, Literal)
+        anchor = None if isinstance(s, BNode) else s
+        groups[(anchor, p, key(changed.get(key(o), o)))][s].append(o)
+    found: list[Triple] = []
+    for (anchor, p, _stored), by_subject in groups.items():
+        members = next(iter(by_subject.values()))
+        if not any(key(m) in changed for m in members):
+            continue
+        if len({frozenset(key(m) for m in ms) for ms in by_subject.values()}) > 1:
+            continue
+        found += [(name, WRITTEN_FORM, Literal(encode(anchor, p, m))) for m in members]
+    return found
+
+
+# -- reading -----------------------------------------------------------------------------
+def restore(graph: Graph, forms: Sequence[str]) -> Graph:
+    """``graph`` (changed in place) with the literals of ``forms`` back as written."""
+    written = [t for t in (decode(f) for f in forms) if t is not None]
+    if not written:
+        return graph
+    held: dict[tuple[Node, URIRef], list[Literal]] = defaultdict(list)
+    for anchor, p, _o in written:
+        for s, _p, o in graph.triples((anchor, p, None)):
+            if isinstance(o, Literal) and (anchor is not None or isinstance(s, BNode)):
+                held[(s, p)].append(o)
+    probe = stored_forms([*(o for _s, _p, o in written),
+                          *(o for found in held.values() for o in found)])
+
+    def value(literal: Literal) -> Key:
+        return key(probe.get(key(literal), literal))
+
+    wanted: dict[tuple[URIRef | None, URIRef, Key], list[Literal]] = defaultdict(list)
+    for anchor, p, o in written:
+        wanted[(anchor, p, value(o))].append(o)
+    for (anchor, p, stored), literals in wanted.items():
+        for (s, held_p), found in held.items():
+            if held_p != p or (anchor is not None and s != anchor):
+                continue
+            present = [o for o in found if value(o) == stored]
+            # Nothing present: the description no longer says it (a stale note).
+            for o in present:
+                graph.remove((s, p, o))
+            for o in literals if present else ():
+                graph.add((s, p, o))
+    return graph
+
+
+def forms_of(store: Store, name: URIRef) -> list[str]:
+    return [str(f) for f in store.query(_FORMS, {"g": name}).column("f") if f is not None]
+
+
+def read_description(store: Store, name: URIRef) -> Graph:
+    """Named graph ``name`` as written: the store's graph with its noted forms restored."""
+    graph = store.get_graph(name)
+    forms = forms_of(store, name) if len(graph) else []
+    return restore(graph, forms) if forms else graph
+
+
+def all_forms(store: Store) -> dict[URIRef, list[str]]:
+    found: dict[URIRef, list[str]] = defaultdict(list)
+    for g, f in store.query(_ALL_FORMS).rows:
+        if isinstance(g, URIRef) and f is not None:
+            found[g].append(str(f))
+    return dict(found)
