@@ -166,6 +166,9 @@ def _odrl_uids(expanded: Any) -> None:
             stack.extend(v for k, v in value.items() if k not in ("@value", "@context"))
 
 
+_XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+
+
 class _Processor(jsonld.JsonLdProcessor):
     """pyld's processor, with ODRL uids added to the expanded document on the way to RDF
     (one expansion, not two)."""
@@ -174,6 +177,14 @@ class _Processor(jsonld.JsonLdProcessor):
         expanded = super().expand(input_, options)
         _odrl_uids(expanded)
         return expanded
+
+    def _object_to_rdf(self, item: Any, issuer: Any, triples: Any, options: Any) -> Any:
+        # pyld re-prints a *string* typed xsd:double ("1E3" as "1.0E3"); JSON-LD 1.1
+        # (Object to RDF Conversion) canonicalises numbers only: a string is the lexical form.
+        if isinstance(item, dict) and isinstance(item.get("@value"), str) \
+                and item.get("@type") == _XSD_DOUBLE:
+            return {"type": "literal", "value": item["@value"], "datatype": _XSD_DOUBLE}
+        return super()._object_to_rdf(item, issuer, triples, options)
 
 
 def _terms(doc: Any) -> list[str]:

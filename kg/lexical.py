@@ -18,6 +18,7 @@ and is ignored otherwise (a stale note, or an engine that kept the form itself).
 
 from __future__ import annotations
 
+import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,12 +27,15 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.namespaces import DSKG, META_GRAPH, XSD
+from kg.rdfio import iter_quads
 from kg.store import Store
 from kg.store.canonical import Key, key, stored_forms
+from kg.store.parsing import parse_quads
 
 Triple = tuple[Node, Node, Node]
 WRITTEN_FORM = DSKG.writtenForm
 _FORMS = (f"SELECT ?f WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{WRITTEN_FORM}> ?f }} }}")
+_ANY_FORM = f"ASK {{ GRAPH <{META_GRAPH}> {{ ?g <{WRITTEN_FORM}> ?f }} }}"
 _ALL_FORMS = (f"SELECT ?g ?f WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{WRITTEN_FORM}> ?f }} }}")
 
 
@@ -148,3 +152,68 @@ def all_forms(store: Store) -> dict[URIRef, list[str]]:
         if isinstance(g, URIRef) and f is not None:
             found[g].append(str(f))
     return dict(found)
+
+
+def export(store: Store, fmt: str = "nquads") -> bytes:
+    """The store's export (N-Quads or TriG) with noted literals as written."""
+    buffer = io.BytesIO()
+    if fmt == "trig" and not store.query(_ANY_FORM).boolean:
+        store.export(buffer, "trig")  # nothing to restore: the engine's own writer
+        return buffer.getvalue()
+    store.export(buffer, "nquads")
+    data = restore_nquads(store, buffer.getvalue())
+    return data if fmt == "nquads" else nquads_to_trig(data)
+
+
+def nquads_to_trig(data: bytes) -> bytes:
+    """N-Quads as TriG, one block per graph, terms written as in N-Triples (the engine's
+    TriG writer would lower-case language tags)."""
+    graphs: dict[URIRef | None, list[str]] = defaultdict(list)
+    for s, p, o, g in iter_quads(data, "nquads"):
+        graphs[g].append(f"  {_nt(s)} {_nt(p)} {_nt(o)} .\n")
+    out = []
+    for g, lines in graphs.items():
+        out.append(("{\n" if g is None else f"{_nt(g)} {{\n") + "".join(lines) + "}\n")
+    return "".join(out).encode()
+
+
+def restore_nquads(store: Store, data: bytes) -> bytes:
+    """An N-Quads export of ``store`` with the noted literals back as written: the lines of
+    noted graphs are read, restored and written again (the rest passes through)."""
+    forms = all_forms(store)
+    if not forms:
+        return data
+    wanted = {f"<{g}>".encode(): g for g in forms}
+    kept: list[bytes] = []
+    noted: dict[URIRef, list[bytes]] = defaultdict(list)
+    for line in data.splitlines(keepends=True):
+        if line.endswith(b"> .\n"):
+            graph = wanted.get(line[line.rfind(b" <", 0, len(line) - 3) + 1:-3])
+            if graph is not None:
+                noted[graph].append(line)
+                continue
+        kept.append(line)
+    for graph, lines in noted.items():
+        described = Graph()
+        for s, p, o, _g in parse_quads(b"".join(lines), "nquads"):
+            described.add((s, p, o))
+        restore(described, forms[graph])
+        name = _nt(graph)
+        kept += [f"{_nt(s)} {_nt(p)} {_nt(o)} {name} .\n".encode() for s, p, o in described]
+    return b"".join(kept)
+
+
+def _nt(term: Node) -> str:
+    """N-Triples text of a term, escaped as the engine writes it (the engine's own writer
+    would lower-case a language tag)."""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if not isinstance(term, Literal):
+        return f"<{term}>"
+    text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace(
+        "\n", "\\n").replace("\r", "\\r")
+    if term.language:
+        return f'"{text}"@{term.language}'
+    if term.datatype is None or term.datatype == XSD.string:
+        return f'"{text}"'
+    return f'"{text}"^^<{term.datatype}>'

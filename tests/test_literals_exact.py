@@ -1,10 +1,11 @@
 """Literals come back as written through every write route (issue 15).
 
 Ill-typed literals reach validation as written and, when no shape objects, are stored as
-written; well-typed literals in canonical form, and any Unicode, come back byte for byte.
-Two things the store itself decides (documented in the README, "Exact literals"): a
-well-typed literal in a non-canonical form ("012"^^xsd:integer) is stored as its value's
-canonical form, and language tags are kept in lower case (RDF 1.1 allows both).
+written. Well-typed literals in a non-canonical form ("012"^^xsd:integer, "1.0"^^xsd:decimal,
+"12"^^xsd:int), language tags with capitals and any Unicode come back byte for byte in every
+document read (REST GET in N-Triples, Turtle and JSON-LD, Graph Store GET, ``dskg export``)
+although the engine stores values (kg.lexical notes the written forms); SPARQL answers with
+the engine's values. Replacing or deleting a description leaves no note behind.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI, Response
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 
 from api.app import create_app
 from harness.servers import serve_app
 from kg.federation.harvest import harvest_peer
 from kg.federation.peers import peer_from_table
+from kg.lexical import WRITTEN_FORM, read_description
 from kg.namespaces import META_GRAPH
 from kg.rdfio import iter_quads, parse_graph
 from kg.settings import Settings
@@ -46,46 +48,56 @@ TURTLE = """\
   ex:count "12"^^xsd:integer ; ex:ratio "1.5"^^xsd:decimal ; ex:yes true ;
   ex:flag "none"^^xsd:boolean ; ex:when "2020-1-1"^^xsd:date ; ex:odd " 1"^^xsd:int ;
   ex:big "abc"^^xsd:integer ; ex:custom "x y"^^ex:myType ; ex:spaced " 12"^^xsd:integer ;
-  ex:padded "012"^^xsd:integer ; ex:mixed "colour"@en-GB .
+  ex:padded "012"^^xsd:integer ; ex:mixed "colour"@en-GB ; ex:plus "+5"^^xsd:integer ;
+  ex:decimal "1.0"^^xsd:decimal, "1"^^xsd:decimal ; ex:short 1.50 ; ex:double "1E3"^^xsd:double ;
+  ex:bool "1"^^xsd:boolean ; ex:int "012"^^xsd:int ; ex:int2 "12"^^xsd:int ;
+  ex:at "2020-01-01T10:00:00.000Z"^^xsd:dateTime ; ex:region "Wien"@DE-AT ;
+  ex:node [ ex:size "01.50"^^xsd:decimal ; ex:label "x"@de-CH ] .
 """
 CATALOG = """ex:catalog a dcat:Catalog ; dct:title "Exact"@en ;
   dcat:dataset <https://example.org/ds/exact> .
 """
-XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-#: What the store returns for the two inputs it canonicalises (see the module docstring).
-STORED_AS = {
-    ("012", None, XSD_INTEGER): Literal("12", datatype=URIRef(XSD_INTEGER)),
-    ("colour", "en-GB", None): Literal("colour", lang="en-gb"),
-}
+XSD = "http://www.w3.org/2001/XMLSchema#"
+#: The N-Triples text of literals the engine would store in another form: each must be in
+#: what a client reads back, byte for byte.
+EXACT_TEXT = [f'"012"^^<{XSD}integer>', f'"+5"^^<{XSD}integer>', f'"1.0"^^<{XSD}decimal>',
+              f'"1"^^<{XSD}decimal>', f'"1.50"^^<{XSD}decimal>', f'"1E3"^^<{XSD}double>',
+              f'"1"^^<{XSD}boolean>', f'"012"^^<{XSD}int>', f'"12"^^<{XSD}int>',
+              f'"2020-01-01T10:00:00.000Z"^^<{XSD}dateTime>', '"colour"@en-GB',
+              '"Wien"@DE-AT', f'"01.50"^^<{XSD}decimal>', '"x"@de-CH',
+              f'"none"^^<{XSD}boolean>', f'"2020-1-1"^^<{XSD}date>']
 
 
 def lexical(literal: Literal) -> tuple[str, str | None, str | None]:
-    """A literal as its exact parts (rdflib's == compares values for some datatypes)."""
+    """A literal as its exact parts (rdflib's == compares values for some datatypes and
+    language tags without case)."""
     return (str(literal), literal.language,
             None if literal.datatype is None else str(literal.datatype))
 
 
-def written() -> set[tuple[str, str, tuple[str, str | None, str | None]]]:
-    """The literals of the dataset as the parser reads them, with the store's documented
-    rewrites applied."""
-    out = set()
-    for _s, p, o in parse_graph(TURTLE.encode(), "turtle").triples((DATASET, None, None)):
-        if isinstance(o, Literal):
-            o = STORED_AS.get(lexical(o), o)
-            out.add((str(p), str(o.datatype or o.language or ""), lexical(o)))
-    return out
+Exact = set[tuple[str, str, tuple[str, str | None, str | None]]]
 
 
-def literals_of(graph: Graph) -> set[tuple[str, str, tuple[str, str | None, str | None]]]:
-    return {(str(p), str(o.datatype or o.language or ""), lexical(o))
-            for _s, p, o in graph.triples((DATASET, None, None)) if isinstance(o, Literal)}
+def literals_of(graph: Graph) -> Exact:
+    """The dataset's literals and those of its blank nodes (as "_:"), exactly."""
+    return {(str(s) if s == DATASET else "_:", str(p), lexical(o))
+            for s, p, o in graph
+            if isinstance(o, Literal) and (s == DATASET or isinstance(s, BNode))}
+
+
+def written() -> Exact:
+    """The literals as the parser reads them: what every read must give back."""
+    return literals_of(parse_graph(TURTLE.encode(), "turtle"))
 
 
 def test_the_fixture_holds_what_the_tests_claim() -> None:
-    # Our parser keeps lexical forms (rdflib's own would read "012" as 12, "none" as false).
-    found = {str(o) for o in parse_graph(TURTLE.encode(), "turtle").objects()
+    # Our parser keeps lexical forms (rdflib's own would read "012" as 12, "none" as false)
+    # and the capitals of language tags (the engine's parser lower-cases them).
+    found = {lexical(o) for o in parse_graph(TURTLE.encode(), "turtle").objects()
              if isinstance(o, Literal)}
-    assert {"012", "none", "2020-1-1", " 1", "abc"} <= found
+    assert {"012", "none", "2020-1-1", " 1", "abc", "1.0", "1.50", "1E3", "01.50"} <= {
+        text for text, _lang, _dt in found}
+    assert {("colour", "en-GB", None), ("Wien", "DE-AT", None), ("x", "de-CH", None)} <= found
 
 
 @pytest.fixture(scope="module")
@@ -97,28 +109,93 @@ def node() -> Iterator[tuple[str, EmbeddedStore]]:
         yield url, store
 
 
+def assert_exact(text: str, graph: Graph) -> None:
+    """Every literal as written, in the parsed graph and byte for byte in the text."""
+    assert literals_of(graph) == written()
+    missing = [t for t in EXACT_TEXT if t not in text]
+    assert not missing, missing
+
+
+def notes_of(store: EmbeddedStore) -> list[tuple[URIRef, str]]:
+    return [(g, str(f)) for g, f in store.query(
+        f"SELECT ?g ?f {{ GRAPH <{META_GRAPH}> {{ ?g <{WRITTEN_FORM}> ?f }} }}").rows]
+
+
 def test_rest_write_keeps_every_literal(node: tuple[str, EmbeddedStore]) -> None:
-    url, _store = node
+    url, store = node
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     answer = httpx.post(f"{url}/datasets", content=TURTLE.encode(),
-                        headers={"Content-Type": "text/turtle",
-                                 "Authorization": f"Bearer {ADMIN_TOKEN}"})
+                        headers={"Content-Type": "text/turtle", **auth})
     assert answer.status_code in (200, 201), answer.text
     assert "Traceback" not in answer.text and "weird" not in answer.text
-    back = httpx.get(url + answer.headers["location"],
-                     headers={"Accept": "application/n-triples"})
+    where = url + answer.headers["location"]
+    back = httpx.get(where, headers={"Accept": "application/n-triples"})
     assert back.status_code == 200
-    got = literals_of(parse_graph(back.content, "ntriples"))
-    assert got == written()
-    # Byte for byte in the N-Triples body too, for the ill-typed and the Unicode ones.
-    assert '"none"^^<http://www.w3.org/2001/XMLSchema#boolean>' in back.text
-    assert '"2020-1-1"^^<http://www.w3.org/2001/XMLSchema#date>' in back.text
+    assert_exact(back.text, parse_graph(back.content, "ntriples"))
     assert "e\u0301" in back.text and "\U0001d518" in back.text
+    # The ETag of the read is the ETag the write answered (both of the text as written).
+    assert back.headers["etag"].rsplit("-", 1)[0] == answer.headers["etag"].rsplit("-", 1)[0]
     # Turtle too: rdflib's writer would print " 12"^^xsd:integer as the number 12.
-    as_turtle = httpx.get(url + answer.headers["location"], headers={"Accept": "text/turtle"})
+    as_turtle = httpx.get(where, headers={"Accept": "text/turtle"})
     assert literals_of(parse_graph(as_turtle.content, "turtle")) == written()
+    assert "Wien\"@DE-AT" in as_turtle.text and "1E3" in as_turtle.text
+    as_jsonld = httpx.get(where, headers={"Accept": "application/ld+json"})
+    assert as_jsonld.status_code == 200
+    assert literals_of(parse_graph(as_jsonld.content, "json-ld")) == written()
+    # SPARQL keeps the engine's values (value-equal: "012" is the integer 12).
+    rows = httpx.get(f"{url}/sparql", params={"query": (
+        "SELECT ?o { <https://example.org/ds/exact> <https://example.org/vocab#padded> ?o }")},
+        headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    assert [r["o"]["value"] for r in rows] == ["12"]
+    # Only the literals the engine changes are noted, plus "1"^^xsd:decimal, which the
+    # engine would merge with "1.0".
+    noted = {json.loads(f)[2] for _g, f in notes_of(store)}
+    assert noted == {"012", "+5", "1.0", "1", "1.50", "1E3", "12", "colour", "Wien",
+                     "2020-01-01T10:00:00.000Z", "01.50", "x"}
+    # PUT with the ETag: the precondition holds against the description as written.
+    replaced = TURTLE.replace('"012"^^xsd:integer', '"0013"^^xsd:integer')
+    put = httpx.put(where, content=replaced.encode(),
+                    headers={"Content-Type": "text/turtle", "If-Match": answer.headers["etag"],
+                             **auth})
+    assert put.status_code in (200, 204), put.text
+    again = httpx.get(where, headers={"Accept": "application/n-triples"})
+    assert f'"0013"^^<{XSD}integer>' in again.text
+    assert f'"012"^^<{XSD}integer>' not in again.text
+    # The replaced description's notes went with its record: none for "012" is left.
+    noted = [(json.loads(f)[2], json.loads(f)[4]) for _g, f in notes_of(store)]
+    assert ("0013", f"{XSD}integer") in noted and ("012", f"{XSD}integer") not in noted
+    assert noted.count(("1.0", f"{XSD}decimal")) == 1 and ("012", f"{XSD}int") in noted
+    deleted = httpx.delete(where, headers=auth)
+    assert deleted.status_code in (200, 204), deleted.text
+    assert notes_of(store) == []
 
 
-def test_cli_load_keeps_every_literal(tmp_path: Path) -> None:
+def test_graph_store_protocol_keeps_every_literal(node: tuple[str, EmbeddedStore]) -> None:
+    url, store = node
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    name = "https://example.org/graphs/exact"
+    put = httpx.put(f"{url}/graphs", params={"graph": name}, content=TURTLE.encode(),
+                    headers={"Content-Type": "text/turtle", **auth})
+    assert put.status_code in (201, 204), put.text
+    back = httpx.get(f"{url}/graphs", params={"graph": name},
+                     headers={"Accept": "application/n-triples"})
+    assert back.status_code == 200, back.text
+    assert_exact(back.text, parse_graph(back.content, "ntriples"))
+    # POST adds to the graph: what it held keeps its written forms, the new one too.
+    more = f'<{DATASET}> <https://example.org/vocab#more> "007"^^<{XSD}integer> .\n'
+    post = httpx.post(f"{url}/graphs", params={"graph": name}, content=more.encode(),
+                      headers={"Content-Type": "application/n-triples", **auth})
+    assert post.status_code in (200, 204), post.text
+    back = httpx.get(f"{url}/graphs", params={"graph": name},
+                     headers={"Accept": "application/n-triples"})
+    assert f'"007"^^<{XSD}integer>' in back.text
+    assert all(t in back.text for t in EXACT_TEXT)
+    deleted = httpx.delete(f"{url}/graphs", params={"graph": name}, headers=auth)
+    assert deleted.status_code in (200, 204)
+    assert notes_of(store) == []
+
+
+def test_cli_load_and_export_keep_every_literal(tmp_path: Path) -> None:
     source = tmp_path / "exact.ttl"
     source.write_text(TURTLE, encoding="utf-8")
     env = {**os.environ, "DSKG_STORE": str(tmp_path / "store"), "DSKG_DEFAULT_GRAPH": "0",
@@ -129,14 +206,17 @@ def test_cli_load_keeps_every_literal(tmp_path: Path) -> None:
     assert loaded.returncode == 0, loaded.stderr + loaded.stdout
     for noise in ("Traceback", "UserWarning", "weird boolean", "Failed to convert"):
         assert noise not in loaded.stderr + loaded.stdout
-    exported = subprocess.run([*cli, "export", "-o", "-"], env=env, capture_output=True,
-                              timeout=120)
-    assert exported.returncode == 0, exported.stderr
-    described = Graph()
-    for s, p, o, g in iter_quads(exported.stdout, "nquads"):
-        if g != URIRef(META_GRAPH):  # the provenance record says things about the graph
-            described.add((s, p, o))
-    assert literals_of(described) == written()
+    for fmt in ("nquads", "trig"):
+        exported = subprocess.run([*cli, "export", "--format", fmt, "-o", "-"], env=env,
+                                  capture_output=True, timeout=120)
+        assert exported.returncode == 0, exported.stderr
+        described = Graph()
+        for s, p, o, g in iter_quads(exported.stdout, fmt):
+            if g != URIRef(META_GRAPH):  # the provenance record says things about the graph
+                described.add((s, p, o))
+        assert literals_of(described) == written(), fmt
+        if fmt == "nquads":
+            assert all(t in exported.stdout.decode() for t in EXACT_TEXT)
 
 
 def test_harvest_keeps_every_literal() -> None:
@@ -159,7 +239,7 @@ def test_harvest_keeps_every_literal() -> None:
     assert report.error is None, report.error
     found = store.query("SELECT ?g { GRAPH ?g { ?d a ?t } }", {"d": DATASET}).column("g")
     assert found, "the dataset was not harvested"
-    graph = store.get_graph(found[0])  # type: ignore[arg-type]
+    graph = read_description(store, found[0])  # type: ignore[arg-type]
     assert literals_of(graph) == written()
 
 

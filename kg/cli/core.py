@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from rdflib import BNode, Literal, URIRef
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kg import lexical
 from kg.cli.app import console, err_console, opened_store, settings, stdout_bytes
 from kg.errors import BadRequest
 from kg.rdfio import format_for_path
@@ -185,13 +185,12 @@ def export(
     if format not in ("nquads", "trig"):
         raise BadRequest(f"unknown --format {format!r}: use nquads or trig")
     with opened_store() as store:
-        buffer = io.BytesIO()
-        store.export(buffer, format)  # type: ignore[arg-type]
+        data = lexical.export(store, format)  # literals as written
         if str(output) == "-":
-            stdout_bytes(buffer.getvalue())
+            stdout_bytes(data)
         else:
-            output.write_bytes(buffer.getvalue())
-            console.print(f"wrote {output} ({len(buffer.getvalue())} bytes)", highlight=False)
+            output.write_bytes(data)
+            console.print(f"wrote {output} ({len(data)} bytes)", highlight=False)
 
 
 def stats(

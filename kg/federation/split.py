@@ -24,7 +24,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.namespaces import DCAT, DCT, HYDRA, RDF
-from kg.store.parsing import parse_quads
+from kg.rdfio import iter_quads
 
 Triple = tuple[Node, Node, Node]
 
@@ -53,7 +53,8 @@ class Harvested:
 
     def graph(self) -> Graph:
         graph = Graph()
-        for s, p, o, _g in parse_quads(zlib.decompress(self.packed), "turtle"):
+        # iter_quads, not the bare parser: it keeps the capitals of language tags
+        for s, p, o, _g in iter_quads(zlib.decompress(self.packed), "turtle"):
             graph.add((s, p, o))
         return graph
 

@@ -21,7 +21,7 @@ from rdflib.term import Node
 from kg.errors import NotAcceptable
 from kg.jsonld import DSKG_CONTEXT_URL, document_loader, dskg_context
 from kg.lexical import read_description
-from kg.namespaces import DCT, DSKG, META_GRAPH, PREFIXES, PROV, RDF, RDFS, SKOS
+from kg.namespaces import DCT, DSKG, META_GRAPH, PREFIXES, PROV, RDF, RDFS, SKOS, XSD
 from kg.store import Store
 from kg.vocabulary import LABEL_PROPERTIES
 
@@ -244,8 +244,7 @@ def serialize(graph: Graph, fmt: str, main: URIRef | None = None) -> bytes:
 
 def compact_jsonld(graph: Graph, main: URIRef | None = None) -> dict[str, Any]:
     """JSON-LD compacted with our context, blank nodes used once nested in place."""
-    nquads = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
+    expanded = jsonld.from_rdf(_pyld_dataset(graph), {})
     compacted = jsonld.compact(expanded, DSKG_CONTEXT_URL,
                                {"documentLoader": document_loader, "skipExpansion": True})
     nodes = compacted.pop("@graph", None)
@@ -260,6 +259,25 @@ def compact_jsonld(graph: Graph, main: URIRef | None = None) -> dict[str, Any]:
     if len(nodes) == 1:
         return {"@context": dskg_context(), **nodes[0]}
     return {"@context": dskg_context(), "@graph": nodes}
+
+
+def _pyld_term(term: Node) -> dict[str, str]:
+    if isinstance(term, BNode):
+        return {"type": "blank node", "value": f"_:{term}"}
+    if isinstance(term, Literal):
+        if term.language:
+            return {"type": "literal", "value": str(term), "datatype": str(RDF.langString),
+                    "language": term.language}
+        return {"type": "literal", "value": str(term),
+                "datatype": str(term.datatype or XSD.string)}
+    return {"type": "IRI", "value": str(term)}
+
+
+def _pyld_dataset(graph: Graph) -> dict[str, list[dict[str, dict[str, str]]]]:
+    """``graph`` as pyld's RDF dataset, handed over directly: pyld's N-Quads reader splits
+    lines at U+2028 and other Unicode line breaks, which literals may hold."""
+    return {"@default": [{"subject": _pyld_term(s), "predicate": _pyld_term(p),
+                          "object": _pyld_term(o)} for s, p, o in graph]}
 
 
 def _embed_blank_nodes(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -55,7 +55,7 @@ def stored_forms(literals: Iterable[Literal]) -> dict[Key, Literal]:
 
 #: A language tag as written after a literal (Turtle, N-Triples, N-Quads, TriG), in an
 #: ``xml:lang`` attribute (RDF/XML) or as a JSON-LD ``@language``.
-_TAG = re.compile(rb"(?:[\"']@|xml:lang\s*=\s*[\"']|\"@language\"\s*:\s*\")"
+_TAG = re.compile(rb"(?:\"@language\"\s*:\s*\"|[\"']@|xml:lang\s*=\s*[\"'])"
                   rb"([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)")
 
 
@@ -70,3 +70,4 @@ def written_tags(data: bytes) -> dict[str, str]:
         if tag != tag.lower():
             found.setdefault(tag.lower(), tag)
     return found
+
