@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -29,11 +29,19 @@ from rdflib.term import Node
 from kg.namespaces import DSKG, META_GRAPH, XSD
 from kg.rdfio import iter_quads
 from kg.store import Store
-from kg.store.canonical import Key, key, stored_forms
+from kg.store.canonical import (
+    Key,
+    changed_texts,
+    key,
+    nquads_lines_with,
+    nquads_literals,
+    stored_forms,
+)
 from kg.store.parsing import parse_quads
 
 Triple = tuple[Node, Node, Node]
 WRITTEN_FORM = DSKG.writtenForm
+_META = URIRef(META_GRAPH)
 _FORMS = (f"SELECT ?f WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{WRITTEN_FORM}> ?f }} }}")
 _ANY_FORM = f"ASK {{ GRAPH <{META_GRAPH}> {{ ?g <{WRITTEN_FORM}> ?f }} }}"
 _ALL_FORMS = (f"SELECT ?g ?f WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{WRITTEN_FORM}> ?f }} }}")
@@ -100,6 +108,36 @@ def notes(name: URIRef, triples: Iterable[Triple]) -> list[Triple]:
             continue
         found += [(name, WRITTEN_FORM, Literal(encode(anchor, p, m))) for m in members]
     return found
+
+
+def input_notes(data: bytes, fmt: str, base_iri: str | None = None
+                ) -> dict[URIRef, list[Triple]]:
+    """The notes of each named graph of a bulk input (N-Quads or TriG), found in the text
+    before the engine stores it. For N-Quads, a first look at the distinct literal texts
+    decides whether any line needs parsing at all."""
+    if fmt == "nquads":
+        if not changed_texts(nquads_literals(data)):
+            return {}
+        data = nquads_lines_with(data)
+    by_graph: dict[URIRef, list[Triple]] = defaultdict(list)
+    for s, p, o, g in iter_quads(data, fmt, base_iri):
+        if g is not None and isinstance(o, Literal) and g != _META:
+            by_graph[g].append((s, p, o))
+    found = {g: notes(g, triples) for g, triples in by_graph.items()}
+    return {g: n for g, n in found.items() if n}
+
+
+def renamed(noted: dict[URIRef, list[Triple]], names: Iterable[URIRef],
+            new_name: Callable[[URIRef], URIRef]) -> list[Triple]:
+    """The notes of ``noted`` for the graphs ``names``, a graph the write renamed (see
+    ``writepath.rename_resource_graphs``) found under ``new_name(old)``."""
+    present = set(names)
+    out: list[Triple] = []
+    for graph, triples in noted.items():
+        target = graph if graph in present else new_name(graph)
+        if target in present:
+            out += [(target, p, o) for _g, p, o in triples]
+    return out
 
 
 # -- reading -----------------------------------------------------------------------------

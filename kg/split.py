@@ -45,6 +45,7 @@ from kg.namespaces import DCAT, DCT, DSKG, FOAF, META_GRAPH, ODRL, ORG, RDF, VCA
 from kg.ownership import LINKS, RESERVED_NAMESPACES
 from kg.rdfio import BOM, parse_dataset
 from kg.store import Store
+from kg.store.canonical import recase_tags, written_tags
 from kg.store.parsing import default_graph_ntriples
 from kg.store.sparql_text import term_n3
 from kg.writepath import (
@@ -141,7 +142,7 @@ class SplitDump:
 
 def _parse(text: str) -> list[Triple]:
     triples = []
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines: a literal may hold U+2028
         if line:
             s, p, rest = line.split(" ", 2)
             triples.append((s, p, rest[:-2]))  # " ." ends every line
@@ -167,6 +168,7 @@ def split_dump(data: bytes, fmt: str, *, base_iri: str) -> SplitDump | None:
     dump (it names graphs already, or holds no catalog and at most one dataset)."""
     if data.startswith(BOM):
         data = data[len(BOM):]
+    tags = written_tags(data)  # the parser lower-cases language tags: keep the capitals
     if fmt == "json-ld":
         from kg.rdfio import jsonld_to_nquads
 
@@ -176,6 +178,8 @@ def split_dump(data: bytes, fmt: str, *, base_iri: str) -> SplitDump | None:
     text = default_graph_ntriples(data, fmt, base_iri)
     if text is None or text.startswith("<<") or "\n<<" in text:
         return None  # named graphs, or RDF-star statements about statements
+    if tags:
+        text = recase_tags(text, tags)
     triples = _parse(text)
     if not is_catalog_dump(triples):
         return None

@@ -541,6 +541,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
     """
     origin.base_iri = base_iri
     staging = memory_store()
+    noted = lexical.input_notes(data, fmt, base_iri)  # before the engine stores values
     staging.import_quads(data, fmt, base_iri=base_iri)
     meta = URIRef(META_GRAPH)
     renamed = meta not in staging.graph_names() and rename_resource_graphs(staging, base_iri)
@@ -551,6 +552,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
     staged = staging.graph_names()
     names = [n for n in staged if n != meta]
     roots = {**_bulk_roots(staging), **(known_roots or {})}
+    notes = lexical.renamed(noted, names, lambda g: graph_iri_for(base_iri, g))
     # The journaled loader reads the input as given: only for an admin, whose bulk writes
     # the review refuses or accepts whole (never trims).
     if exclusive and origin.writer.is_admin and meta not in staged \
@@ -567,7 +569,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
                     context = validation.context_for(store, staging) if validate else None
                     staged_write = _validate_staged(staging, names, origin, validate, context,
                                                     roots, owners)
-                    load.commit(staged_write.records)
+                    load.commit(staged_write.records + notes)
                 return staged_write.result(created, [], trimmed)
     context = validation.context_for(store, staging) if validate else None
     with WRITE_LOCK:
@@ -580,7 +582,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
             replaced = [n for n in replaced if n in names]
         staged_write = _validate_staged(staging, names, origin, validate, context, roots,
                                         owners)
-        records = staged_write.records
+        records = staged_write.records + notes
         carried = list(staging.get_graph(meta)) if meta in staged else []
         if replaced:
             # Rewriting existing graphs: one update drops them and their old records.

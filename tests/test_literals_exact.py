@@ -54,8 +54,10 @@ TURTLE = """\
   ex:at "2020-01-01T10:00:00.000Z"^^xsd:dateTime ; ex:region "Wien"@DE-AT ;
   ex:node [ ex:size "01.50"^^xsd:decimal ; ex:label "x"@de-CH ] .
 """
-CATALOG = """ex:catalog a dcat:Catalog ; dct:title "Exact"@en ;
-  dcat:dataset <https://example.org/ds/exact> .
+CATALOG = """ex:catalog a dcat:Catalog ; dct:title "Exact"@en ; dct:description "Exact"@en ;
+  dct:publisher <https://example.org/org/exact> ; dcat:dataset <https://example.org/ds/exact> .
+<https://example.org/org/exact> a <http://xmlns.com/foaf/0.1/Agent> ;
+  <http://xmlns.com/foaf/0.1/name> "Exact"@en .
 """
 XSD = "http://www.w3.org/2001/XMLSchema#"
 #: The N-Triples text of literals the engine would store in another form: each must be in
@@ -217,6 +219,56 @@ def test_cli_load_and_export_keep_every_literal(tmp_path: Path) -> None:
         assert literals_of(described) == written(), fmt
         if fmt == "nquads":
             assert all(t in exported.stdout.decode() for t in EXACT_TEXT)
+
+
+def nt(term: object) -> str:
+    """N-Triples text of a term (rdflib's n3() writes long strings in Turtle's form)."""
+    if isinstance(term, Literal):
+        text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace(
+            "\n", "\\n").replace("\r", "\\r")
+        suffix = f"@{term.language}" if term.language else (
+            f"^^<{term.datatype}>" if term.datatype else "")
+        return f'"{text}"{suffix}'
+    return f"_:{term}" if isinstance(term, BNode) else f"<{term}>"
+
+
+def _exported_literals(env: dict[str, str]) -> tuple[Exact, str]:
+    cli = [sys.executable, "-c", "from kg.cli import main; main()"]
+    exported = subprocess.run([*cli, "export", "-o", "-"], env=env, capture_output=True,
+                              timeout=120)
+    assert exported.returncode == 0, exported.stderr
+    described = Graph()
+    for s, p, o, g in iter_quads(exported.stdout, "nquads"):
+        if g != URIRef(META_GRAPH):
+            described.add((s, p, o))
+    return literals_of(described), exported.stdout.decode()
+
+
+@pytest.mark.parametrize("shape", ["catalog dump", "bulk N-Quads"])
+def test_cli_dump_and_bulk_load_keep_every_literal(tmp_path: Path, shape: str) -> None:
+    """A portal's catalog dump (split into descriptions) and an N-Quads file of more graphs
+    than the small path takes (the bulk path: the engine's loader, journaled)."""
+    if shape == "catalog dump":
+        source = tmp_path / "dump.ttl"
+        source.write_text(TURTLE + CATALOG, encoding="utf-8")
+    else:
+        lines = [f"{nt(s)} {nt(p)} {nt(o)} <https://example.org/graph/exact> .\n"
+                 for s, p, o in parse_graph(TURTLE.encode(), "turtle")]
+        lines += [f'<https://example.org/other/{i}> <http://purl.org/dc/terms/title> '
+                  f'"T{i}"@en <https://example.org/graph/other-{i}> .\n' for i in range(210)]
+        source = tmp_path / "bulk.nq"
+        source.write_text("".join(lines), encoding="utf-8")
+    env = {**os.environ, "DSKG_STORE": str(tmp_path / "store"), "DSKG_DEFAULT_GRAPH": "0",
+           "PYTHONPATH": str(REPO)}
+    cli = [sys.executable, "-c", "from kg.cli import main; main()"]
+    loaded = subprocess.run([*cli, "load", str(source)], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr + loaded.stdout
+    said = " ".join(loaded.stdout.split())  # the console wraps long lines
+    assert ("3 description(s)" if shape == "catalog dump" else "211 description(s)") in said
+    got, text = _exported_literals(env)
+    assert got == written()
+    assert all(t in text for t in EXACT_TEXT)
 
 
 def test_harvest_keeps_every_literal() -> None:

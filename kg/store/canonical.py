@@ -71,3 +71,54 @@ def written_tags(data: bytes) -> dict[str, str]:
             found.setdefault(tag.lower(), tag)
     return found
 
+
+
+_NT_TAG = re.compile(r'"@([a-z][a-z0-9-]*) ')
+
+
+def recase_tags(ntriples: str, tags: dict[str, str]) -> str:
+    """N-Triples text with the language tags of ``tags`` (lower case -> as written) put back
+    as written."""
+    return _NT_TAG.sub(lambda m: f'"@{tags.get(m.group(1), m.group(1))} ', ntriples)
+
+
+#: A typed or language-tagged literal in N-Triples / N-Quads text.
+_NT_LITERAL = re.compile(rb'"(?:[^"\\\r\n]|\\.)*"(?:\^\^<[^>\s]*>|@[A-Za-z][A-Za-z0-9-]*)')
+
+
+def nquads_literals(data: bytes) -> list[bytes]:
+    """Every typed or language-tagged literal of N-Quads ``data``, as its text."""
+    return _NT_LITERAL.findall(data)
+
+
+def nquads_lines_with(data: bytes) -> bytes:
+    """The lines of N-Quads ``data`` that hold a typed or language-tagged literal."""
+    starts = sorted({data.rfind(b"\n", 0, m.start()) + 1 for m in _NT_LITERAL.finditer(data)})
+    lines = []
+    for start in starts:
+        end = data.find(b"\n", start)
+        lines.append(data[start:] + b"\n" if end < 0 else data[start:end + 1])
+    return b"".join(lines)
+
+
+def changed_texts(texts: Iterable[bytes]) -> set[bytes]:
+    """The N-Triples literal texts the engine would store in another form (one probe: the
+    texts are parsed, stored and read back). A language tag with capitals counts."""
+    distinct = sorted(set(texts))
+    changed = {t for t in distinct if b'"@' in t and t != t[:t.rindex(b'"@')] + t[
+        t.rindex(b'"@'):].lower()}
+    typed = [t for t in distinct if t.endswith(b">") and not t.endswith(b"#string>")]
+    if not typed:
+        return changed
+    document = b"".join(b"<urn:dskg:probe:%d> <urn:dskg:probe> %s .\n" % (i, t)
+                        for i, t in enumerate(typed))
+    written = {q.subject.value: q.object for q in ox.parse(document,
+                                                          format=ox.RdfFormat.N_TRIPLES)}
+    probe = ox.Store()
+    probe.load(document, format=ox.RdfFormat.N_TRIPLES)
+    for quad in probe:
+        before = written[quad.subject.value]
+        after = quad.object
+        if after.value != before.value or after.datatype != before.datatype:
+            changed.add(typed[int(quad.subject.value.rsplit(":", 1)[1])])
+    return changed
