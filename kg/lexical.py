@@ -22,6 +22,7 @@ import io
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal, InvalidOperation
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -165,12 +166,32 @@ def restore(graph: Graph, forms: Sequence[str]) -> Graph:
             if held_p != p or (anchor is not None and s != anchor):
                 continue
             present = [o for o in found if value(o) == stored]
+            if not present and _number(literals[0]) is not None:
+                # Another engine may keep a number under another numeric type (Virtuoso
+                # stores "1.0"^^xsd:decimal as "1"^^xsd:integer): compare as numbers.
+                present = [o for o in found if _number(o) == _number(literals[0])]
             # Nothing present: the description no longer says it (a stale note).
             for o in present:
                 graph.remove((s, p, o))
             for o in literals if present else ():
                 graph.add((s, p, o))
     return graph
+
+
+_NUMERIC = {XSD[name] for name in (
+    "integer", "decimal", "float", "double", "int", "long", "short", "byte", "nonNegativeInteger",
+    "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
+    "unsignedShort", "unsignedByte")}
+
+
+def _number(literal: Literal) -> Decimal | None:
+    if literal.datatype not in _NUMERIC:
+        return None
+    try:
+        number = Decimal(str(literal).strip())
+    except InvalidOperation:
+        return None
+    return None if number.is_nan() else number
 
 
 def forms_of(store: Store, name: URIRef) -> list[str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from harness.servers import (
     ISQL,
@@ -34,6 +34,7 @@ from harness.servers import (
 from harness.store_contract import StoreContract
 from kg.errors import ConfigError
 from kg.namespaces import DCT, DSKG, META_GRAPH
+from kg.rdfio import iter_quads, parse_graph
 from kg.settings import Settings
 from kg.store import Store, open_store
 from kg.store.remote import EngineCredentials, RemoteStore
@@ -132,6 +133,35 @@ def test_write_path_round_trip(virtuoso_store: Store) -> None:
     delete_graphs(virtuoso_store, [name], origin)
     assert not virtuoso_store.has_graph(name)
     assert (name, DSKG.describes, iri) not in virtuoso_store.get_graph(URIRef(META_GRAPH))
+
+
+def test_literals_come_back_as_written_from_virtuoso(virtuoso_store: Store) -> None:
+    """Virtuoso stores values too, in its own forms ("1E3"^^xsd:double as "1000.0",
+    "1.0"^^xsd:decimal as "1"^^xsd:integer, dateTimes with "+00:00", tags in lower case):
+    the notes the write path keeps give the written forms back all the same. (Virtuoso
+    refuses ill-typed literals such as "abc"^^xsd:integer outright: left out here.)"""
+    from kg import lexical
+    from tests import test_literals_exact as exact
+
+    well_typed = exact.TURTLE
+    for ill in ('ex:flag "none"^^xsd:boolean ; ex:when "2020-1-1"^^xsd:date ; '
+                'ex:odd " 1"^^xsd:int ;', 'ex:big "abc"^^xsd:integer ;',
+                'ex:spaced " 12"^^xsd:integer ;'):
+        assert ill in well_typed
+        well_typed = well_typed.replace(ill, "")
+    expected = exact.literals_of(parse_graph(well_typed.encode(), "turtle"))
+    origin = Origin(agent="test", source="test", activity="load")
+    [name] = write_bytes(virtuoso_store, well_typed.encode(), "turtle",
+                         base_iri="https://example.org/", origin=origin).graphs
+    assert exact.literals_of(virtuoso_store.get_graph(name)) != expected  # Virtuoso's forms
+    assert exact.literals_of(lexical.read_description(virtuoso_store, name)) == expected
+    exported = Graph()
+    for s, p, o, g in iter_quads(lexical.export(virtuoso_store), "nquads"):
+        if g == name:
+            exported.add((s, p, o))
+    assert exact.literals_of(exported) == expected
+    delete_graphs(virtuoso_store, [name], origin)
+    assert lexical.forms_of(virtuoso_store, name) == []
 
 
 def test_sparql_endpoint_over_virtuoso(virtuoso_url: str, virtuoso_store: Store) -> None:
@@ -258,7 +288,7 @@ def test_a_write_larger_than_virtuosos_limit_lands_whole(virtuoso_store: Store) 
 
 KILLED_WRITER = """
 import sys
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from kg.store.remote import EngineCredentials, RemoteStore
 store = RemoteStore(sys.argv[1], credentials=EngineCredentials(sys.argv[2], sys.argv[3]),
                     chunk=25)

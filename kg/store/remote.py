@@ -365,10 +365,12 @@ class RemoteStore(Store):
 
     # -- bulk ----------------------------------------------------------------------------
     def export(self, out: BinaryIO, format: str = "nquads") -> None:
+        from kg.store.parsing import serialize_quads
+
         result = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        for s, p, o, g in result.rows:
-            assert s is not None and p is not None and o is not None and g is not None
-            out.write(f"{term_n3(s)} {term_n3(p)} {term_n3(o)} {term_n3(g)} .\n".encode())
+        # The engine's N-Quads writer: SPARQL's term syntax would put a literal holding a
+        # line break in triple quotes, which N-Quads does not have.
+        out.write(serialize_quads(result.rows))  # type: ignore[arg-type]
 
     @staticmethod
     def _grouped(data: BinaryIO | bytes, format: str, base_iri: str | None,
