@@ -205,6 +205,48 @@ def read_description(store: Store, name: URIRef) -> Graph:
     return restore(graph, forms) if forms else graph
 
 
+def forms_for(store: Store, names: Iterable[URIRef]) -> dict[URIRef, list[str]]:
+    """The notes of the graphs ``names`` (one query), by graph."""
+    listed = sorted(set(names))
+    if not listed:
+        return {}
+    values = " ".join(f"<{n}>" for n in listed)
+    found: dict[URIRef, list[str]] = defaultdict(list)
+    for g, f in store.query(f"SELECT ?g ?f WHERE {{ VALUES ?g {{ {values} }} "
+                            f"GRAPH <{META_GRAPH}> {{ ?g <{WRITTEN_FORM}> ?f }} }}").rows:
+        if isinstance(g, URIRef) and f is not None:
+            found[g].append(str(f))
+    return dict(found)
+
+
+def restore_facts(store: Store, facts: dict[Node, dict[URIRef, list[Node]]],
+                  roots: Iterable[URIRef], link: URIRef) -> None:
+    """Subject -> predicate -> objects tables (what a catalog page copies from each root's
+    description and from the nodes the root ``link``s to) with the literals as written,
+    each root's notes applied to its own facts only."""
+    listed = sorted(set(roots))
+    if not listed:
+        return
+    values = " ".join(f"<{r}>" for r in listed)
+    by_root: dict[URIRef, list[str]] = defaultdict(list)
+    for r, f in store.query(
+            f"SELECT DISTINCT ?r ?f WHERE {{ VALUES ?r {{ {values} }} GRAPH ?g {{ ?r a ?t }} "
+            f"GRAPH <{META_GRAPH}> {{ ?g <{WRITTEN_FORM}> ?f }} }}").rows:
+        if isinstance(r, URIRef) and f is not None:
+            by_root[r].append(str(f))
+    for root, forms in by_root.items():
+        subjects = [root, *facts.get(root, {}).get(link, [])]
+        graph = Graph()
+        for s in subjects:
+            for p, objects in facts.get(s, {}).items():
+                for o in objects:
+                    graph.add((s, p, o))
+        restore(graph, forms)
+        for s in subjects:
+            if s in facts:
+                facts[s] = {p: list(graph.objects(s, p)) for p in facts[s]}
+
+
 def all_forms(store: Store) -> dict[URIRef, list[str]]:
     found: dict[URIRef, list[str]] = defaultdict(list)
     for g, f in store.query(_ALL_FORMS).rows:

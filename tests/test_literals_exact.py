@@ -118,6 +118,20 @@ def assert_exact(text: str, graph: Graph) -> None:
     assert not missing, missing
 
 
+def _values(document: object) -> list[object]:
+    """Every dict and value in a JSON document, depth first."""
+    found: list[object] = []
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        found.append(item)
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
 def notes_of(store: EmbeddedStore) -> list[tuple[URIRef, str]]:
     return [(g, str(f)) for g, f in store.query(
         f"SELECT ?g ?f {{ GRAPH <{META_GRAPH}> {{ ?g <{WRITTEN_FORM}> ?f }} }}").rows]
@@ -154,6 +168,10 @@ def test_rest_write_keeps_every_literal(node: tuple[str, EmbeddedStore]) -> None
     noted = {json.loads(f)[2] for _g, f in notes_of(store)}
     assert noted == {"012", "+5", "1.0", "1", "1.50", "1E3", "12", "colour", "Wien",
                      "2020-01-01T10:00:00.000Z", "01.50", "x"}
+    # The DCAT-AP catalog and the Dataspace Protocol copy the description as written too.
+    catalog = httpx.get(f"{url}/catalog", headers={"Accept": "application/n-triples"})
+    assert catalog.status_code == 200, catalog.text
+    assert_exact(catalog.text, parse_graph(catalog.content, "ntriples"))
     # PUT with the ETag: the precondition holds against the description as written.
     replaced = TURTLE.replace('"012"^^xsd:integer', '"0013"^^xsd:integer')
     put = httpx.put(where, content=replaced.encode(),
@@ -170,6 +188,34 @@ def test_rest_write_keeps_every_literal(node: tuple[str, EmbeddedStore]) -> None
     deleted = httpx.delete(where, headers=auth)
     assert deleted.status_code in (200, 204), deleted.text
     assert notes_of(store) == []
+
+
+def test_dataspace_protocol_shows_literals_as_written(tmp_path: Path) -> None:
+    """A seeded dataset with an offer (DSP shows no other), given non-canonical literals
+    through the Graph Store Protocol, then read through DSP."""
+    store = EmbeddedStore()
+    settings = Settings(store="memory", admin_token=ADMIN_TOKEN,
+                        base_iri="http://127.0.0.1:8000/")
+    with serve_app(create_app(settings, store)) as url:
+        offered, graph = store.query(
+            "SELECT ?d ?g WHERE { GRAPH ?g { ?d a <http://www.w3.org/ns/dcat#Dataset> ; "
+            "<http://www.w3.org/ns/dcat#distribution> ?x ; "
+            "<http://www.w3.org/ns/odrl/2/hasPolicy> ?o } } ORDER BY ?d LIMIT 1").rows[0]
+        body = httpx.get(f"{url}/graphs", params={"graph": str(graph)},
+                         headers={"Accept": "application/n-triples"}).text
+        body += (f'<{offered}> <https://example.org/vocab#padded> "012"^^<{XSD}integer> .\n'
+                 f'<{offered}> <https://example.org/vocab#ratio> "1.0"^^<{XSD}decimal> .\n'
+                 f'<{offered}> <https://example.org/vocab#mixed> "colour"@en-GB .\n')
+        put = httpx.put(f"{url}/graphs", params={"graph": str(graph)}, content=body.encode(),
+                        headers={"Content-Type": "application/n-triples",
+                                 "Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert put.status_code == 204, put.text
+        dsp = httpx.get(f"{url}/dsp/catalog/datasets/{offered}")
+        assert dsp.status_code == 200, dsp.text
+    values = {(v.get("@value"), v.get("@language"), v.get("@type"))
+              for v in _values(dsp.json()) if isinstance(v, dict)}
+    assert {("012", None, "xsd:integer"), ("1.0", None, "xsd:decimal"),
+            ("colour", "en-GB", None)} <= values
 
 
 def test_graph_store_protocol_keeps_every_literal(node: tuple[str, EmbeddedStore]) -> None:

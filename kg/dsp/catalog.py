@@ -24,6 +24,7 @@ from rdflib.term import Node
 from kg.dsp.filters import Filter
 from kg.dsp.messages import DSP_CONTEXT, CatalogErrorResponse
 from kg.dsp.offers import EffectiveOffer, effective_offers
+from kg.lexical import restore_facts
 from kg.namespaces import DCAT, DCT, META_GRAPH, ODRL, RDF, XSD, compact
 from kg.policy.conflicts import load_governance
 from kg.policy.evaluator import Evaluator
@@ -198,6 +199,7 @@ class DspCatalog:
                        f"GRAPH ?g {{ ?s ?p ?o }} {meta} }}"))
         add(self._triples(f"SELECT ?s ?p ?o WHERE {{ {values_list('d', datasets)} "
                        f"?d {term_n3(DCAT.distribution)} ?s . GRAPH ?g {{ ?s ?p ?o }} {meta} }}"))
+        restore_facts(self.store, facts, datasets, DCAT.distribution)  # literals as written
         return facts
 
     # -- JSON ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from kg.errors import BadRequest
+from kg.lexical import forms_for, restore
 from kg.namespaces import ADMS, DCAT, DCT, ELI, FOAF, HYDRA, META_GRAPH, ODRL, RDF, SKOS, XSD
 from kg.services.context import ServiceContext
 from kg.services.documents import bind_prefixes, bounded_description
@@ -97,6 +98,8 @@ def _graphs_of(ctx: ServiceContext, datasets: list[URIRef]) -> dict[URIRef, Grap
             "GRAPH ?g { ?s ?p ?o } }", timeout=ctx.settings.query_timeout)
         for g, s, p, o in quads.rows:
             contents[g].add((s, p, o))  # type: ignore[index,arg-type]
+        for g, forms in forms_for(ctx.store, names).items():  # literals as written
+            restore(contents[g], forms)
     return {d: contents[g] for d, g in holder.items()}
 
 
