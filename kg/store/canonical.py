@@ -11,6 +11,7 @@ in-memory store and are read back.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -18,7 +19,10 @@ from rdflib import Literal
 
 from kg.store.terms import from_ox, to_ox
 
+_S = ox.NamedNode("urn:dskg:probe:s")
 _P = ox.NamedNode("urn:dskg:probe")
+_PROBE = ox.Store()
+_PROBE_LOCK = threading.Lock()
 
 #: A literal's exact parts: rdflib's ``==`` compares some values and language tags
 #: case-insensitively, so lexical comparisons use these.
@@ -33,23 +37,22 @@ def key(literal: Literal) -> Key:
 def stored_forms(literals: Iterable[Literal]) -> dict[Key, Literal]:
     """For each literal the engine would store differently, the form it would store
     (keyed by the written literal's ``key``); literals it keeps as written are absent."""
-    probe = ox.Store()
-    written: list[Literal] = []
-    quads = []
-    for literal in literals:
-        quads.append(ox.Quad(ox.NamedNode(f"urn:dskg:probe:{len(written)}"), _P,
-                             to_ox(literal), ox.DefaultGraph()))
-        written.append(literal)
-    if not quads:
-        return {}
-    probe.extend(quads)
     changed: dict[Key, Literal] = {}
-    for quad in probe:
-        before = written[int(quad.subject.value.rsplit(":", 1)[1])]
-        after = from_ox(quad.object)
-        assert isinstance(after, Literal)
-        if key(after) != key(before):
-            changed[key(before)] = after
+    with _PROBE_LOCK:  # one probe store, emptied after each literal (cheaper than a new one)
+        for literal in literals:
+            written = to_ox(literal)  # lower-cases a language tag already
+            _PROBE.add(ox.Quad(_S, _P, written, ox.DefaultGraph()))
+            try:
+                [stored] = _PROBE.quads_for_pattern(_S, _P, None)
+                _PROBE.remove(stored)
+            except BaseException:
+                _PROBE.clear()
+                raise
+            if stored.object != written or (
+                    literal.language and literal.language != literal.language.lower()):
+                after = from_ox(stored.object)
+                assert isinstance(after, Literal)
+                changed[key(literal)] = after
     return changed
 
 
