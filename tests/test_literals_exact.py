@@ -155,9 +155,10 @@ def test_rest_write_keeps_every_literal(node: tuple[str, EmbeddedStore]) -> None
     as_turtle = httpx.get(where, headers={"Accept": "text/turtle"})
     assert literals_of(parse_graph(as_turtle.content, "turtle")) == written()
     assert "Wien\"@DE-AT" in as_turtle.text and "1E3" in as_turtle.text
-    as_jsonld = httpx.get(where, headers={"Accept": "application/ld+json"})
-    assert as_jsonld.status_code == 200
-    assert literals_of(parse_graph(as_jsonld.content, "json-ld")) == written()
+    for media, fmt in (("application/ld+json", "json-ld"), ("application/rdf+xml", "xml")):
+        other = httpx.get(where, headers={"Accept": media})
+        assert other.status_code == 200, other.text
+        assert literals_of(parse_graph(other.content, fmt)) == written(), media
     # SPARQL keeps the engine's values (value-equal: "012" is the integer 12).
     rows = httpx.get(f"{url}/sparql", params={"query": (
         "SELECT ?o { <https://example.org/ds/exact> <https://example.org/vocab#padded> ?o }")},
@@ -378,3 +379,20 @@ def test_gaiax_import_keeps_every_literal(tmp_path: Path) -> None:
     assert {(name, None, xsd + "string"), ("0012", None, xsd + "token"),
             ("none", None, xsd + "boolean")} <= {
         (text, lang, dt or xsd + "string") for text, lang, dt in found}
+
+
+def test_backup_and_restore_keep_the_written_forms() -> None:
+    """A backup holds the engine's forms and the notes; a restore reads back as written."""
+    import io
+
+    from kg.backup import restore_backup, write_backup
+    from kg.writepath import Origin, write_bytes
+
+    store = EmbeddedStore()
+    [name] = write_bytes(store, TURTLE.encode(), "turtle", base_iri="http://127.0.0.1:8000/",
+                         origin=Origin(agent="test")).graphs
+    archive = io.BytesIO()
+    write_backup(store, archive)
+    restored = EmbeddedStore()
+    restore_backup(restored, archive.getvalue())
+    assert literals_of(read_description(restored, name)) == written()
