@@ -16,6 +16,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -39,6 +40,11 @@ def best(work: Callable[[], object], runs: int = 5) -> float:
     return min(times)
 
 
+def _read_all(read: Callable[[URIRef], object], names: list[URIRef]) -> None:
+    for name in names:
+        read(name)
+
+
 def bulk_rows(size: int) -> list[list[object]]:
     canonical = generate(size).read_bytes()
     shifted = _DATE.sub(rb'"\1+00:00"^^<http://www.w3.org/2001/XMLSchema#date>', canonical)
@@ -47,7 +53,7 @@ def bulk_rows(size: int) -> list[list[object]]:
                                  1.0]]
     for label, data in (("canonical", canonical), ("non-canonical", shifted)):
         notes = sum(len(n) for n in lexical.input_notes(data, "nquads").values())
-        took = best(lambda data=data: lexical.input_notes(data, "nquads"))
+        took = best(partial(lexical.input_notes, data, "nquads"))
         rows.append([size, f"bulk path: scan of the input, {label} dates", notes, took,
                      took / bare])
     return rows
@@ -75,7 +81,7 @@ def small_rows(size: int) -> list[list[object]]:
                 names += write_bytes(store, document, "nquads", base_iri="https://n.example/",
                                      origin=Origin(), validate=False).graphs
         finally:
-            lexical.notes = real_notes  # type: ignore[assignment]
+            lexical.notes = real_notes
         written_stores.append(store)
         return names
 
@@ -99,9 +105,8 @@ def small_rows(size: int) -> list[list[object]]:
     for label, store in (("no notes in the store", plain_store),
                          ("a note in every description", noted_store)):
         names = described(store)
-        plain = best(lambda store=store, names=names: [store.get_graph(n) for n in names], 3)
-        restored = best(lambda store=store, names=names: [
-            lexical.read_description(store, n) for n in names], 3)
+        plain = best(partial(_read_all, store.get_graph, names), 3)
+        restored = best(partial(_read_all, partial(lexical.read_description, store), names), 3)
         rows += [[len(names), f"reads, {label}: store.get_graph", "-", plain, 1.0],
                  [len(names), f"reads, {label}: lexical.read_description", "-", restored,
                   restored / plain]]

@@ -88,7 +88,7 @@ def notes(name: URIRef, triples: Iterable[Triple]) -> list[Triple]:
                   if isinstance(o, Literal) and _may_change(o)]
     if not candidates:
         return []
-    changed = stored_forms(o for _s, _p, o in candidates)  # type: ignore[misc]
+    changed = stored_forms(o for _s, _p, o in candidates)
     if not changed:
         return []
     # Blank nodes are relabelled on storage, so their notes name no node: a note with

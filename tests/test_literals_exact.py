@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from kg.namespaces import META_GRAPH
 from kg.rdfio import iter_quads, parse_graph
 from kg.settings import Settings
 from kg.store.embedded import EmbeddedStore
+from tests.test_web_pages import BROWSER
 
 REPO = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = "exact-literals-admin-token-0123456789"
@@ -191,26 +193,40 @@ def test_rest_write_keeps_every_literal(node: tuple[str, EmbeddedStore]) -> None
     assert notes_of(store) == []
 
 
-def test_dataspace_protocol_shows_literals_as_written(tmp_path: Path) -> None:
+def test_web_form_and_dataspace_protocol_keep_literals_as_written() -> None:
     """A seeded dataset with an offer (DSP shows no other), given non-canonical literals
-    through the Graph Store Protocol, then read through DSP."""
+    by a REST PUT, edited in the web form, read through REST and DSP."""
     store = EmbeddedStore()
     settings = Settings(store="memory", admin_token=ADMIN_TOKEN,
                         base_iri="http://127.0.0.1:8000/")
     with serve_app(create_app(settings, store)) as url:
-        offered, graph = store.query(
-            "SELECT ?d ?g WHERE { GRAPH ?g { ?d a <http://www.w3.org/ns/dcat#Dataset> ; "
+        [offered] = store.query(
+            "SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> ; "
             "<http://www.w3.org/ns/dcat#distribution> ?x ; "
-            "<http://www.w3.org/ns/odrl/2/hasPolicy> ?o } } ORDER BY ?d LIMIT 1").rows[0]
-        body = httpx.get(f"{url}/graphs", params={"graph": str(graph)},
+            "<http://www.w3.org/ns/odrl/2/hasPolicy> ?o } ORDER BY ?d LIMIT 1").column("d")
+        ident = str(offered).rsplit("/", 1)[-1]
+        body = httpx.get(f"{url}/datasets/{ident}",
                          headers={"Accept": "application/n-triples"}).text
         body += (f'<{offered}> <https://example.org/vocab#padded> "012"^^<{XSD}integer> .\n'
                  f'<{offered}> <https://example.org/vocab#ratio> "1.0"^^<{XSD}decimal> .\n'
                  f'<{offered}> <https://example.org/vocab#mixed> "colour"@en-GB .\n')
-        put = httpx.put(f"{url}/graphs", params={"graph": str(graph)}, content=body.encode(),
+        put = httpx.put(f"{url}/datasets/{ident}", content=body.encode(),
                         headers={"Content-Type": "application/n-triples",
                                  "Authorization": f"Bearer {ADMIN_TOKEN}"})
-        assert put.status_code == 204, put.text
+        assert put.status_code in (200, 204), put.text
+        # The web form edits the title and keeps the statements it does not show, as written.
+        page = httpx.get(f"{url}/ui/edit/datasets/{ident}", headers=BROWSER).text
+        etag = re.search(r'name="etag" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        fields = {"title": "Farm data, edited", "description": "Farm data.",
+                  "publisher": "agdatahub", "dataspace": "agdatahub", "theme": "AGRI",
+                  "access_url": "https://agdatahub.eu/", "etag": etag.replace("&#34;", '"'),
+                  "token": ADMIN_TOKEN}
+        saved = httpx.post(f"{url}/ui/edit/datasets/{ident}", data=fields)
+        assert saved.status_code == 303, saved.text
+        back = httpx.get(f"{url}/datasets/{ident}", headers={"Accept": "application/n-triples"})
+        assert "Farm data, edited" in back.text
+        for text in (f'"012"^^<{XSD}integer>', f'"1.0"^^<{XSD}decimal>', '"colour"@en-GB'):
+            assert text in back.text, text
         dsp = httpx.get(f"{url}/dsp/catalog/datasets/{offered}")
         assert dsp.status_code == 200, dsp.text
     values = {(v.get("@value"), v.get("@language"), v.get("@type"))

@@ -33,6 +33,7 @@ from kg.gaiax.proof import sign_credential
 from kg.gaiax.shapes import official_2210_shapes
 from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import verify_batch
+from kg.lexical import read_description
 from kg.namespaces import DCAT, DCT, DSKG, GX2210, IANA_MEDIA, ODRL, SH
 from kg.store.base import Store
 from kg.store.sparql_text import predicate_filter
@@ -157,7 +158,7 @@ def _description_digest(store: Store, node: URIRef) -> str:
     names = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", {"s": node})
     description = Graph()
     for (name,) in names.rows:
-        found = store.get_graph(name)  # type: ignore[arg-type]
+        found = read_description(store, name)  # type: ignore[arg-type]  # as written
         stack: list[Any] = [node]
         seen: set[Any] = set()
         while stack:
