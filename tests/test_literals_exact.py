@@ -30,6 +30,7 @@ from kg.federation.peers import peer_from_table
 from kg.lexical import WRITTEN_FORM, read_description
 from kg.namespaces import META_GRAPH
 from kg.rdfio import iter_quads, parse_graph
+from kg.services.documents import compact_jsonld
 from kg.settings import Settings
 from kg.store.embedded import EmbeddedStore
 from tests.test_web_pages import BROWSER
@@ -235,12 +236,25 @@ def test_web_form_and_dataspace_protocol_keep_literals_as_written() -> None:
             ("colour", "en-GB", None)} <= values
 
 
-def test_graph_store_protocol_keeps_every_literal(node: tuple[str, EmbeddedStore]) -> None:
+def body_as(media: str) -> bytes:
+    """The fixture in another syntax, written by rdflib (lexical forms and tags as they are)
+    or, for JSON-LD, by the node's own writer."""
+    graph = parse_graph(TURTLE.encode(), "turtle")
+    if media == "text/turtle":
+        return TURTLE.encode()
+    if media == "application/ld+json":
+        return json.dumps(compact_jsonld(graph, DATASET), ensure_ascii=False).encode()
+    return graph.serialize(format="xml", encoding="utf-8")
+
+
+@pytest.mark.parametrize("media", ["text/turtle", "application/ld+json", "application/rdf+xml"])
+def test_graph_store_protocol_keeps_every_literal(node: tuple[str, EmbeddedStore],
+                                                   media: str) -> None:
     url, store = node
     auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     name = "https://example.org/graphs/exact"
-    put = httpx.put(f"{url}/graphs", params={"graph": name}, content=TURTLE.encode(),
-                    headers={"Content-Type": "text/turtle", **auth})
+    put = httpx.put(f"{url}/graphs", params={"graph": name}, content=body_as(media),
+                    headers={"Content-Type": media, **auth})
     assert put.status_code in (201, 204), put.text
     back = httpx.get(f"{url}/graphs", params={"graph": name},
                      headers={"Accept": "application/n-triples"})
