@@ -65,14 +65,16 @@ _TAG = re.compile(rb"(?:\"@language\"\s*:\s*\"|[\"']@|xml:lang\s*=\s*[\"'])"
 def written_tags(data: bytes) -> dict[str, str]:
     """The language tags ``data`` writes with capitals, by their lower-case form (the
     engine's parser lower-cases every tag, so we find the written case in the text)."""
-    found: dict[str, str] = {}
     if b"@" not in data and b"xml:lang" not in data:
-        return found
+        return {}
+    variants: dict[str, set[str]] = {}
     for match in _TAG.finditer(data):
         tag = match.group(1).decode("ascii")
-        if tag != tag.lower():
-            found.setdefault(tag.lower(), tag)
-    return found
+        variants.setdefault(tag.lower(), set()).add(tag)
+    # A tag written in two cases ("en-GB" and "en-gb") cannot be told apart after parsing:
+    # it stays as the engine has it (lower case).
+    return {lower: next(iter(tags)) for lower, tags in variants.items()
+            if len(tags) == 1 and lower not in tags}
 
 
 
