@@ -12,6 +12,7 @@ from rdflib.compare import graph_diff, to_isomorphic
 
 from kg.admission.content import MAIN_CLASSES
 from kg.admission.records import Submission
+from kg.lexical import read_description
 from kg.namespaces import DSKG, RDF
 from kg.services.context import ServiceContext
 from kg.services.documents import locate
@@ -98,7 +99,7 @@ def diff(ctx: ServiceContext, submission: Submission) -> list[DescriptionDiff]:
     for name, graph in descriptions_of(submission).items():
         root = main_of(graph)
         located = locate(ctx.store, root) if root is not None else None
-        current = ctx.store.get_graph(located.graph) if located is not None else Graph()
+        current = read_description(ctx.store, located.graph) if located is not None else Graph()
         if not len(current):
             out.append(DescriptionDiff(str(root or name), new=True))
             continue
