@@ -3,17 +3,19 @@
 The engine keeps numbers, booleans, dates and language tags as values: "012"^^xsd:integer is
 stored as "12", "1.0"^^xsd:decimal as "1", "12"^^xsd:int as "12"^^xsd:integer, "@en-GB" as
 "@en-gb" (``kg.store.canonical`` asks the engine). SPARQL keeps answering with the engine's
-values; a description read back as a document (REST, Graph Store, export) gets the forms
-as written.
+values; a description read back as a document (REST, Graph Store, export, catalogs) gets
+the forms as written.
 
 How: when a description is committed, each literal the engine would store differently is
-noted in the description's provenance record, one ``dskg:writtenForm`` per literal (a
-JSON array ``[subject, predicate, lexical form, language, datatype]``; a blank-node subject
-as ``_:label``). Only descriptions holding such literals get notes. A note hangs on the
-graph's own record, so whatever replaces or deletes the record (a PUT, a DELETE, a SPARQL
-Update of the graph) removes the notes with it. Reading back, a note restores its form
-where the description still holds a value-equal literal for that subject and predicate,
-and is ignored otherwise (a stale note, or an engine that kept the form itself).
+noted in the description's provenance record, one ``dskg:writtenForm`` per literal (a JSON
+array ``[subject, predicate, lexical form, language, datatype]``; a blank-node subject is
+written ``_:`` and stands for every blank node of the description with that predicate and
+value, since engines relabel blank nodes). Only descriptions holding such literals get
+notes. A note hangs on the graph's own record, so whatever replaces or deletes the record
+(a PUT, a DELETE, a SPARQL Update of the graph) removes the notes with it. Reading back, a
+note restores its form where the description still holds a value-equal literal for that
+subject and predicate, and is ignored otherwise (a stale note, or an engine that kept the
+form itself).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from kg.rdfio import iter_quads
 from kg.store import Store
 from kg.store.canonical import (
     Key,
+    as_nquads,
     changed_texts,
     key,
     nquads_lines_with,
@@ -114,14 +117,14 @@ def notes(name: URIRef, triples: Iterable[Triple]) -> list[Triple]:
 def input_notes(data: bytes, fmt: str, base_iri: str | None = None
                 ) -> dict[URIRef, list[Triple]]:
     """The notes of each named graph of a bulk input (N-Quads or TriG), found in the text
-    before the engine stores it. For N-Quads, a first look at the distinct literal texts
-    decides whether any line needs parsing at all."""
-    if fmt == "nquads":
-        if not changed_texts(nquads_literals(data)):
-            return {}
-        data = nquads_lines_with(data)
+    before the engine stores it. A first look at the distinct literal texts decides whether
+    any line needs parsing at all."""
+    if fmt != "nquads":  # TriG: the engine's parser writes it as N-Quads (fast, exact)
+        data = as_nquads(data, fmt, base_iri)
+    if not changed_texts(nquads_literals(data)):
+        return {}
     by_graph: dict[URIRef, list[Triple]] = defaultdict(list)
-    for s, p, o, g in iter_quads(data, fmt, base_iri):
+    for s, p, o, g in iter_quads(nquads_lines_with(data), "nquads"):
         if g is not None and isinstance(o, Literal) and g != _META:
             by_graph[g].append((s, p, o))
     found = {g: notes(g, triples) for g, triples in by_graph.items()}

@@ -321,13 +321,21 @@ def _exported_literals(env: dict[str, str]) -> tuple[Exact, str]:
     return literals_of(described), exported.stdout.decode()
 
 
-@pytest.mark.parametrize("shape", ["catalog dump", "bulk N-Quads"])
+@pytest.mark.parametrize("shape", ["catalog dump", "bulk N-Quads", "bulk TriG"])
 def test_cli_dump_and_bulk_load_keep_every_literal(tmp_path: Path, shape: str) -> None:
     """A portal's catalog dump (split into descriptions) and an N-Quads file of more graphs
     than the small path takes (the bulk path: the engine's loader, journaled)."""
     if shape == "catalog dump":
         source = tmp_path / "dump.ttl"
         source.write_text(TURTLE + CATALOG, encoding="utf-8")
+    elif shape == "bulk TriG":
+        head = "<https://example.org/ds/exact> a dcat:Dataset ;"
+        body = TURTLE.replace(head, "<https://example.org/graph/exact> {\n" + head)
+        body = body.rstrip() + "\n}\n" + "".join(
+            f'<https://example.org/graph/other-{i}> {{ <https://example.org/other/{i}> '
+            f'<http://purl.org/dc/terms/title> "T{i}"@en }}\n' for i in range(210))
+        source = tmp_path / "bulk.trig"
+        source.write_text(body, encoding="utf-8")
     else:
         lines = [f"{nt(s)} {nt(p)} {nt(o)} <https://example.org/graph/exact> .\n"
                  for s, p, o in parse_graph(TURTLE.encode(), "turtle")]

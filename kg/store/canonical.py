@@ -19,6 +19,8 @@ from rdflib import Literal
 
 from kg.store.terms import from_ox, to_ox
 
+_FORMATS = {"trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE,
+            "ntriples": ox.RdfFormat.N_TRIPLES}
 _S = ox.NamedNode("urn:dskg:probe:s")
 _P = ox.NamedNode("urn:dskg:probe")
 _PROBE = ox.Store()
@@ -127,3 +129,12 @@ def changed_texts(texts: Iterable[bytes]) -> set[bytes]:
         if after.value != before.value or after.datatype != before.datatype:
             changed.add(typed[int(quad.subject.value.rsplit(":", 1)[1])])
     return changed
+
+
+def as_nquads(data: bytes, fmt: str, base_iri: str | None = None) -> bytes:
+    """``data`` rewritten as N-Quads by the engine's parser and writer (no store: lexical
+    forms kept), language tags with capitals as written."""
+    text = ox.serialize(ox.parse(data, format=_FORMATS[fmt], base_iri=base_iri),
+                        format=ox.RdfFormat.N_QUADS) or b""
+    tags = written_tags(data)
+    return recase_tags(text.decode("utf-8"), tags).encode("utf-8") if tags else text
