@@ -33,6 +33,7 @@ from kg.rdfio import iter_quads, parse_graph
 from kg.services.documents import compact_jsonld
 from kg.settings import Settings
 from kg.store.embedded import EmbeddedStore
+from kg.trespass import find_trespasses
 from tests.test_web_pages import BROWSER
 
 REPO = Path(__file__).resolve().parents[1]
@@ -172,7 +173,9 @@ def test_rest_write_keeps_every_literal(node: tuple[str, EmbeddedStore]) -> None
     noted = {json.loads(f)[2] for _g, f in notes_of(store)}
     assert noted == {"012", "+5", "1.0", "1", "1.50", "1E3", "12", "colour", "Wien",
                      "2020-01-01T10:00:00.000Z", "01.50", "x"}
-    # The DCAT-AP catalog and the Dataspace Protocol copy the description as written too.
+    # The notes are the node's bookkeeping in the meta graph: the trespass check sees nothing.
+    assert find_trespasses(store) == []
+    # The DCAT-AP catalog copies the description as written too.
     catalog = httpx.get(f"{url}/catalog", headers={"Accept": "application/n-triples"})
     assert catalog.status_code == 200, catalog.text
     assert_exact(catalog.text, parse_graph(catalog.content, "ntriples"))
