@@ -32,7 +32,7 @@ from harness.servers import (
     virtuoso_server,
 )
 from harness.store_contract import StoreContract
-from kg.errors import ConfigError
+from kg.errors import ConfigError, QuerySyntaxError
 from kg.namespaces import DCT, DSKG, META_GRAPH
 from kg.rdfio import iter_quads, parse_graph
 from kg.settings import Settings
@@ -160,6 +160,14 @@ def test_literals_come_back_as_written_from_virtuoso(virtuoso_store: Store) -> N
         if g == name:
             exported.add((s, p, o))
     assert exact.literals_of(exported) == expected
+    # An ill-typed literal is refused by Virtuoso: a 400 naming the value, not the request
+    # echoed back, and the description as it was.
+    with pytest.raises(QuerySyntaxError) as refused:
+        write_bytes(virtuoso_store, well_typed.replace('"+5"^^xsd:integer', '"abc"^^xsd:integer'
+                                                       ).encode(), "turtle",
+                    base_iri="https://example.org/", origin=origin, validate=False)
+    assert "'abc'" in refused.value.message and "DROP" not in refused.value.message
+    assert exact.literals_of(lexical.read_description(virtuoso_store, name)) == expected
     delete_graphs(virtuoso_store, [name], origin)
     assert lexical.forms_of(virtuoso_store, name) == []
 

@@ -185,7 +185,10 @@ class RemoteStore(Store):
                       "the engine requires credentials: set DSKG_STORE_USER and "
                       "DSKG_STORE_PASSWORD (or DSKG_STORE_PASSWORD_FILE), or DSKG_STORE_TOKEN")
             raise StoreUnavailable(f"{reason} (HTTP {status} from {redact(url)})")
-        text = response.text.strip().replace("\n", " ")[:400]
+        text = response.text.strip().replace("\n", " ")
+        # Virtuoso echoes the whole request after its message (the data of a write, too):
+        # the message is what names the problem ("Invalid integer value converting 'abc'").
+        text = text.split(" SPARQL query:", 1)[0].strip()[:400]
         if status == 400:
             raise QuerySyntaxError(f"the engine rejected the request: {text}")
         raise StoreUnavailable(f"SPARQL engine error: HTTP {status}: {text}")
