@@ -170,6 +170,10 @@ def test_literals_come_back_as_written_from_virtuoso(virtuoso_store: Store) -> N
     assert exact.literals_of(lexical.read_description(virtuoso_store, name)) == expected
     delete_graphs(virtuoso_store, [name], origin)
     assert lexical.forms_of(virtuoso_store, name) == []
+    # With no notes left the export is the store's own, as TriG (it wrote N-Quads lines).
+    tombstone = [q for q in iter_quads(lexical.export(virtuoso_store, "trig"), "trig")
+                 if q[0] == name]
+    assert tombstone and all(q[3] == URIRef(META_GRAPH) for q in tombstone)
 
 
 def test_sparql_endpoint_over_virtuoso(virtuoso_url: str, virtuoso_store: Store) -> None:

@@ -373,7 +373,13 @@ class RemoteStore(Store):
         result = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         # The engine's N-Quads writer: SPARQL's term syntax would put a literal holding a
         # line break in triple quotes, which N-Quads does not have.
-        out.write(serialize_quads(result.rows))  # type: ignore[arg-type]
+        data = serialize_quads(result.rows)  # type: ignore[arg-type]
+        if format == "trig":  # N-Quads lines are no TriG: the engine's writer regroups them
+            import pyoxigraph as ox
+
+            data = ox.serialize(ox.parse(data, format=ox.RdfFormat.N_QUADS),
+                                format=ox.RdfFormat.TRIG) or b""
+        out.write(data)
 
     @staticmethod
     def _grouped(data: BinaryIO | bytes, format: str, base_iri: str | None,
