@@ -63,11 +63,15 @@ def stored_forms(literals: Iterable[Literal]) -> dict[Key, Literal]:
 _TAG = re.compile(rb"(?:\"@language\"\s*:\s*\"|[\"']@|xml:lang\s*=\s*[\"'])"
                   rb"([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)")
 
+#: Something that may be a language tag with a capital (a quick first look).
+_CAPITAL_TAG = re.compile(rb"(?:@|xml:lang\s*=\s*[\"']|\"@language\"\s*:\s*\")"
+                          rb"[A-Za-z0-9-]*[A-Z]")
+
 
 def written_tags(data: bytes) -> dict[str, str]:
     """The language tags ``data`` writes with capitals, by their lower-case form (the
     engine's parser lower-cases every tag, so we find the written case in the text)."""
-    if b"@" not in data and b"xml:lang" not in data:
+    if not _CAPITAL_TAG.search(data):  # the usual case: one quick look, nothing to do
         return {}
     variants: dict[str, set[str]] = {}
     for match in _TAG.finditer(data):
