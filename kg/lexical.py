@@ -166,7 +166,8 @@ def restore(graph: Graph, forms: Sequence[str]) -> Graph:
         wanted[(anchor, p, value(o))].append(o)
     for (anchor, p, stored), literals in wanted.items():
         for (s, held_p), found in held.items():
-            if held_p != p or (anchor is not None and s != anchor):
+            if held_p != p or (s != anchor if anchor is not None else
+                               not isinstance(s, BNode)):
                 continue
             present = [o for o in found if value(o) == stored]
             if not present and _number(literals[0]) is not None:

@@ -454,3 +454,22 @@ def test_backup_and_restore_keep_the_written_forms() -> None:
     restored = EmbeddedStore()
     restore_backup(restored, archive.getvalue())
     assert literals_of(read_description(restored, name)) == written()
+
+
+def test_a_blank_node_note_leaves_named_subjects_alone() -> None:
+    """The same predicate and value written "1.00" on a named subject and "1.0" on a blank
+    node: each comes back in its own form, through a store that merges both into "1"."""
+    from kg import lexical
+    from kg.writepath import Origin, write_bytes
+
+    body = (f'<https://example.org/s> <https://example.org/p> "1.00"^^<{XSD}decimal> ;\n'
+            f'  <https://example.org/q> [ <https://example.org/p> "1.0"^^<{XSD}decimal> ] .\n')
+    store = EmbeddedStore()
+    [name] = write_bytes(store, body.encode(), "turtle", base_iri="http://127.0.0.1:8000/",
+                         origin=Origin(agent="test"), validate=False).graphs
+    assert {str(o) for o in store.get_graph(name).objects(None, URIRef(
+        "https://example.org/p"))} == {"1"}
+    back = lexical.read_description(store, name)
+    found = {(isinstance(s, BNode), str(o)) for s, _p, o in back.triples(
+        (None, URIRef("https://example.org/p"), None))}
+    assert found == {(False, "1.00"), (True, "1.0")}
