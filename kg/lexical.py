@@ -151,7 +151,7 @@ def restore(graph: Graph, forms: Sequence[str]) -> Graph:
     if not written:
         return graph
     held: dict[tuple[Node, URIRef], list[Literal]] = defaultdict(list)
-    for anchor, p, _o in written:
+    for anchor, p in {(anchor, p) for anchor, p, _o in written}:
         for s, _p, o in graph.triples((anchor, p, None)):
             if isinstance(o, Literal) and (anchor is not None or isinstance(s, BNode)):
                 held[(s, p)].append(o)
