@@ -27,7 +27,7 @@ isomorphic datasets in different groups (decided twice), never different ones in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rdflib import OWL, RDF, RDFS, BNode, URIRef
 from rdflib.namespace import SKOS
@@ -118,12 +118,28 @@ def readable(left_operands: Iterable[Node]) -> frozenset[Node]:
 
 def shape(target: URIRef, rows: Iterable[Row], question: Question,
           reads: frozenset[Node]) -> tuple[Key, frozenset[str]] | None:
+    """``signature`` for one question: the nodes it fixes keep their names."""
+    if not question.usable:
+        return None
+    return signature(target, rows, reads, question.fixed)
+
+
+def place_fixed(iri: URIRef) -> bool:
+    """What keeps its name whatever the question: places (compared by their IRI's text)."""
+    return places.codes(iri) is not None
+
+
+def signature(target: URIRef, rows: Iterable[Row], reads: frozenset[Node],
+              fixed: Callable[[URIRef], bool] = place_fixed
+              ) -> tuple[Key, frozenset[str]] | None:
     """The key of ``target``'s own rows (links and offer bodies) with its renameable nodes
     labelled, and those nodes (``term_key``); None when the dataset is to be decided alone.
     ``reads``: the target's properties that count (``readable`` over every operand of the
     slice); the others (title, description, ...) and every ``odrl:assigner`` (never read by
-    the evaluator) are left out, so that datasets described differently still share a key."""
-    if not question.usable or question.fixed(target):
+    the evaluator) are left out, so that datasets described differently still share a key.
+    ``fixed``: the IRIs that keep their names (a question's terms, places); the shape index
+    keeps only places and leaves a question's terms to its callers (``renamed`` has them)."""
+    if fixed(target):
         return None
     kept: list[tuple[str, Node, str]] = []
     held: dict[str, Node] = {}  # IRIs held by a structure link
@@ -152,7 +168,7 @@ def shape(target: URIRef, rows: Iterable[Row], question: Question,
     tkey = term_key(target)
     renamed: set[str] = {tkey} | blanks
     for okey, node in held.items():
-        if okey not in valued and not question.fixed(node):  # type: ignore[arg-type]
+        if okey not in valued and not fixed(node):  # type: ignore[arg-type]
             renamed.add(okey)
     if any(term_key(p) in renamed for _, p, _ in kept):
         return None

@@ -1,0 +1,399 @@
+"""The shape of every dataset's own policy rows, kept current by the store's change events.
+
+The permitted list (``GET /datasets?may=...``) gives one decision to all datasets whose own
+rows (links, catalogs above them, offers with their bodies) have the same key up to a
+renaming of their own nodes (``kg.policy.shapes.signature``). Reading those rows for every
+dataset is most of the list's cost, and they change only when someone writes: this index
+reads them once per store (``build``), then, on each change event, re-reads only the
+datasets whose rows came from a changed graph or name a node the changed graphs now
+describe. The list then decides one dataset per group and pages over the groups' members.
+
+What is kept per dataset: its group (None: decided alone, e.g. an offer on a blank node or
+a dataset in an asset collection), the hashes of its renamed nodes (a question naming one
+of them, or a tier policy holding one, makes it decided alone), the graphs its rows came
+from and the nodes whose description its rows read (to find what a write touches).
+
+Hashes stand for node names (``hash(term_key(node))``): a collision only makes a dataset
+decided alone or read again, never given another's verdict.
+
+Writes the store object reports (``Store.subscribe``) are applied before the next use. A
+write of unknown graphs (a bulk load, a raw SPARQL Update) makes the whole index stale (it
+is built again on next use). On a store other processes write to, their writes arrive as
+change events from the change feed (``DSKG_SHARED_REFRESH``); the index is also built
+again ``refresh_after`` seconds after its last build, for writes the feed cannot see.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from rdflib import BNode, URIRef
+from rdflib.namespace import DCAT
+from rdflib.term import Node
+
+from kg.namespaces import DCT, DSKG, ODRL
+from kg.policy import shapes
+from kg.policy.queries import (
+    BODY_LINKS,
+    MANY_ROOTS_QUERIES,
+    OWN_BODY,
+    PREFIXES,
+    PRESENT_LINKS_QUERY,
+    STRUCTURAL,
+    narrowed,
+)
+from kg.services.kinds import KINDS
+from kg.store.base import Store
+from kg.store.sparql_text import term_n3
+
+log = logging.getLogger("dskg.policy")
+
+#: Datasets read per round of queries.
+CHUNK = 500
+#: Seconds after which an index over a store other processes write to is built again.
+SHARED_REFRESH = 300.0
+
+_G = "GRAPH ?g { ?s ?p ?o }"
+
+
+def _many(where: str, key: str = "t") -> str:
+    return PREFIXES + f"SELECT ?{key} ?s ?p ?o ?g WHERE {{ VALUES ?{key} {{ %s }} {where} }}"
+
+
+# The rows ``StoreSource.prefetch`` reads, each with the graph it is in.
+OWN_QUERIES = (
+    _many("GRAPH ?g { ?t ?p ?o } BIND(?t AS ?s) FILTER(?p NOT IN (dcat:dataset, dcat:record))"),
+    _many(f"?t (odrl:partOf|dct:isPartOf)+ ?s . {_G} FILTER(?p IN ({STRUCTURAL}))"),
+    _many("GRAPH ?g { ?s dcat:dataset ?t } BIND(dcat:dataset AS ?p) BIND(?t AS ?o)"),
+)
+CATALOGS_QUERY = _many(
+    "{ ?t (^dcat:catalog)* ?o . GRAPH ?g { ?s dcat:catalog ?o } BIND(dcat:catalog AS ?p) } "
+    "UNION { ?top dcat:catalog* ?t . GRAPH ?g { ?s dskg:catalog ?top } "
+    "BIND(dskg:catalog AS ?p) BIND(?top AS ?o) }")
+BODIES_QUERY = _many(f"?t {OWN_BODY}* ?s . {_G} "
+                     "FILTER(?p NOT IN (dcat:dataset, dcat:record, dcat:service, dcat:catalog))")
+OPERANDS_QUERY = PREFIXES + "SELECT DISTINCT ?o WHERE { ?s odrl:leftOperand ?o }"
+#: What changed graphs hold now: their subjects, the nodes their links lead to, their
+#: left operands (``%s``: the graphs).
+FOLLOWED_LINKS = (*BODY_LINKS, "odrl:hasPolicy", "odrl:partOf", "dct:isPartOf", "dcat:dataset",
+                  "dcat:catalog", "dskg:catalog")
+FOLLOWED = frozenset(
+    (ODRL[c[5:]] if c.startswith("odrl:") else
+     DCT[c[4:]] if c.startswith("dct:") else DCAT[c[5:]] if c.startswith("dcat:") else
+     DSKG[c[5:]] if c.startswith("dskg:") else
+     URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#" + c[4:]))
+    for c in FOLLOWED_LINKS)
+CHANGED_SUBJECTS = PREFIXES + "SELECT DISTINCT ?s WHERE { VALUES ?g { %s } GRAPH ?g { ?s ?p ?o } }"
+CHANGED_OBJECTS = (PREFIXES + "SELECT DISTINCT ?o WHERE { VALUES ?g { %s } GRAPH ?g { ?s ?p ?o } "
+                   f"FILTER(?p IN ({', '.join(FOLLOWED_LINKS)}) && !isLITERAL(?o)) }}")
+CHANGED_OPERANDS = (PREFIXES + "SELECT DISTINCT ?o WHERE { VALUES ?g { %s } "
+                    "GRAPH ?g { ?s odrl:leftOperand ?o } }")
+
+Row = tuple[Node, Node, Node]
+_DATASETS = frozenset((DCAT.dataset,))
+
+
+def node_hash(node: Node) -> int:
+    return hash(shapes.term_key(node))
+
+
+@dataclass(slots=True)
+class Entry:
+    group: int | None  # None: decided alone
+    renamed: frozenset[int]
+    graphs: tuple[URIRef, ...]
+    nodes: tuple[int, ...]
+
+
+def _add(index: dict, key: object, target: URIRef) -> None:
+    found = index.get(key)
+    if found is None:
+        index[key] = {target}
+    else:
+        found.add(target)
+
+
+def _drop(index: dict, key: object, target: URIRef) -> None:
+    found = index.get(key)
+    if found is not None:
+        found.discard(target)
+        if not found:
+            del index[key]
+
+
+class ShapeIndex:
+    """Every dataset's group of equal shapes (see the module doc)."""
+
+    def __init__(self, store: Store, refresh_after: float | None = None) -> None:
+        self._store = weakref.ref(store)
+        self.refresh_after = refresh_after
+        self.lock = threading.RLock()
+        self._pending: set[URIRef] = set()
+        self._stale = True
+        self.built_at = 0.0
+        self.build_seconds = 0.0
+        #: bumped whenever the groups change (verdicts kept per group name it)
+        self.generation = 0
+        self._reset()
+        store.subscribe(self._on_change)
+
+    def _reset(self) -> None:
+        self.entries: dict[URIRef, Entry] = {}
+        self.keys: dict[shapes.Key, int] = {}
+        self.members: dict[int, set[URIRef]] = {}
+        self.alone: set[URIRef] = set()
+        self._by_node: dict[int, set[URIRef]] = {}
+        self._by_graph: dict[URIRef, set[URIRef]] = {}
+        self.operands: frozenset[Node] = frozenset()
+        self.reads: frozenset[Node] = frozenset()
+        self._next_group = 0
+
+    @property
+    def store(self) -> Store:
+        store = self._store()
+        if store is None:
+            raise RuntimeError("the store of this shape index is gone")
+        return store
+
+    def _on_change(self, graphs: frozenset[URIRef] | None) -> None:
+        with self.lock:
+            if graphs is None:
+                self._stale = True
+            else:
+                self._pending |= graphs
+
+    # -- use -------------------------------------------------------------------------------
+    @contextmanager
+    def current(self, timeout: float | None = None) -> Iterator[ShapeIndex]:
+        """The index with every reported write applied, held (locked) while in use."""
+        with self.lock:
+            if (not self._stale and self.refresh_after is not None
+                    and time.monotonic() - self.built_at > self.refresh_after):
+                self._stale = True
+            if self._stale:
+                self.build(timeout)
+            elif self._pending:
+                pending, self._pending = self._pending, set()
+                self._apply(pending, timeout)
+            yield self
+
+    def renamed_as(self, key: str) -> set[URIRef]:
+        """The datasets one of whose renamed nodes is ``key`` (a ``term_key``)."""
+        code = hash(key)
+        return {t for t in self._by_node.get(code, ()) if code in self.entries[t].renamed}
+
+    # -- building --------------------------------------------------------------------------
+    def build(self, timeout: float | None = None) -> None:
+        started = time.perf_counter()
+        with self.lock:
+            self._stale = False
+            self._pending.clear()
+            self._reset()
+            self.generation += 1
+            store = self.store
+            self.operands = frozenset(r[0] for r in store.query(
+                OPERANDS_QUERY, timeout=timeout).rows if r[0] is not None)
+            self.reads = _reads(self.operands)
+            kind = KINDS["datasets"]
+            rows = store.query(f"{PREFIXES}SELECT DISTINCT ?s WHERE {{ "
+                               f"{kind.type_pattern('s')} }}", timeout=timeout).rows
+            targets = sorted(r[0] for r in rows if isinstance(r[0], URIRef))
+            self._read_all(targets, timeout)
+            self.built_at = time.monotonic()
+        self.build_seconds = time.perf_counter() - started
+        log.info("shape index: %d datasets in %d groups (%d alone), built in %.1f s",
+                 len(self.entries), len(self.members), len(self.alone), self.build_seconds)
+
+    def _read_all(self, targets: list[URIRef], timeout: float | None) -> None:
+        store = self.store
+        present = _present(store, timeout)
+        catalogs: dict[Node, tuple[list[Row], set[URIRef]]] = {}
+        for start in range(0, len(targets), CHUNK):
+            chunk = targets[start:start + CHUNK]
+            for target, (rows, graphs, whole) in _read(store, chunk, present, catalogs,
+                                                       timeout).items():
+                self._enter(target, rows, graphs, whole)
+
+    def _enter(self, target: URIRef, rows: list[Row], graphs: set[URIRef],
+               whole: bool) -> None:
+        found = shapes.signature(target, rows, self.reads) if whole and rows else None
+        if found is None:
+            group, renamed = None, frozenset((node_hash(target),))
+            self.alone.add(target)
+        else:
+            key, names = found
+            group = self.keys.get(key)
+            if group is None:
+                group = self.keys[key] = self._next_group
+                self._next_group += 1
+                self.members[group] = set()
+            self.members[group].add(target)
+            renamed = frozenset(hash(n) for n in names)
+        nodes = {node_hash(target)}
+        for s, p, o in rows:
+            nodes.add(node_hash(s))
+            if p in FOLLOWED and isinstance(o, URIRef | BNode):
+                nodes.add(node_hash(o))
+        nodes |= renamed
+        entry = Entry(group, renamed, tuple(graphs), tuple(nodes))
+        self.entries[target] = entry
+        for code in entry.nodes:
+            _add(self._by_node, code, target)
+        for graph in entry.graphs:
+            _add(self._by_graph, graph, target)
+
+    def _remove(self, target: URIRef) -> None:
+        entry = self.entries.pop(target, None)
+        if entry is None:
+            return
+        for code in entry.nodes:
+            _drop(self._by_node, code, target)
+        for graph in entry.graphs:
+            _drop(self._by_graph, graph, target)
+        if entry.group is None:
+            self.alone.discard(target)
+        else:
+            members = self.members[entry.group]
+            members.discard(target)
+            if not members:
+                del self.members[entry.group]
+                self.keys = {k: g for k, g in self.keys.items() if g != entry.group}
+
+    # -- writes ----------------------------------------------------------------------------
+    def _apply(self, graphs: set[URIRef], timeout: float | None) -> None:
+        """Read again the datasets the writes to ``graphs`` may have changed."""
+        store = self.store
+        affected: set[URIRef] = set()
+        for graph in graphs:
+            affected |= self._by_graph.get(graph, set())
+        names = sorted(graphs)
+        found: set[Node] = set()
+        operands: set[Node] = set()
+        for start in range(0, len(names), CHUNK):
+            values = " ".join(term_n3(g) for g in names[start:start + CHUNK])
+            for query, into in ((CHANGED_SUBJECTS, found), (CHANGED_OBJECTS, found),
+                                (CHANGED_OPERANDS, operands)):
+                into.update(r[0] for r in store.query(query % values, timeout=timeout).rows
+                            if r[0] is not None)
+        if not _reads(operands) <= self.reads:  # a new operand reads other properties
+            self.build(timeout)
+            return
+        for node in found:
+            affected |= self._by_node.get(node_hash(node), set())
+        candidates = sorted({n for n in found if isinstance(n, URIRef)} | affected)
+        datasets = _datasets(store, candidates, timeout)
+        read = (affected | (datasets - self.entries.keys())) & datasets
+        self.generation += 1
+        for target in affected:
+            self._remove(target)
+        self._read_all(sorted(read), timeout)
+
+def _reads(operands: Iterable[Node]) -> frozenset[Node]:
+    """The target's properties a key keeps: every asset property besides what ``operands``
+    read (so that only an operand outside ODRL changes it)."""
+    every = [o for props in shapes.ASSET_PROPERTIES.values() for o in props]
+    return shapes.readable([*operands, *shapes.ASSET_PROPERTIES]) | frozenset(every)
+
+
+def _present(store: Store, timeout: float | None) -> frozenset[str]:
+    curie = {str(ODRL) + link[5:] if link.startswith("odrl:")
+             else "http://www.w3.org/1999/02/22-rdf-syntax-ns#" + link[4:]: link
+             for link in BODY_LINKS}
+    rows = store.query(PRESENT_LINKS_QUERY, timeout=timeout).rows
+    return frozenset(curie[str(r[0])] for r in rows if str(r[0]) in curie)
+
+
+def _datasets(store: Store, nodes: list[URIRef], timeout: float | None) -> set[URIRef]:
+    """Which of ``nodes`` are datasets now."""
+    kind = KINDS["datasets"]
+    out: set[URIRef] = set()
+    for start in range(0, len(nodes), CHUNK):
+        values = " ".join(term_n3(n) for n in nodes[start:start + CHUNK])
+        rows = store.query(f"{PREFIXES}SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} "
+                           f"{kind.type_pattern('s')} }}", timeout=timeout).rows
+        out.update(r[0] for r in rows if isinstance(r[0], URIRef))
+    return out
+
+
+def _collect(store: Store, query: str, keys: Iterable[Node], timeout: float | None
+             ) -> dict[Node, tuple[dict[Row, None], set[URIRef]]]:
+    """Rows (in order, without repeats) and their graphs, per key of ``query``'s VALUES."""
+    keys = list(keys)
+    out: dict[Node, tuple[dict[Row, None], set[URIRef]]] = {k: ({}, set()) for k in keys}
+    for start in range(0, len(keys), CHUNK):
+        values = " ".join(term_n3(k) for k in keys[start:start + CHUNK])
+        for k, s, p, o, g in store.query(query % values, timeout=timeout).rows:
+            if s is None or p is None or o is None or k not in out:
+                continue
+            rows, graphs = out[k]
+            rows[(s, p, o)] = None  # type: ignore[index]
+            if isinstance(g, URIRef):
+                graphs.add(g)
+    return out
+
+
+def _read(store: Store, targets: list[URIRef], present: frozenset[str],
+          catalogs: dict[Node, tuple[list[Row], set[URIRef]]], timeout: float | None
+          ) -> dict[URIRef, tuple[list[Row], set[URIRef], bool]]:
+    """Per target: the rows ``StoreSource.prefetch`` gives it, their graphs, and whether
+    they are whole (False: a blank-node offer or catalog, read only in part)."""
+    links: dict[Node, tuple[dict[Row, None], set[URIRef]]] = {t: ({}, set()) for t in targets}
+    for query in OWN_QUERIES:
+        for t, (rows, graphs) in _collect(store, query, targets, timeout).items():
+            links[t][0].update(rows)
+            links[t][1].update(graphs)
+    listing = {t: [s for s, p, o in rows if p in _DATASETS and o == t]
+               for t, (rows, _) in links.items()}
+    missing = {c for cats in listing.values() for c in cats
+               if isinstance(c, URIRef) and c not in catalogs}
+    for cat, (rows, graphs) in _collect(store, CATALOGS_QUERY, sorted(missing),
+                                        timeout).items():
+        catalogs[cat] = (list(rows), graphs)
+    roots: dict[Node, set[Node]] = {t: set() for t in targets}
+    values = " ".join(term_n3(t) for t in targets)
+    for query in MANY_ROOTS_QUERIES:
+        for t, root in store.query(query.replace("?target", "?t") % values,
+                                   timeout=timeout).rows:
+            if t in roots and root is not None:
+                roots[t].add(root)
+    named = sorted({r for rs in roots.values() for r in rs if isinstance(r, URIRef)})
+    bodies = _collect(store, narrowed(BODIES_QUERY, present), named, timeout)
+    out: dict[URIRef, tuple[list[Row], set[URIRef], bool]] = {}
+    for target in targets:
+        rows_seen, graphs = links[target]
+        rows = list(rows_seen)
+        whole = True
+        for cat in sorted(listing[target]):  # type: ignore[type-var]
+            if cat in catalogs:
+                rows += catalogs[cat][0]
+                graphs = graphs | catalogs[cat][1]
+            else:
+                whole = False  # a blank-node catalog
+        for root in sorted(roots[target], key=str):
+            if root in bodies:
+                rows += list(bodies[root][0])
+                graphs = graphs | bodies[root][1]
+            else:
+                whole = False  # a blank-node offer
+        out[target] = (rows, set(graphs), whole)
+    return out
+
+
+_INDEXES: weakref.WeakKeyDictionary[Store, ShapeIndex] = weakref.WeakKeyDictionary()
+_INDEXES_LOCK = threading.Lock()
+
+
+def shape_index_for(store: Store) -> ShapeIndex:
+    """The one shape index of ``store`` (built on first use, then kept current)."""
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(store)
+        if index is None:
+            refresh = SHARED_REFRESH if store.shared_with_other_writers else None
+            index = _INDEXES[store] = ShapeIndex(store, refresh)
+        return index
