@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from rdflib import BNode, URIRef
+from rdflib import URIRef
 from rdflib.namespace import DCAT
 from rdflib.term import Node
 
@@ -83,7 +83,7 @@ OPERANDS_QUERY = PREFIXES + "SELECT DISTINCT ?o WHERE { ?s odrl:leftOperand ?o }
 #: left operands (``%s``: the graphs).
 FOLLOWED_LINKS = (*BODY_LINKS, "odrl:hasPolicy", "odrl:partOf", "dct:isPartOf", "dcat:dataset",
                   "dcat:catalog", "dskg:catalog")
-FOLLOWED = frozenset(
+FOLLOWED = shapes.key_set(
     (ODRL[c[5:]] if c.startswith("odrl:") else
      DCT[c[4:]] if c.startswith("dct:") else DCAT[c[5:]] if c.startswith("dcat:") else
      DSKG[c[5:]] if c.startswith("dskg:") else
@@ -97,10 +97,6 @@ CHANGED_OPERANDS = (PREFIXES + "SELECT DISTINCT ?o WHERE { VALUES ?g { %s } "
 
 Row = tuple[Node, Node, Node]
 _DATASETS = frozenset((DCAT.dataset,))
-
-
-def node_hash(node: Node) -> int:
-    return hash(shapes.term_key(node))
 
 
 @dataclass(slots=True)
@@ -149,9 +145,9 @@ class ShapeIndex:
         self.members: dict[int, set[URIRef]] = {}
         self.alone: set[URIRef] = set()
         self._by_node: dict[int, set[URIRef]] = {}
-        self._by_graph: dict[URIRef, set[URIRef]] = {}
+        self._by_graph: dict[str, set[URIRef]] = {}
         self.operands: frozenset[Node] = frozenset()
-        self.reads: frozenset[Node] = frozenset()
+        self.reads: frozenset[str] = frozenset()
         self._next_group = 0
 
     @property
@@ -213,18 +209,19 @@ class ShapeIndex:
     def _read_all(self, targets: list[URIRef], timeout: float | None) -> None:
         store = self.store
         present = _present(store, timeout)
-        catalogs: dict[Node, tuple[list[Row], set[URIRef]]] = {}
+        catalogs: dict[str, tuple[list[TRow], set[str]]] = {}
         for start in range(0, len(targets), CHUNK):
             chunk = targets[start:start + CHUNK]
             for target, (rows, graphs, whole) in _read(store, chunk, present, catalogs,
                                                        timeout).items():
                 self._enter(target, rows, graphs, whole)
 
-    def _enter(self, target: URIRef, rows: list[Row], graphs: set[URIRef],
+    def _enter(self, target: URIRef, rows: list[tuple[str, str, str]], graphs: set[str],
                whole: bool) -> None:
-        found = shapes.signature(target, rows, self.reads) if whole and rows else None
+        tkey = shapes.term_key(target)
+        found = shapes.signature(tkey, rows, self.reads) if whole and rows else None
         if found is None:
-            group, renamed = None, frozenset((node_hash(target),))
+            group, renamed = None, frozenset((hash(tkey),))
             self.alone.add(target)
         else:
             key, names = found
@@ -235,11 +232,11 @@ class ShapeIndex:
                 self.members[group] = set()
             self.members[group].add(target)
             renamed = frozenset(hash(n) for n in names)
-        nodes = {node_hash(target)}
+        nodes = {hash(tkey)}
         for s, p, o in rows:
-            nodes.add(node_hash(s))
-            if p in FOLLOWED and isinstance(o, URIRef | BNode):
-                nodes.add(node_hash(o))
+            nodes.add(hash(s))
+            if p in FOLLOWED and o[:1] in "<_":
+                nodes.add(hash(o))
         nodes |= renamed
         entry = Entry(group, renamed, tuple(graphs), tuple(nodes))
         self.entries[target] = entry
@@ -271,7 +268,7 @@ class ShapeIndex:
         store = self.store
         affected: set[URIRef] = set()
         for graph in graphs:
-            affected |= self._by_graph.get(graph, set())
+            affected |= self._by_graph.get(shapes.term_key(graph), set())
         names = sorted(graphs)
         found: set[Node] = set()
         operands: set[Node] = set()
@@ -285,7 +282,7 @@ class ShapeIndex:
             self.build(timeout)
             return
         for node in found:
-            affected |= self._by_node.get(node_hash(node), set())
+            affected |= self._by_node.get(hash(shapes.term_key(node)), set())
         candidates = sorted({n for n in found if isinstance(n, URIRef)} | affected)
         datasets = _datasets(store, candidates, timeout)
         read = (affected | (datasets - self.entries.keys())) & datasets
@@ -294,11 +291,11 @@ class ShapeIndex:
             self._remove(target)
         self._read_all(sorted(read), timeout)
 
-def _reads(operands: Iterable[Node]) -> frozenset[Node]:
+def _reads(operands: Iterable[Node]) -> frozenset[str]:
     """The target's properties a key keeps: every asset property besides what ``operands``
     read (so that only an operand outside ODRL changes it)."""
     every = [o for props in shapes.ASSET_PROPERTIES.values() for o in props]
-    return shapes.readable([*operands, *shapes.ASSET_PROPERTIES]) | frozenset(every)
+    return shapes.key_set([*shapes.readable([*operands, *shapes.ASSET_PROPERTIES]), *every])
 
 
 def _present(store: Store, timeout: float | None) -> frozenset[str]:
@@ -321,61 +318,73 @@ def _datasets(store: Store, nodes: list[URIRef], timeout: float | None) -> set[U
     return out
 
 
-def _collect(store: Store, query: str, keys: Iterable[Node], timeout: float | None
-             ) -> dict[Node, tuple[dict[Row, None], set[URIRef]]]:
+TSV = "text/tab-separated-values"
+TRow = tuple[str, str, str]
+
+
+def _tsv(store: Store, query: str, timeout: float | None) -> list[list[str]]:
+    """``query``'s rows as the engine writes them in TSV (terms as ``term_key`` strings,
+    "" unbound): no term objects made for rows that are only compared and hashed."""
+    body = store.query_serialized(query, TSV, timeout=timeout).body.decode()
+    return [line.rstrip("\r").split("\t") for line in body.split("\n")[1:] if line]
+
+
+def _collect(store: Store, query: str, keys: list[str], timeout: float | None
+             ) -> dict[str, tuple[dict[TRow, None], set[str]]]:
     """Rows (in order, without repeats) and their graphs, per key of ``query``'s VALUES."""
-    keys = list(keys)
-    out: dict[Node, tuple[dict[Row, None], set[URIRef]]] = {k: ({}, set()) for k in keys}
+    out: dict[str, tuple[dict[TRow, None], set[str]]] = {k: ({}, set()) for k in keys}
     for start in range(0, len(keys), CHUNK):
-        values = " ".join(term_n3(k) for k in keys[start:start + CHUNK])
-        for k, s, p, o, g in store.query(query % values, timeout=timeout).rows:
-            if s is None or p is None or o is None or k not in out:
+        values = " ".join(keys[start:start + CHUNK])
+        for k, s, p, o, g in _tsv(store, query % values, timeout):
+            found = out.get(k)
+            if found is None or not (s and p and o):
                 continue
-            rows, graphs = out[k]
-            rows[(s, p, o)] = None  # type: ignore[index]
-            if isinstance(g, URIRef):
-                graphs.add(g)
+            found[0][(s, p, o)] = None
+            if g:
+                found[1].add(g)
     return out
 
 
+_DATASET_KEY = shapes.term_key(DCAT.dataset)
+
+
 def _read(store: Store, targets: list[URIRef], present: frozenset[str],
-          catalogs: dict[Node, tuple[list[Row], set[URIRef]]], timeout: float | None
-          ) -> dict[URIRef, tuple[list[Row], set[URIRef], bool]]:
+          catalogs: dict[str, tuple[list[TRow], set[str]]], timeout: float | None
+          ) -> dict[URIRef, tuple[list[TRow], set[str], bool]]:
     """Per target: the rows ``StoreSource.prefetch`` gives it, their graphs, and whether
     they are whole (False: a blank-node offer or catalog, read only in part)."""
-    links: dict[Node, tuple[dict[Row, None], set[URIRef]]] = {t: ({}, set()) for t in targets}
+    keys = [shapes.term_key(t) for t in targets]
+    links: dict[str, tuple[dict[TRow, None], set[str]]] = {k: ({}, set()) for k in keys}
     for query in OWN_QUERIES:
-        for t, (rows, graphs) in _collect(store, query, targets, timeout).items():
-            links[t][0].update(rows)
-            links[t][1].update(graphs)
-    listing = {t: [s for s, p, o in rows if p in _DATASETS and o == t]
-               for t, (rows, _) in links.items()}
-    missing = {c for cats in listing.values() for c in cats
-               if isinstance(c, URIRef) and c not in catalogs}
-    for cat, (rows, graphs) in _collect(store, CATALOGS_QUERY, sorted(missing),
-                                        timeout).items():
+        for k, (rows, graphs) in _collect(store, query, keys, timeout).items():
+            links[k][0].update(rows)
+            links[k][1].update(graphs)
+    listing = {k: [s for s, p, o in rows if p == _DATASET_KEY and o == k]
+               for k, (rows, _) in links.items()}
+    missing = sorted({c for cats in listing.values() for c in cats
+                      if c.startswith("<") and c not in catalogs})
+    for cat, (rows, graphs) in _collect(store, CATALOGS_QUERY, missing, timeout).items():
         catalogs[cat] = (list(rows), graphs)
-    roots: dict[Node, set[Node]] = {t: set() for t in targets}
-    values = " ".join(term_n3(t) for t in targets)
+    roots: dict[str, set[str]] = {k: set() for k in keys}
+    values = " ".join(keys)
     for query in MANY_ROOTS_QUERIES:
-        for t, root in store.query(query.replace("?target", "?t") % values,
-                                   timeout=timeout).rows:
-            if t in roots and root is not None:
-                roots[t].add(root)
-    named = sorted({r for rs in roots.values() for r in rs if isinstance(r, URIRef)})
+        for k, root in _tsv(store, query.replace("?target", "?t") % values, timeout):
+            if k in roots and root:
+                roots[k].add(root)
+    named = sorted({r for rs in roots.values() for r in rs if r.startswith("<")})
     bodies = _collect(store, narrowed(BODIES_QUERY, present), named, timeout)
-    out: dict[URIRef, tuple[list[Row], set[URIRef], bool]] = {}
-    for target in targets:
-        rows_seen, graphs = links[target]
+    out: dict[URIRef, tuple[list[TRow], set[str], bool]] = {}
+    for target, k in zip(targets, keys, strict=True):
+        rows_seen, graphs = links[k]
         rows = list(rows_seen)
         whole = True
-        for cat in sorted(listing[target]):  # type: ignore[type-var]
+        for cat in sorted(listing[k]):
             if cat in catalogs:
                 rows += catalogs[cat][0]
                 graphs = graphs | catalogs[cat][1]
             else:
                 whole = False  # a blank-node catalog
-        for root in sorted(roots[target], key=str):
+        for root in sorted(roots[k]):
             if root in bodies:
                 rows += list(bodies[root][0])
                 graphs = graphs | bodies[root][1]

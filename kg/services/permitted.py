@@ -148,7 +148,7 @@ def permitted_targets(ctx: ServiceContext, question: Question) -> list[URIRef]:
             tables = [cache.table(name) for name in SHARED_TABLES]
             needed = shapes.readable(shapes.operands(
                 row for table in tables for rows in list(table.values()) for row in rows))
-            if not needed <= index.reads:  # not seen when the index was built: build again
+            if not shapes.key_set(needed) <= index.reads:  # unseen by the index: build again
                 index.build(timeout)
                 alone, groups = set(index.entries), {}
                 break
@@ -180,7 +180,7 @@ def _named(index: ShapeIndex, question: shapes.Question) -> set[URIRef]:
         out |= index.renamed_as(shapes.term_key(term))
     for duty in question.duties:
         for end in range(1, len(duty) + 1):
-            out |= index.renamed_as("<" + duty[:end])
+            out |= index.renamed_as(f"<{duty[:end]}>")
     return out
 
 
