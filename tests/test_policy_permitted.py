@@ -208,3 +208,99 @@ def test_web_which_datasets_mode(tiers_store: Store) -> None:
         assert api["total"] == 3
         alone = httpx.get(f"{base}/ui/may-i", params={**form, "duty": ""}).text
         assert "2 datasets permitted" in alone
+
+
+_FOLLOW = """@prefix ex: <https://example.org/f/> .
+@prefix odrl: <http://www.w3.org/ns/odrl/2/> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dskg: <https://w3id.org/dskg#> .
+"""
+F = "https://example.org/f/"
+
+
+def _dataset(i: int, rule: str = "permission", action: str = "odrl:use") -> str:
+    return _FOLLOW + (
+        f"ex:cat dcat:dataset ex:d{i} . ex:d{i} a dcat:Dataset ; odrl:hasPolicy ex:o{i} . "
+        f"ex:o{i} a odrl:Offer ; odrl:{rule} ex:o{i}-r . ex:o{i}-r odrl:action {action} ; "
+        "odrl:constraint [ odrl:leftOperand odrl:purpose ; odrl:operator odrl:isA ; "
+        "odrl:rightOperand ex:Research ] .")
+
+
+def _space(prohibited: str = "odrl:sell") -> str:
+    return _FOLLOW + (
+        "ex:space a dskg:DataSpace ; dskg:catalog ex:cat ; dskg:rulebook ex:rb . "
+        f"ex:rb odrl:hasPolicy ex:rbp . ex:rbp a odrl:Set ; odrl:prohibition [ "
+        f"odrl:action {prohibited} ] .")
+
+
+def test_the_index_follows_writes() -> None:
+    """Datasets, offers and tier policies added, replaced and deleted (each write reporting
+    its graphs): the list follows each write, equal to single decisions, without building
+    the shape index again."""
+    from kg.policy.shapeindex import shape_index_for
+
+    store = EmbeddedStore()
+
+    def put(graph: str, turtle: str) -> None:
+        store.update(f"DROP SILENT GRAPH <{graph}>", touched=[URIRef(graph)])
+        store.import_quads(turtle.encode(), "turtle", to_graph=URIRef(graph))
+
+    put("urn:g:space", _space())
+    for i in range(6):
+        put(f"urn:g:d{i}", _dataset(i))
+    question = Question(f"{F}org", "odrl:use", purpose=f"{F}Research",
+                        at="2025-06-01T00:00:00Z")
+
+    def listed() -> list[str]:
+        _check_equal(store, question)
+        return [i["@id"] for i in permitted(_ctx(store), Filters(), question,
+                                            limit=100).items]
+
+    assert listed() == [f"{F}d{i}" for i in range(6)]
+    index = shape_index_for(store)
+    builds = index.generation
+    assert len(index.members) == 1  # six datasets, one shape
+    put("urn:g:d6", _dataset(6))  # a dataset added
+    assert listed() == [f"{F}d{i}" for i in range(7)]
+    put("urn:g:d2", _dataset(2, rule="prohibition"))  # its offer replaced
+    assert f"{F}d2" not in listed()
+    store.update("DROP GRAPH <urn:g:d4>", touched=[URIRef("urn:g:d4")])  # deleted
+    assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6)]
+    # a dataset without offers, then an offer in a graph of its own targeting it
+    put("urn:g:d8", _FOLLOW + "ex:cat dcat:dataset ex:d8 . ex:d8 a dcat:Dataset .")
+    assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6)]
+    put("urn:g:extra", _FOLLOW + "ex:x a odrl:Offer ; odrl:target ex:d8 ; odrl:permission "
+        "[ odrl:action odrl:use ] .")
+    assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6, 8)]
+    store.update("DROP GRAPH <urn:g:extra>", touched=[URIRef("urn:g:extra")])
+    assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6)]
+    put("urn:g:space", _space("odrl:use"))  # the tier policy now prohibits use
+    assert listed() == []
+    put("urn:g:space", _space())
+    assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6)]
+    # a dataset whose offer names a node of the question (its rule is the assignee) is
+    # decided alone, and still equal
+    put("urn:g:d7", _dataset(7).replace("ex:o7-r", "ex:org"))
+    assert f"{F}d7" in listed()
+    assert index.builds == 1 and index.generation > builds
+
+
+def test_the_index_of_a_shared_store_is_built_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writes another process makes to a shared store: reported by the change feed when it
+    sees them; the others are caught when the index is built again (``refresh_after``)."""
+    from kg.policy.shapeindex import ShapeIndex
+
+    store = EmbeddedStore()
+    store.import_quads(_space().encode(), "turtle", to_graph=URIRef("urn:g:space"))
+    store.import_quads(_dataset(0).encode(), "turtle", to_graph=URIRef("urn:g:d0"))
+    index = ShapeIndex(store, refresh_after=3600)
+    with index.current():
+        assert set(index.entries) == {URIRef(f"{F}d0")}
+    monkeypatch.setattr(store, "changed", lambda graphs: None)  # "another process" writes
+    store.import_quads(_dataset(1).encode(), "turtle", to_graph=URIRef("urn:g:d1"))
+    with index.current():
+        assert set(index.entries) == {URIRef(f"{F}d0")}  # not seen yet
+    index.refresh_after = 0.0
+    with index.current():
+        assert set(index.entries) == {URIRef(f"{F}d0"), URIRef(f"{F}d1")}
+    assert index.builds == 2

@@ -134,6 +134,7 @@ class ShapeIndex:
         self._stale = True
         self.built_at = 0.0
         self.build_seconds = 0.0
+        self.builds = 0
         #: bumped whenever the groups change (verdicts kept per group name it)
         self.generation = 0
         self._reset()
@@ -189,6 +190,7 @@ class ShapeIndex:
         started = time.perf_counter()
         with self.lock:
             self._stale = False
+            self.builds += 1
             self._pending.clear()
             self._reset()
             self.generation += 1
