@@ -14,6 +14,7 @@ that each have a rulebook and are subject to a national and an EU framework, the
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
@@ -123,6 +124,15 @@ def make_requests(count: int, offers: int, orgs: int, seed: int = 7,
     return out[:count]
 
 
+def _rss_mb() -> float:
+    """This process's resident memory (Linux), in MB; 0 where unknown."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError):
+        return 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offers", type=int, default=100_000)
@@ -197,10 +207,11 @@ def main() -> None:
     if timed_list:
         from kg.policy.shapeindex import shape_index_for
 
-        t0 = time.perf_counter()
+        t0, rss0 = time.perf_counter(), _rss_mb()
         index = shape_index_for(store)
         with index.current():  # built once per store, then kept by change events
             build_s = time.perf_counter() - t0
+        index_mb = _rss_mb() - rss0
         t0, c0 = time.perf_counter(), time.process_time()
         listed = permitted(ctx, Filters(), question, limit=50)
         list_s, list_cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -239,7 +250,8 @@ def main() -> None:
     one = statistics.median(latencies)
     if listed is not None:
         print(f"\nshape index over {args.offers:,} datasets ({len(index.members)} groups, "
-              f"{len(index.alone)} decided alone): built in {build_s:.2f} s (once per store)")
+              f"{len(index.alone)} decided alone): built in {build_s:.2f} s (once per store), "
+              f"resident memory +{index_mb:.0f} MB")
         print(f"permitted list over {args.offers:,} datasets (total {listed.total:,}): "
               f"{list_s:.2f} s ({list_cpu:.2f} s CPU) = {list_s / one:,.0f}x one single "
               f"decision ({list_cpu / (single_cpu / n):,.0f}x in CPU time); next page "

@@ -102,25 +102,48 @@ _DATASETS = frozenset((DCAT.dataset,))
 @dataclass(slots=True)
 class Entry:
     group: int | None  # None: decided alone
-    renamed: frozenset[int]
-    graphs: tuple[URIRef, ...]
+    renamed: tuple[int, ...]
+    graphs: tuple[str, ...]
     nodes: tuple[int, ...]
+    into: tuple[int, ...]
 
 
-def _add(index: dict, key: object, target: URIRef) -> None:
+#: Datasets past which a node stops listing its dependents (``HUB``: a write describing it
+#: builds the index again): an action, a purpose, a party collection named by most offers.
+HUB_SIZE = 1000
+HUB = "hub"
+
+
+def _add(index: dict, key: object, target: URIRef, hub: int | None = None) -> None:
+    """``index[key]``: one target, or a set of several (most keys have one: a set each
+    would be most of the index's memory), or ``HUB`` past ``hub`` of them."""
     found = index.get(key)
     if found is None:
-        index[key] = {target}
-    else:
+        index[key] = target
+    elif type(found) is set:
         found.add(target)
+        if hub is not None and len(found) > hub:
+            index[key] = HUB
+    elif found != target and found is not HUB:
+        index[key] = {found, target}
 
 
 def _drop(index: dict, key: object, target: URIRef) -> None:
     found = index.get(key)
-    if found is not None:
+    if type(found) is set:
         found.discard(target)
-        if not found:
-            del index[key]
+        if len(found) == 1:
+            index[key] = next(iter(found))
+    elif found == target:
+        del index[key]
+
+
+def _targets(index: dict, key: object) -> set[URIRef] | None:
+    """The targets under ``key``; None for a hub."""
+    found = index.get(key)
+    if found is HUB:
+        return None
+    return set() if found is None else set(found) if type(found) is set else {found}
 
 
 class ShapeIndex:
@@ -145,8 +168,11 @@ class ShapeIndex:
         self.keys: dict[shapes.Key, int] = {}
         self.members: dict[int, set[URIRef]] = {}
         self.alone: set[URIRef] = set()
-        self._by_node: dict[int, set[URIRef]] = {}
-        self._by_graph: dict[str, set[URIRef]] = {}
+        #: nodes whose own triples a dataset's rows hold (and its renamed nodes)
+        self._by_node: dict[int, URIRef | set[URIRef] | str] = {}
+        #: nodes whose incoming links a dataset's rows hold (itself, its catalogs, roots)
+        self._by_object: dict[int, URIRef | set[URIRef]] = {}
+        self._by_graph: dict[str, URIRef | set[URIRef]] = {}
         self.operands: frozenset[Node] = frozenset()
         self.reads: frozenset[str] = frozenset()
         self._next_group = 0
@@ -180,10 +206,25 @@ class ShapeIndex:
                 self._apply(pending, timeout)
             yield self
 
+    def start(self) -> None:
+        """Build in the background (a serving node's start): the first list then waits
+        only for what is left of the build."""
+        def build() -> None:
+            try:
+                with self.current():
+                    pass
+            except Exception as exc:  # the first list builds it again and reports
+                log.warning("the shape index could not be built: %s", exc)
+
+        threading.Thread(target=build, daemon=True, name="dskg-shapes").start()
+
     def renamed_as(self, key: str) -> set[URIRef]:
         """The datasets one of whose renamed nodes is ``key`` (a ``term_key``)."""
         code = hash(key)
-        return {t for t in self._by_node.get(code, ()) if code in self.entries[t].renamed}
+        found = _targets(self._by_node, code)
+        if found is None:  # a hub: every dataset is looked at
+            found = set(self.entries)
+        return {t for t in found if code in self.entries[t].renamed}
 
     # -- building --------------------------------------------------------------------------
     def build(self, timeout: float | None = None) -> None:
@@ -223,7 +264,7 @@ class ShapeIndex:
         tkey = shapes.term_key(target)
         found = shapes.signature(tkey, rows, self.reads) if whole and rows else None
         if found is None:
-            group, renamed = None, frozenset((hash(tkey),))
+            group, renamed = None, (hash(tkey),)
             self.alone.add(target)
         else:
             key, names = found
@@ -233,17 +274,27 @@ class ShapeIndex:
                 self._next_group += 1
                 self.members[group] = set()
             self.members[group].add(target)
-            renamed = frozenset(hash(n) for n in names)
-        nodes = {hash(tkey)}
+            renamed = tuple(hash(n) for n in names)
+        nodes = set(renamed)
+        tcode = hash(tkey)
+        nodes.add(tcode)
+        into = {tcode}
         for s, p, o in rows:
+            if p in _CATALOG_LINKS:  # the catalogs above: their incoming links count
+                into.add(hash(s))
+                into.add(hash(o))
+                continue
+            if p == _TARGET_KEY and o == tkey:  # a root targeting it
+                into.add(hash(s))
             nodes.add(hash(s))
-            if p in FOLLOWED and o[:1] in "<_":
+            if p in _READ_ON and o[:1] == "<":  # read if it gets a description
                 nodes.add(hash(o))
-        nodes |= renamed
-        entry = Entry(group, renamed, tuple(graphs), tuple(nodes))
+        entry = Entry(group, renamed, tuple(graphs), tuple(nodes), tuple(into))
         self.entries[target] = entry
         for code in entry.nodes:
-            _add(self._by_node, code, target)
+            _add(self._by_node, code, target, HUB_SIZE)
+        for code in entry.into:
+            _add(self._by_object, code, target)
         for graph in entry.graphs:
             _add(self._by_graph, graph, target)
 
@@ -253,6 +304,8 @@ class ShapeIndex:
             return
         for code in entry.nodes:
             _drop(self._by_node, code, target)
+        for code in entry.into:
+            _drop(self._by_object, code, target)
         for graph in entry.graphs:
             _drop(self._by_graph, graph, target)
         if entry.group is None:
@@ -270,22 +323,29 @@ class ShapeIndex:
         store = self.store
         affected: set[URIRef] = set()
         for graph in graphs:
-            affected |= self._by_graph.get(shapes.term_key(graph), set())
+            affected |= _targets(self._by_graph, shapes.term_key(graph)) or set()
         names = sorted(graphs)
-        found: set[Node] = set()
+        subjects: set[Node] = set()
+        objects: set[Node] = set()
         operands: set[Node] = set()
         for start in range(0, len(names), CHUNK):
             values = " ".join(term_n3(g) for g in names[start:start + CHUNK])
-            for query, into in ((CHANGED_SUBJECTS, found), (CHANGED_OBJECTS, found),
+            for query, into in ((CHANGED_SUBJECTS, subjects), (CHANGED_OBJECTS, objects),
                                 (CHANGED_OPERANDS, operands)):
                 into.update(r[0] for r in store.query(query % values, timeout=timeout).rows
                             if r[0] is not None)
         if not _reads(operands) <= self.reads:  # a new operand reads other properties
             self.build(timeout)
             return
-        for node in found:
-            affected |= self._by_node.get(hash(shapes.term_key(node)), set())
-        candidates = sorted({n for n in found if isinstance(n, URIRef)} | affected)
+        for node in subjects:
+            found = _targets(self._by_node, hash(shapes.term_key(node)))
+            if found is None:  # a node most offers name is described anew
+                self.build(timeout)
+                return
+            affected |= found
+        for node in objects:
+            affected |= _targets(self._by_object, hash(shapes.term_key(node))) or set()
+        candidates = sorted({n for n in subjects if isinstance(n, URIRef)} | affected)
         datasets = _datasets(store, candidates, timeout)
         read = (affected | (datasets - self.entries.keys())) & datasets
         self.generation += 1
@@ -348,6 +408,10 @@ def _collect(store: Store, query: str, keys: list[str], timeout: float | None
 
 
 _DATASET_KEY = shapes.term_key(DCAT.dataset)
+_TARGET_KEY = shapes.term_key(ODRL.target)
+_CATALOG_LINKS = shapes.key_set((DCAT.dataset, DCAT.catalog, DSKG.catalog))
+#: Links whose objects' own triples a dataset's rows hold (a parent's body is not its own).
+_READ_ON = FOLLOWED - _CATALOG_LINKS - {shapes.term_key(ODRL.inheritFrom)}
 
 
 def _read(store: Store, targets: list[URIRef], present: frozenset[str],
