@@ -195,14 +195,14 @@ def main() -> None:
     # first call (cold) and the next page (decisions kept until the store changes).
     from kg.services.context import ServiceContext
     from kg.services.listing import Filters
-    from kg.services.permitted import Question, permitted
+    from kg.services.permitted import Question, permitted, permitted_targets
     from kg.settings import Settings
 
     ctx = ServiceContext(store, Settings(store="memory", load_default_graph=False))
     question = Question(f"{EX}org3", "odrl:use", purpose=f"{EX}Research",
                         at="2025-06-01T12:00:00Z", duties_done=("odrl:attribute",))
     timed_list = args.list == "yes" or (args.list == "auto" and args.offers <= 100_000)
-    list_s = page_s = list_cpu = build_s = 0.0
+    list_s = page_s = list_cpu = build_s = total_s = total_cpu = index_mb = 0.0
     listed = None
     if timed_list:
         from kg.policy.shapeindex import shape_index_for
@@ -213,7 +213,9 @@ def main() -> None:
             build_s = time.perf_counter() - t0
         index_mb = _rss_mb() - rss0
         t0, c0 = time.perf_counter(), time.process_time()
-        listed = permitted(ctx, Filters(), question, limit=50)
+        permitted_targets(ctx, question)  # every dataset decided: the exact total
+        total_s, total_cpu = time.perf_counter() - t0, time.process_time() - c0
+        listed = permitted(ctx, Filters(), question, limit=50)  # + the page's 50 explained
         list_s, list_cpu = time.perf_counter() - t0, time.process_time() - c0
         t0 = time.perf_counter()
         permitted(ctx, Filters(), question, limit=50, offset=50)
@@ -252,6 +254,9 @@ def main() -> None:
         print(f"\nshape index over {args.offers:,} datasets ({len(index.members)} groups, "
               f"{len(index.alone)} decided alone): built in {build_s:.2f} s (once per store), "
               f"resident memory +{index_mb:.0f} MB")
+        print(f"exact total over {args.offers:,} datasets (every dataset decided): "
+              f"{total_s:.2f} s ({total_cpu:.2f} s CPU) = {total_s / one:,.0f}x one single "
+              f"decision ({total_cpu / (single_cpu / n):,.0f}x in CPU time)")
         print(f"permitted list over {args.offers:,} datasets (total {listed.total:,}): "
               f"{list_s:.2f} s ({list_cpu:.2f} s CPU) = {list_s / one:,.0f}x one single "
               f"decision ({list_cpu / (single_cpu / n):,.0f}x in CPU time); next page "

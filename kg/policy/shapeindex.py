@@ -170,6 +170,8 @@ class ShapeIndex:
         self.alone: set[URIRef] = set()
         #: nodes whose own triples a dataset's rows hold (and its renamed nodes)
         self._by_node: dict[int, URIRef | set[URIRef] | str] = {}
+        #: renamed nodes (``renamed_as``), also nodes whose own triples the rows hold
+        self._renamed: dict[int, URIRef | set[URIRef]] = {}
         #: nodes whose incoming links a dataset's rows hold (itself, its catalogs, roots)
         self._by_object: dict[int, URIRef | set[URIRef]] = {}
         self._by_graph: dict[str, URIRef | set[URIRef]] = {}
@@ -221,10 +223,7 @@ class ShapeIndex:
     def renamed_as(self, key: str) -> set[URIRef]:
         """The datasets one of whose renamed nodes is ``key`` (a ``term_key``)."""
         code = hash(key)
-        found = _targets(self._by_node, code)
-        if found is None:  # a hub: every dataset is looked at
-            found = set(self.entries)
-        return {t for t in found if code in self.entries[t].renamed}
+        return _targets(self._renamed, code) or set()
 
     # -- building --------------------------------------------------------------------------
     def build(self, timeout: float | None = None) -> None:
@@ -289,10 +288,13 @@ class ShapeIndex:
             nodes.add(hash(s))
             if p in _READ_ON and o[:1] == "<":  # read if it gets a description
                 nodes.add(hash(o))
+        nodes.difference_update(renamed)  # those are in ``_renamed``
         entry = Entry(group, renamed, tuple(graphs), tuple(nodes), tuple(into))
         self.entries[target] = entry
         for code in entry.nodes:
             _add(self._by_node, code, target, HUB_SIZE)
+        for code in entry.renamed:
+            _add(self._renamed, code, target)
         for code in entry.into:
             _add(self._by_object, code, target)
         for graph in entry.graphs:
@@ -304,6 +306,8 @@ class ShapeIndex:
             return
         for code in entry.nodes:
             _drop(self._by_node, code, target)
+        for code in entry.renamed:
+            _drop(self._renamed, code, target)
         for code in entry.into:
             _drop(self._by_object, code, target)
         for graph in entry.graphs:
@@ -338,11 +342,12 @@ class ShapeIndex:
             self.build(timeout)
             return
         for node in subjects:
-            found = _targets(self._by_node, hash(shapes.term_key(node)))
+            code = hash(shapes.term_key(node))
+            found = _targets(self._by_node, code)
             if found is None:  # a node most offers name is described anew
                 self.build(timeout)
                 return
-            affected |= found
+            affected |= found | (_targets(self._renamed, code) or set())
         for node in objects:
             affected |= _targets(self._by_object, hash(shapes.term_key(node))) or set()
         candidates = sorted({n for n in subjects if isinstance(n, URIRef)} | affected)
