@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from kg.bulkcommit import recover_interrupted_loads
 from kg.defaultgraph import load_default_graph
 from kg.migrate import migrate
-from kg.policy.shapeindex import shape_index_for
 from kg.services.changefeed import ChangeFeed
 from kg.services.context import ServiceContext
 from kg.services.textindex import text_index_for
@@ -84,7 +83,6 @@ def _start_up(node: Node, *, load_defaults: bool, serving: bool) -> None:
     index = text_index_for(store, settings)
     if index is not None:
         index.ready()  # built in the background before the first search
-    shape_index_for(store).start()  # the permitted list's groups, likewise
     if store.shared_with_other_writers:
         node.feed = ChangeFeed(store, settings.shared_refresh)
 
