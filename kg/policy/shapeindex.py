@@ -152,7 +152,8 @@ class ShapeIndex:
     def __init__(self, store: Store, refresh_after: float | None = None) -> None:
         self._store = weakref.ref(store)
         self.refresh_after = refresh_after
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # held while the index is read or changed
+        self._events = threading.Lock()  # only for _pending/_stale: a write never waits
         self._pending: set[URIRef] = set()
         self._stale = True
         self.built_at = 0.0
@@ -187,7 +188,7 @@ class ShapeIndex:
         return store
 
     def _on_change(self, graphs: frozenset[URIRef] | None) -> None:
-        with self.lock:
+        with self._events:
             if graphs is None:
                 self._stale = True
             else:
@@ -198,14 +199,19 @@ class ShapeIndex:
     def current(self, timeout: float | None = None) -> Iterator[ShapeIndex]:
         """The index with every reported write applied, held (locked) while in use."""
         with self.lock:
-            if (not self._stale and self.refresh_after is not None
-                    and time.monotonic() - self.built_at > self.refresh_after):
-                self._stale = True
-            if self._stale:
-                self.build(timeout)
-            elif self._pending:
+            with self._events:
+                stale = self._stale or (self.refresh_after is not None and
+                                        time.monotonic() - self.built_at > self.refresh_after)
                 pending, self._pending = self._pending, set()
-                self._apply(pending, timeout)
+            try:
+                if stale:
+                    self.build(timeout)
+                elif pending:
+                    self._apply(pending, timeout)
+            except BaseException:  # half applied (a timeout, the engine away): start over
+                with self._events:
+                    self._stale = True
+                raise
             yield self
 
     def start(self) -> None:
@@ -229,20 +235,26 @@ class ShapeIndex:
     def build(self, timeout: float | None = None) -> None:
         started = time.perf_counter()
         with self.lock:
-            self._stale = False
+            with self._events:  # what is written from now on is applied after the build
+                self._stale = False
+                self._pending.clear()
             self.builds += 1
-            self._pending.clear()
-            self._reset()
-            self.generation += 1
-            store = self.store
-            self.operands = frozenset(r[0] for r in store.query(
-                OPERANDS_QUERY, timeout=timeout).rows if r[0] is not None)
-            self.reads = _reads(self.operands)
-            kind = KINDS["datasets"]
-            rows = store.query(f"{PREFIXES}SELECT DISTINCT ?s WHERE {{ "
-                               f"{kind.type_pattern('s')} }}", timeout=timeout).rows
-            targets = sorted(r[0] for r in rows if isinstance(r[0], URIRef))
-            self._read_all(targets, timeout)
+            try:
+                self._reset()
+                self.generation += 1
+                store = self.store
+                self.operands = frozenset(r[0] for r in store.query(
+                    OPERANDS_QUERY, timeout=timeout).rows if r[0] is not None)
+                self.reads = _reads(self.operands)
+                kind = KINDS["datasets"]
+                rows = store.query(f"{PREFIXES}SELECT DISTINCT ?s WHERE {{ "
+                                   f"{kind.type_pattern('s')} }}", timeout=timeout).rows
+                targets = sorted(r[0] for r in rows if isinstance(r[0], URIRef))
+                self._read_all(targets, timeout)
+            except BaseException:  # half built: built again on next use
+                with self._events:
+                    self._stale = True
+                raise
             self.built_at = time.monotonic()
         self.build_seconds = time.perf_counter() - started
         log.info("shape index: %d datasets in %d groups (%d alone), built in %.1f s",
