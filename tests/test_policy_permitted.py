@@ -304,3 +304,46 @@ def test_the_index_of_a_shared_store_is_built_again(monkeypatch: pytest.MonkeyPa
     with index.current():
         assert set(index.entries) == {URIRef(f"{F}d0"), URIRef(f"{F}d1")}
     assert index.builds == 2
+
+
+def test_a_remote_store_follows_other_processes_writes(tmp_path: Path) -> None:
+    """Two nodes on one engine (two store objects: one's change events never reach the
+    other): the other's writes reach this node's list through the change feed, which tells
+    the shape index the graphs they changed; until it polls, the list is the one it had."""
+    from datetime import UTC, datetime
+
+    from harness.servers import oxigraph_server
+    from kg.namespaces import META_GRAPH
+    from kg.services.changefeed import ChangeFeed
+    from kg.store.remote import RemoteStore
+
+    with oxigraph_server(tmp_path / "engine") as url:
+        ours, theirs = (RemoteStore(f"{url}/query", f"{url}/update", f"{url}/store")
+                        for _ in range(2))
+        theirs.import_quads(_space().encode(), "turtle", to_graph=URIRef("urn:g:space"))
+        for i in range(3):
+            theirs.import_quads(_dataset(i).encode(), "turtle", to_graph=URIRef(f"urn:g:d{i}"))
+        feed = ChangeFeed(ours, 60)
+        feed.poll()  # what is there is not news
+        question = Question(f"{F}org", "odrl:use", purpose=f"{F}Research",
+                            at="2025-06-01T00:00:00Z")
+
+        def listed() -> list[str]:
+            _check_equal(ours, question)
+            return [i["@id"] for i in permitted(_ctx(ours), Filters(), question,
+                                                limit=100).items]
+
+        assert listed() == [f"{F}d{i}" for i in range(3)]
+        # the other node writes (its write path leaves the time in the meta graph)
+        theirs.import_quads(_dataset(3).encode(), "turtle", to_graph=URIRef("urn:g:d3"))
+        theirs.update(f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ <urn:g:d3> "
+                      "<http://www.w3.org/ns/prov#generatedAtTime> "
+                      f'"{datetime.now(UTC).isoformat()}"^^'
+                      "<http://www.w3.org/2001/XMLSchema#dateTime> } }")
+        stale = [i["@id"] for i in permitted(_ctx(ours), Filters(), question,
+                                             limit=100).items]
+        assert stale == [f"{F}d{i}" for i in range(3)]  # not told yet
+        assert feed.poll() == frozenset({URIRef("urn:g:d3")})
+        assert listed() == [f"{F}d{i}" for i in range(4)]
+        ours.close()
+        theirs.close()
