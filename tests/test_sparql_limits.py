@@ -199,3 +199,24 @@ def test_a_remote_engine_s_bytes_pass_through(tmp_path: Path) -> None:
             with pytest.raises(ResultTooLarge):
                 store.query_serialized(query, media, limit=2)
         store.close()
+
+
+@pytest.mark.parametrize(("query", "point"), [
+    ("PREFIX dct: <http://purl.org/dc/terms/>\nSELECT ?t WHERE { <urn:x> dct:title ?t }", True),
+    ("SELECT DISTINCT ?o WHERE { <urn:x> a ?o . } LIMIT 5 OFFSET 1", True),
+    ('SELECT ?s WHERE { <urn:x> <urn:p> "v"@en }', True),
+    ("SELECT ?s WHERE { ?s <urn:p> ?o }", False),  # a variable subject scans
+    ("SELECT ?o WHERE { <urn:x> ?p ?o }", False),
+    ("SELECT ?o WHERE { <urn:x> <urn:p>+ ?o }", False),  # a path
+    ("SELECT ?o WHERE { <urn:x> <urn:p> ?o . ?o <urn:p> ?z }", False),
+    ("SELECT ?o WHERE { <urn:x> <urn:p> ?o FILTER(?o) }", False),
+    ("SELECT ?o WHERE { <urn:x> <urn:p> ?o } ORDER BY ?o", False),
+    ("SELECT ?o FROM <urn:g> WHERE { <urn:x> <urn:p> ?o }", False),
+    ("SELECT (COUNT(*) AS ?n) WHERE { <urn:x> <urn:p> ?o }", False),
+    ("SELECT ?o WHERE { <urn:x> <urn:p> ?o } # } UNION { ?a ?b ?c }", False),
+])
+def test_point_lookups_are_told_apart(query: str, point: bool) -> None:
+    """Only one pattern on a given subject and predicate skips the query workers."""
+    from kg.store.lookups import point_lookup
+
+    assert point_lookup(query) is point
