@@ -95,9 +95,6 @@ CHANGED_OBJECTS = (PREFIXES + "SELECT DISTINCT ?o WHERE { VALUES ?g { %s } GRAPH
 CHANGED_OPERANDS = (PREFIXES + "SELECT DISTINCT ?o WHERE { VALUES ?g { %s } "
                     "GRAPH ?g { ?s odrl:leftOperand ?o } }")
 
-Row = tuple[Node, Node, Node]
-_DATASETS = frozenset((DCAT.dataset,))
-
 
 @dataclass(slots=True)
 class Entry:
