@@ -100,7 +100,7 @@ CHANGED_OPERANDS = (PREFIXES + "SELECT DISTINCT ?o WHERE { VALUES ?g { %s } "
 class Entry:
     group: int | None  # None: decided alone
     renamed: tuple[int, ...]
-    graphs: tuple[str, ...]
+    graphs: tuple[int, ...]  # hashes of their term keys
     nodes: tuple[int, ...]
     into: tuple[int, ...]
 
@@ -172,7 +172,7 @@ class ShapeIndex:
         self._renamed: dict[int, URIRef | set[URIRef]] = {}
         #: nodes whose incoming links a dataset's rows hold (itself, its catalogs, roots)
         self._by_object: dict[int, URIRef | set[URIRef]] = {}
-        self._by_graph: dict[str, URIRef | set[URIRef]] = {}
+        self._by_graph: dict[int, URIRef | set[URIRef]] = {}
         self.operands: frozenset[Node] = frozenset()
         self.reads: frozenset[str] = frozenset()
         self._next_group = 0
@@ -298,7 +298,8 @@ class ShapeIndex:
             if p in _READ_ON and o[:1] == "<":  # read if it gets a description
                 nodes.add(hash(o))
         nodes.difference_update(renamed)  # those are in ``_renamed``
-        entry = Entry(group, renamed, tuple(graphs), tuple(nodes), tuple(into))
+        entry = Entry(group, renamed, tuple({hash(g) for g in graphs}), tuple(nodes),
+                      tuple(into))
         self.entries[target] = entry
         for code in entry.nodes:
             _add(self._by_node, code, target, HUB_SIZE)
@@ -336,7 +337,7 @@ class ShapeIndex:
         store = self.store
         affected: set[URIRef] = set()
         for graph in graphs:
-            affected |= _targets(self._by_graph, shapes.term_key(graph)) or set()
+            affected |= _targets(self._by_graph, hash(shapes.term_key(graph))) or set()
         names = sorted(graphs)
         subjects: set[Node] = set()
         objects: set[Node] = set()
