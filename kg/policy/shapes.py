@@ -20,9 +20,12 @@ Kleene combinations, the strongest denial, any granting offer) gives the same an
 the explanation (which rule is named first) may differ, so the list decides each listed
 item itself.
 
-``shape`` renames those nodes to canonical labels; two datasets with the same key are
+``signature`` renames those nodes to canonical labels; two datasets with the same key are
 related by a renaming of that kind, so their verdicts are equal. A poor labelling only puts
-isomorphic datasets in different groups (decided twice), never different ones in one.
+isomorphic datasets in different groups (decided twice), never different ones in one. It
+keeps only places by name: a question's terms and duties are left to the caller (a dataset
+with one of them among its renamed nodes is decided alone), so that one key per dataset,
+kept in the shape index, serves every question.
 """
 
 from __future__ import annotations

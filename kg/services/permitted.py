@@ -2,12 +2,12 @@
 
 The datasets matching the listing's other filters are decided by the policy evaluator (the
 same code and store slices as ``POST /policies/evaluate``); those it permits are the list, in
-IRI order, each item with the rule that decided. Their offers and links are read in chunks of
-a few queries; datasets whose own rows have the same shape up to the names of their offers'
-nodes (``kg.policy.shapes``) get one decision, made on the first of them; the items of the
-page are decided each (their reason and deciding rule are their own). Verdicts are kept per
-store (``kg.policy.cache``) until the store changes, so the next page costs only its
-summaries.
+IRI order, each item with the rule that decided. The shape index (``kg.policy.shapeindex``,
+kept current by the store's change events) groups the datasets whose own rows have the same
+shape up to the names of their own nodes (``kg.policy.shapes``); one decision per group, made
+on its first dataset, is the verdict of all of them; the items of the page are decided each
+(their reason and deciding rule are their own). The list is kept per store
+(``kg.policy.cache``) until the store changes, so the next page costs only its summaries.
 """
 
 from __future__ import annotations
@@ -192,7 +192,8 @@ def _decide(engine: PolicyEngine, source: StoreSource, cache: PolicyCache,
         source.prefetch(chunk)
         for target, decision in zip(chunk, engine.evaluate_many(
                 [question.request(str(t)) for t in chunk]), strict=True):
-            _keep(cache, question, target, decision)
+            # here too: a write meanwhile gives the cache new tables
+            verdicts[target] = _keep(cache, question, target, decision)
         source.forget()
 
 
