@@ -266,13 +266,20 @@ def test_the_index_follows_writes() -> None:
     assert f"{F}d2" not in listed()
     store.update("DROP GRAPH <urn:g:d4>", touched=[URIRef("urn:g:d4")])  # deleted
     assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6)]
-    # a dataset without offers, then an offer in a graph of its own targeting it
-    put("urn:g:d8", _FOLLOW + "ex:cat dcat:dataset ex:d8 . ex:d8 a dcat:Dataset .")
+    # two datasets without offers (one shape), then an offer in a graph of its own
+    # targeting the second (which the list would otherwise give the first one's verdict)
+    for i in (8, 9):
+        put(f"urn:g:d{i}", _FOLLOW + f"ex:cat dcat:dataset ex:d{i} . ex:d{i} a dcat:Dataset .")
     assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6)]
-    put("urn:g:extra", _FOLLOW + "ex:x a odrl:Offer ; odrl:target ex:d8 ; odrl:permission "
+    put("urn:g:extra", _FOLLOW + "ex:x a odrl:Offer ; odrl:target ex:d9 ; odrl:permission "
         "[ odrl:action odrl:use ] .")
-    assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6, 8)]
+    assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6, 9)]
     store.update("DROP GRAPH <urn:g:extra>", touched=[URIRef("urn:g:extra")])
+    assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6)]
+    # a rule added to d1's offer from another graph: its offer now permits and prohibits
+    put("urn:g:more", _FOLLOW + "ex:o1 odrl:prohibition [ odrl:action odrl:use ] .")
+    assert listed() == [f"{F}d{i}" for i in (0, 3, 5, 6)]
+    store.update("DROP GRAPH <urn:g:more>", touched=[URIRef("urn:g:more")])
     assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6)]
     put("urn:g:space", _space("odrl:use"))  # the tier policy now prohibits use
     assert listed() == []
@@ -347,3 +354,44 @@ def test_a_remote_store_follows_other_processes_writes(tmp_path: Path) -> None:
         assert listed() == [f"{F}d{i}" for i in range(4)]
         ours.close()
         theirs.close()
+
+
+def test_random_writes_keep_the_index_exact() -> None:
+    """A random series of writes (datasets put, replaced with other rules and actions,
+    dropped; offers of their own graphs; the tier policy changed), the list compared with
+    single decisions after each."""
+    import random
+
+    from kg.policy.shapeindex import shape_index_for
+
+    rng = random.Random(18)
+    store = EmbeddedStore()
+
+    def put(graph: str, turtle: str) -> None:
+        store.update(f"DROP SILENT GRAPH <{graph}>", touched=[URIRef(graph)])
+        store.import_quads(turtle.encode(), "turtle", to_graph=URIRef(graph))
+
+    put("urn:g:space", _space())
+    for i in range(8):
+        put(f"urn:g:d{i}", _dataset(i))
+    question = Question(f"{F}org", "odrl:use", purpose=f"{F}Research",
+                        at="2025-06-01T00:00:00Z")
+    _check_equal(store, question)
+    for _ in range(16):
+        i, step = rng.randrange(10), rng.randrange(4)
+        if step == 0 and rng.random() < 0.3:  # no offer of its own
+            put(f"urn:g:d{i}", _FOLLOW + f"ex:cat dcat:dataset ex:d{i} . ex:d{i} a "
+                "dcat:Dataset .")
+        elif step == 0:
+            put(f"urn:g:d{i}", _dataset(i, rule=rng.choice(["permission", "prohibition"]),
+                                        action=rng.choice(["odrl:use", "odrl:read"])))
+        elif step == 1:
+            store.update(f"DROP SILENT GRAPH <urn:g:d{i}>", touched=[URIRef(f"urn:g:d{i}")])
+        elif step == 2:
+            rule = rng.choice(["permission", "prohibition"])
+            put(f"urn:g:x{i}", _FOLLOW + f"ex:x{i} a odrl:Offer ; odrl:target ex:d{i} ; "
+                f"odrl:{rule} [ odrl:action odrl:use ] .")
+        else:
+            put("urn:g:space", _space(rng.choice(["odrl:sell", "odrl:use", "odrl:read"])))
+        _check_equal(store, question)
+    assert shape_index_for(store).builds == 1
