@@ -395,3 +395,34 @@ def test_random_writes_keep_the_index_exact() -> None:
             put("urn:g:space", _space(rng.choice(["odrl:sell", "odrl:use", "odrl:read"])))
         _check_equal(store, question)
     assert shape_index_for(store).builds == 1
+
+
+def test_a_node_most_offers_name_described_anew_builds_the_index_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``HUB_SIZE`` datasets a node (here the action every offer names) keeps no list
+    of them: a write describing it builds the index again; a new non-ODRL left operand
+    too (the properties it reads enter every key)."""
+    from kg.policy import shapeindex
+
+    monkeypatch.setattr(shapeindex, "HUB_SIZE", 2)
+    store = EmbeddedStore()
+    store.import_quads(_space().encode(), "turtle", to_graph=URIRef("urn:g:space"))
+    for i in range(4):
+        store.import_quads(_dataset(i).encode(), "turtle", to_graph=URIRef(f"urn:g:d{i}"))
+    question = Question(f"{F}org", "odrl:use", purpose=f"{F}Research",
+                        at="2025-06-01T00:00:00Z")
+    _check_equal(store, question)
+    index = shapeindex.shape_index_for(store)
+    assert index.builds == 1
+    store.import_quads(b'<http://www.w3.org/ns/odrl/2/use> '
+                       b'<http://www.w3.org/2000/01/rdf-schema#comment> "to use" .',
+                       "turtle", to_graph=URIRef("urn:g:vocabulary"))
+    _check_equal(store, question)
+    assert index.builds == 2
+    store.import_quads((_FOLLOW + "ex:x a odrl:Offer ; odrl:target ex:d0 ; odrl:permission "
+                        "[ odrl:action odrl:read ; odrl:constraint [ odrl:leftOperand "
+                        "ex:colour ; odrl:operator odrl:eq ; odrl:rightOperand ex:red ] ] ."
+                        ).encode(), "turtle", to_graph=URIRef("urn:g:colour"))
+    _check_equal(store, question)
+    assert index.builds == 3
+    assert URIRef(f"{F}colour") in index.operands
