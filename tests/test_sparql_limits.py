@@ -220,3 +220,20 @@ def test_point_lookups_are_told_apart(query: str, point: bool) -> None:
     from kg.store.lookups import point_lookup
 
     assert point_lookup(query) is point
+
+
+def test_point_lookups_keep_the_row_cap_and_long_answers_go_to_a_worker(
+        node: tuple[httpx.Client, EmbeddedStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    client, store = node
+    monkeypatch.setattr("kg.store.embedded.INLINE_ROWS", 5)
+    store.replace_graphs({URIRef(EX + "g-point"): [
+        *((URIRef(EX + "ten"), URIRef(EX + "v"), Literal(i)) for i in range(10)),
+        *((URIRef(EX + "thirty"), URIRef(EX + "v"), Literal(i)) for i in range(30))]})
+    json_accept = {"Accept": "application/sparql-results+json"}
+    ten = client.get("/sparql", params={"query": f"SELECT ?v WHERE {{ <{EX}ten> <{EX}v> ?v }}"},
+                     headers=json_accept)
+    assert ten.status_code == 200  # past 5 rows: written by a worker, whole
+    assert len(ten.json()["results"]["bindings"]) == 10
+    thirty = client.get("/sparql", params={
+        "query": f"SELECT ?v WHERE {{ <{EX}thirty> <{EX}v> ?v }}"}, headers=json_accept)
+    assert thirty.status_code == 413 and "more than 20" in thirty.json()["detail"]

@@ -4,7 +4,9 @@ A query worker costs a round trip between processes (two wake-ups, a pickle each
 is most of a point look-up's time. A SELECT whose whole pattern is one triple with its
 subject and predicate given (``SELECT ?title WHERE { <x> dct:title ?title }``) reads one
 range of one index: its cost is bounded by that subject's triples for that predicate, it
-cannot run away, and the result cap still applies (the same ``run_request``). Anything else
+cannot run away, and the result cap still applies (the same ``run_request``). It is
+answered in the server process while its answer is at most ``INLINE_ROWS`` rows (past
+that, a worker writes it, off the event loop). Anything else
 (a variable subject or predicate, a property path, a second pattern, FILTER, OPTIONAL,
 GRAPH, a subquery, ORDER BY, FROM) goes to a worker, where a deadline can end it.
 """
@@ -12,6 +14,9 @@ GRAPH, a subquery, ORDER BY, FROM) goes to a worker, where a deadline can end it
 from __future__ import annotations
 
 import re
+
+#: Rows a point look-up may answer with in the server process.
+INLINE_ROWS = 1000
 
 _IRI = r'<[^<>"{}|^`\\\x00-\x20]*>'
 _PNAME = r"[A-Za-z][\w-]*:[A-Za-z0-9_][\w-]*"  # no dots: the pattern's own "." stays apart
