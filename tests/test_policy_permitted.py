@@ -281,6 +281,12 @@ def test_the_index_follows_writes() -> None:
     assert listed() == [f"{F}d{i}" for i in (0, 3, 5, 6)]
     store.update("DROP GRAPH <urn:g:more>", touched=[URIRef("urn:g:more")])
     assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6)]
+    # a second data space takes the catalog in (its document lists it), and leaves
+    put("urn:g:space2", _space("odrl:use").replace("ex:space ", "ex:space2 ").replace(
+        "ex:rb", "ex:rb2"))
+    assert listed() == []
+    store.update("DROP GRAPH <urn:g:space2>", touched=[URIRef("urn:g:space2")])
+    assert listed() == [f"{F}d{i}" for i in (0, 1, 3, 5, 6)]
     put("urn:g:space", _space("odrl:use"))  # the tier policy now prohibits use
     assert listed() == []
     put("urn:g:space", _space())

@@ -37,7 +37,7 @@ from rdflib import URIRef
 from rdflib.namespace import DCAT
 from rdflib.term import Node
 
-from kg.namespaces import DCT, DSKG, ODRL
+from kg.namespaces import DCT, DSKG, META_GRAPH, ODRL
 from kg.policy import shapes
 from kg.policy.queries import (
     BODY_LINKS,
@@ -103,6 +103,7 @@ class Entry:
     graphs: tuple[int, ...]  # hashes of their term keys
     nodes: tuple[int, ...]
     into: tuple[int, ...]
+    cats: tuple[str, ...]  # the catalogs listing it
 
 
 #: Datasets past which a node stops listing its dependents (``HUB``: a write describing it
@@ -173,6 +174,13 @@ class ShapeIndex:
         #: nodes whose incoming links a dataset's rows hold (itself, its catalogs, roots)
         self._by_object: dict[int, URIRef | set[URIRef]] = {}
         self._by_graph: dict[int, URIRef | set[URIRef]] = {}
+        #: the rows above each catalog and the graphs they came from, and those graphs
+        self._catalogs: dict[str, tuple[frozenset[TRow], tuple[int, ...]]] = {}
+        self._catalog_graphs: dict[int, str | set[str]] = {}
+        #: every node of the rows above each catalog (its parents, the data spaces) -> it
+        self._catalog_nodes: dict[int, str | set[str]] = {}
+        #: catalog -> the datasets it lists
+        self._under: dict[str, URIRef | set[URIRef]] = {}
         self.operands: frozenset[Node] = frozenset()
         self.reads: frozenset[str] = frozenset()
         self._next_group = 0
@@ -266,6 +274,33 @@ class ShapeIndex:
             for target, (rows, graphs, whole) in _read(store, chunk, present, catalogs,
                                                        timeout).items():
                 self._enter(target, rows, graphs, whole)
+        for cat, (rows, graphs) in catalogs.items():
+            self._keep_catalog(cat, rows, graphs)
+
+    def _catalogs_changed(self, cats: set[str], timeout: float | None) -> set[URIRef]:
+        """The datasets under those of ``cats`` whose rows above changed (read again)."""
+        affected: set[URIRef] = set()
+        for cat, (rows, found) in _collect(self.store, CATALOGS_QUERY, sorted(cats),
+                                           timeout).items():
+            if frozenset(rows) != self._catalogs[cat][0]:  # its datasets' keys change
+                affected |= _targets(self._under, cat) or set()
+            self._keep_catalog(cat, list(rows), found)
+        return affected
+
+    def _keep_catalog(self, cat: str, rows: list[TRow], graphs: set[str]) -> None:
+        """The rows above catalog ``cat`` (in its datasets' keys), kept with their graphs:
+        a write to one of those re-reads the datasets only when the rows changed (a data
+        space's document edited for its rulebook leaves its catalog link as it was)."""
+        old = self._catalogs.get(cat)
+        if old is not None:
+            for code in old[1]:
+                _drop(self._catalog_graphs, code, cat)  # type: ignore[arg-type]
+        codes = tuple({hash(g) for g in graphs})
+        self._catalogs[cat] = (frozenset(rows), codes)
+        for code in codes:
+            _add(self._catalog_graphs, code, cat)  # type: ignore[arg-type]
+        for code in {hash(cat), *(hash(n) for s, _, o in rows for n in (s, o))}:
+            _add(self._catalog_nodes, code, cat)  # type: ignore[arg-type]
 
     def _enter(self, target: URIRef, rows: list[tuple[str, str, str]], graphs: set[str],
                whole: bool) -> None:
@@ -287,10 +322,11 @@ class ShapeIndex:
         tcode = hash(tkey)
         nodes.add(tcode)
         into = {tcode}
+        cats: set[str] = set()
         for s, p, o in rows:
-            if p in _CATALOG_LINKS:  # the catalogs above: their incoming links count
-                into.add(hash(s))
-                into.add(hash(o))
+            if p in _CATALOG_LINKS:  # the catalogs above: ``_catalogs`` follows them
+                if p == _DATASET_KEY and o == tkey:
+                    cats.add(s)
                 continue
             if p == _TARGET_KEY and o == tkey:  # a root targeting it
                 into.add(hash(s))
@@ -299,7 +335,7 @@ class ShapeIndex:
                 nodes.add(hash(o))
         nodes.difference_update(renamed)  # those are in ``_renamed``
         entry = Entry(group, renamed, tuple({hash(g) for g in graphs}), tuple(nodes),
-                      tuple(into))
+                      tuple(into), tuple(cats))
         self.entries[target] = entry
         for code in entry.nodes:
             _add(self._by_node, code, target, HUB_SIZE)
@@ -309,6 +345,8 @@ class ShapeIndex:
             _add(self._by_object, code, target)
         for graph in entry.graphs:
             _add(self._by_graph, graph, target)
+        for cat in entry.cats:
+            _add(self._under, cat, target)
 
     def _remove(self, target: URIRef) -> None:
         entry = self.entries.pop(target, None)
@@ -320,6 +358,8 @@ class ShapeIndex:
             _drop(self._renamed, code, target)
         for code in entry.into:
             _drop(self._by_object, code, target)
+        for cat in entry.cats:
+            _drop(self._under, cat, target)
         for graph in entry.graphs:
             _drop(self._by_graph, graph, target)
         if entry.group is None:
@@ -336,9 +376,15 @@ class ShapeIndex:
         """Read again the datasets the writes to ``graphs`` may have changed."""
         store = self.store
         affected: set[URIRef] = set()
+        cats: set[str] = set()
         for graph in graphs:
-            affected |= _targets(self._by_graph, hash(shapes.term_key(graph))) or set()
-        names = sorted(graphs)
+            code = hash(shapes.term_key(graph))
+            affected |= _targets(self._by_graph, code) or set()
+            cats |= _targets(self._catalog_graphs, code) or set()  # type: ignore[arg-type]
+        affected |= self._catalogs_changed(cats, timeout)
+        # the meta graph (touched by every write) holds records about graphs, never a
+        # dataset's rows: what it held before counts (above), its whole content does not
+        names = sorted(g for g in graphs if str(g) != META_GRAPH)
         subjects: set[Node] = set()
         objects: set[Node] = set()
         operands: set[Node] = set()
@@ -359,7 +405,12 @@ class ShapeIndex:
                 return
             affected |= found | (_targets(self._renamed, code) or set())
         for node in objects:
-            affected |= _targets(self._by_object, hash(shapes.term_key(node))) or set()
+            code = hash(shapes.term_key(node))
+            affected |= _targets(self._by_object, code) or set()
+            # a new link into a catalog's chain (a parent catalog, a data space)
+            more = (_targets(self._catalog_nodes, code) or set()) - cats  # type: ignore[arg-type]
+            cats |= more  # type: ignore[arg-type]
+            affected |= self._catalogs_changed(more, timeout)  # type: ignore[arg-type]
         candidates = sorted({n for n in subjects if isinstance(n, URIRef)} | affected)
         datasets = _datasets(store, candidates, timeout)
         read = (affected | (datasets - self.entries.keys())) & datasets
@@ -460,9 +511,8 @@ def _read(store: Store, targets: list[URIRef], present: frozenset[str],
         rows = list(rows_seen)
         whole = True
         for cat in sorted(listing[k]):
-            if cat in catalogs:
+            if cat in catalogs:  # its graphs are the catalog's (``ShapeIndex._catalogs``)
                 rows += catalogs[cat][0]
-                graphs = graphs | catalogs[cat][1]
             else:
                 whole = False  # a blank-node catalog
         for root in sorted(roots[k]):
