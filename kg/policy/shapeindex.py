@@ -167,11 +167,11 @@ class ShapeIndex:
         self.keys: dict[shapes.Key, int] = {}
         self.members: dict[int, set[URIRef]] = {}
         self.alone: set[URIRef] = set()
-        #: nodes whose own triples a dataset's rows hold (and its renamed nodes)
+        #: nodes whose own triples a dataset's rows hold (hubs past ``HUB_SIZE``)
         self._by_node: dict[int, URIRef | set[URIRef] | str] = {}
         #: renamed nodes (``renamed_as``), also nodes whose own triples the rows hold
         self._renamed: dict[int, URIRef | set[URIRef]] = {}
-        #: nodes whose incoming links a dataset's rows hold (itself, its catalogs, roots)
+        #: nodes whose incoming links a dataset's rows hold (itself, the roots targeting it)
         self._by_object: dict[int, URIRef | set[URIRef]] = {}
         self._by_graph: dict[int, URIRef | set[URIRef]] = {}
         #: the rows above each catalog and the graphs they came from, and those graphs
