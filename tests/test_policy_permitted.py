@@ -432,3 +432,36 @@ def test_a_node_most_offers_name_described_anew_builds_the_index_again(
     _check_equal(store, question)
     assert index.builds == 3
     assert URIRef(f"{F}colour") in index.operands
+
+
+def test_datasets_in_asset_collections_share_their_collection_s_decision(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Datasets part of a collection with offers of its own: grouped per collection (its
+    offers are the same for every member), except a member a collection's rule names."""
+    asked: list[int] = []
+    many = PolicyEngine.evaluate_many
+
+    def counting(self: PolicyEngine, requests: list) -> list:  # type: ignore[type-arg]
+        asked.append(len(requests))
+        return many(self, requests)
+
+    turtle = [_space(), _FOLLOW,
+              "ex:c1 a odrl:AssetCollection ; odrl:hasPolicy ex:c1-offer . ex:c1-offer a "
+              "odrl:Offer ; odrl:permission [ odrl:action odrl:use ] ; odrl:prohibition "
+              "[ odrl:action odrl:use ; odrl:target ex:d3 ] .",
+              "ex:c2 a odrl:AssetCollection . ex:c2-offer a odrl:Offer ; odrl:target ex:c2 ; "
+              "odrl:prohibition [ odrl:action odrl:use ] .",
+              "ex:c3 odrl:partOf ex:c1 ."]
+    for i in range(12):
+        within = "ex:c1" if i < 6 else "ex:c2" if i < 10 else "ex:c3"
+        turtle.append(f"ex:cat dcat:dataset ex:d{i} . ex:d{i} a dcat:Dataset ; "
+                      f"<http://purl.org/dc/terms/isPartOf> {within} .")
+    store = EmbeddedStore()
+    store.import_quads("\n".join(turtle).encode(), "turtle", to_graph=URIRef("urn:g:all"))
+    question = Question(f"{F}org", "odrl:use", at="2025-06-01T00:00:00Z")
+    monkeypatch.setattr(PolicyEngine, "evaluate_many", counting)
+    permitted(_ctx(store), Filters(), question, limit=1)
+    monkeypatch.setattr(PolicyEngine, "evaluate_many", many)
+    assert sum(asked) < 8, asked  # 12 datasets: one per collection, and d3 alone
+    seen = _check_equal(store, question)
+    assert seen == {"permit": 7, "deny": 5}, seen  # c1 and c3 (in c1) but d3; not c2

@@ -151,20 +151,25 @@ def signature(target: str, rows: Iterable[tuple[str, str, str]], reads: frozense
     valued: set[str] = set()  # nodes seen where their name may matter
     blanks: set[str] = set()
     out: dict[str, list[tuple[str, str]]] = {}
+    rows = list(rows)
+    # the collections above the target: what they hold (their offers) is the same for all
+    # their members and is compared by name (their offers' rows are shared rows)
+    collections = {o for _, p, o in rows if p in _UP_KEYS}
     for s, p, o in rows:
         if p == _ASSIGNER_KEY or (s == target and p not in reads
                                   and not p.startswith(_ODRL_KEY)):
             continue
-        if p in _UP_KEYS or (p == _LEFT_KEY and o in _STRUCTURE_KEYS) or (
+        if (p in _UP_KEYS and not o.startswith("<")) or (
+                p == _LEFT_KEY and o in _STRUCTURE_KEYS) or (
                 p == _INHERIT_KEY and o.startswith("_:")):
-            return None  # collections and blank parents bring rows of their own
+            return None  # blank collections and parents bring rows of their own
         kept.append((s, p, o))
         if s.startswith("_:"):
             blanks.add(s)
         out.setdefault(s, []).append((p, o))
         if o.startswith("_:"):
             blanks.add(o)
-        elif p in _STRUCTURE_KEYS and o.startswith("<"):
+        elif p in _STRUCTURE_KEYS and o.startswith("<") and s not in collections:
             held.add(o)
         else:
             valued.add(o)

@@ -48,7 +48,7 @@ CHUNK = 500
 MAX_KEPT = 250_000
 MAX_QUESTIONS = 64
 #: The policy cache's tables of rows that slices share.
-SHARED_TABLES = ("space", "body", "party", "concept", "catalog")
+SHARED_TABLES = ("space", "body", "party", "concept", "catalog", "collection")
 QUERY_FIELDS = ("may", "assignee", "purpose", "at", "spatial", "dutiesDone")
 
 
