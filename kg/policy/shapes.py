@@ -14,7 +14,9 @@ names the evaluator never compares with anything outside the dataset's own rows:
 
 and none of them a place (places compare by their IRI's text), a term of the question, or
 the start of a duty named in the question; nor found in the rows the slice shares (tier
-policies, the party, concept hierarchies: the caller checks those after deciding). Under
+policies, the party, concept hierarchies, the offers of the asset collections above the
+target: the caller checks those after deciding). What an asset collection above the target
+holds is compared by name (the collection's offers are the same for all its members). Under
 such a renaming every test the evaluator makes (identity, membership, graph structure,
 Kleene combinations, the strongest denial, any granting offer) gives the same answer; only
 the explanation (which rule is named first) may differ, so the list decides each listed
