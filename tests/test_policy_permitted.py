@@ -465,3 +465,31 @@ def test_datasets_in_asset_collections_share_their_collection_s_decision(
     assert sum(asked) < 8, asked  # 12 datasets: one per collection, and d3 alone
     seen = _check_equal(store, question)
     assert seen == {"permit": 7, "deny": 5}, seen  # c1 and c3 (in c1) but d3; not c2
+
+
+def test_blank_node_offers_are_grouped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offers written inline (blank nodes, as JSON-LD documents often have them) group by
+    shape like named ones, and the list still equals single decisions."""
+    asked: list[int] = []
+    many = PolicyEngine.evaluate_many
+
+    def counting(self: PolicyEngine, requests: list) -> list:  # type: ignore[type-arg]
+        asked.append(len(requests))
+        return many(self, requests)
+
+    store = EmbeddedStore()
+    store.import_quads(_space().encode(), "turtle", to_graph=URIRef("urn:g:space"))
+    for i in range(10):
+        action = "odrl:use" if i % 2 else "odrl:read"
+        store.import_quads((_FOLLOW + (
+            f"ex:cat dcat:dataset ex:d{i} . ex:d{i} a dcat:Dataset ; odrl:hasPolicy [ a "
+            f"odrl:Offer ; odrl:permission [ odrl:action {action} ; odrl:constraint [ "
+            "odrl:leftOperand odrl:purpose ; odrl:operator odrl:isA ; odrl:rightOperand "
+            "ex:Research ] ] ] .")).encode(), "turtle", to_graph=URIRef(f"urn:g:d{i}"))
+    question = Question(f"{F}org", "odrl:use", purpose=f"{F}Research",
+                        at="2025-06-01T00:00:00Z")
+    monkeypatch.setattr(PolicyEngine, "evaluate_many", counting)
+    permitted(_ctx(store), Filters(), question, limit=1)
+    monkeypatch.setattr(PolicyEngine, "evaluate_many", many)
+    assert sum(asked) == 2, asked  # two shapes
+    assert _check_equal(store, question) == {"permit": 5, "not-applicable": 5}

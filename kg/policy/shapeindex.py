@@ -76,6 +76,15 @@ CATALOGS_QUERY = _many(
     "{ ?t (^dcat:catalog)* ?o . GRAPH ?g { ?s dcat:catalog ?o } BIND(dcat:catalog AS ?p) } "
     "UNION { ?top dcat:catalog* ?t . GRAPH ?g { ?s dskg:catalog ?top } "
     "BIND(dskg:catalog AS ?p) BIND(?top AS ?o) }")
+#: The bodies of blank-node roots, anchored on their targets (a blank node cannot be named
+#: in VALUES); ?t's root is returned as ?r so that its label can be checked against the one
+#: the roots query gave (an engine that relabels blank nodes per answer fails the check).
+BLANK_BODIES_QUERY = (
+    PREFIXES + "SELECT ?t ?r ?s ?p ?o ?g WHERE { VALUES ?t { %s } "
+    "{ ?t odrl:hasPolicy ?r } UNION "
+    "{ ?r (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target ?t } "
+    f"FILTER(isBLANK(?r)) ?r {OWN_BODY}* ?s . {_G} "
+    "FILTER(?p NOT IN (dcat:dataset, dcat:record, dcat:service, dcat:catalog)) }")
 BODIES_QUERY = _many(f"?t {OWN_BODY}* ?s . {_G} "
                      "FILTER(?p NOT IN (dcat:dataset, dcat:record, dcat:service, dcat:catalog))")
 OPERANDS_QUERY = PREFIXES + "SELECT DISTINCT ?o WHERE { ?s odrl:leftOperand ?o }"
@@ -505,6 +514,15 @@ def _read(store: Store, targets: list[URIRef], present: frozenset[str],
                 roots[k].add(root)
     named = sorted({r for rs in roots.values() for r in rs if r.startswith("<")})
     bodies = _collect(store, narrowed(BODIES_QUERY, present), named, timeout)
+    blank = [k for k in keys if any(not r.startswith("<") for r in roots[k])]
+    if blank:  # (target, root) -> rows, graphs
+        query = narrowed(BLANK_BODIES_QUERY, present) % " ".join(blank)
+        for k, r, s, p, o, g in _tsv(store, query, timeout):
+            if r in roots.get(k, ()) and s and p and o:
+                rows, graphs = bodies.setdefault(f"{k} {r}", ({}, set()))
+                rows[(s, p, o)] = None
+                if g:
+                    graphs.add(g)
     out: dict[URIRef, tuple[list[TRow], set[str], bool]] = {}
     for target, k in zip(targets, keys, strict=True):
         rows_seen, graphs = links[k]
@@ -516,11 +534,12 @@ def _read(store: Store, targets: list[URIRef], present: frozenset[str],
             else:
                 whole = False  # a blank-node catalog
         for root in sorted(roots[k]):
-            if root in bodies:
-                rows += list(bodies[root][0])
-                graphs = graphs | bodies[root][1]
+            body = bodies.get(root if root.startswith("<") else f"{k} {root}")
+            if body is not None:
+                rows += list(body[0])
+                graphs = graphs | body[1]
             else:
-                whole = False  # a blank-node offer
+                whole = False  # a blank-node root whose label the engine did not keep
         out[target] = (rows, set(graphs), whole)
     return out
 
