@@ -27,13 +27,12 @@ the data space whose catalog lists the dataset.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rdflib import BNode, Graph, URIRef
+from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.namespace import DCAT, SKOS
 from rdflib.term import Node
 
@@ -143,25 +142,32 @@ def _rule_json(governing: Governing, rule: Rule) -> dict[str, Any]:
 
 
 # -- shapes: assets governed alike --------------------------------------------------------
-_SKIPPED_FIELDS = {"id", "node", "iri", "assigners"}
+#: Links into the body of a policy: what they reach is part of the policy's shape, whatever
+#: its name (a rule's IRI names it, it does not change what it says).
+BODY_LINKS = frozenset((ODRL.permission, ODRL.prohibition, ODRL.obligation, ODRL.duty,
+                        ODRL.remedy, ODRL.consequence, ODRL.constraint, ODRL.refinement,
+                        ODRL["and"], ODRL["or"], ODRL.xone, ODRL.andSequence, RDF.first,
+                        RDF.rest))
+#: Names the evaluator never reads for a decision.
+UNREAD = frozenset((ODRL.assigner, ODRL.uid))
 
 
-def shape(value: Any, target: Node) -> Any:
-    """A hashable image of a parsed policy with the names that do not change a decision
-    abstracted: the asset itself, blank nodes, rule and policy identifiers, assigners."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__name__, *(shape(getattr(value, f.name), target)
-                                         for f in dataclasses.fields(value)
-                                         if f.name not in _SKIPPED_FIELDS))
-    if isinstance(value, (list, tuple, frozenset, set)):
-        items = [shape(v, target) for v in value]
-        return tuple(sorted(items, key=repr)) if isinstance(value, (set, frozenset)) \
-            else tuple(items)
-    if value == target:
-        return "<asset>"
-    if isinstance(value, BNode):
-        return "_"
-    return value
+def shape(graph: Any, node: Node, target: Node, depth: int = 0) -> str:
+    """The text of a policy (or a part of it) with the names that do not change a decision
+    abstracted: the asset itself, blank nodes, the policy's and its rules' own IRIs."""
+    parts = []
+    for predicate, value in graph.predicate_objects(node):
+        if predicate in UNREAD:
+            continue
+        if value == target:
+            text = "<asset>"
+        elif depth < 12 and (predicate in BODY_LINKS or isinstance(value, BNode)):
+            text = "[" + shape(graph, value, target, depth + 1) + "]"
+        else:
+            text = value.n3()
+        parts.append(f"{predicate.n3()} {text}")
+    parts.sort()
+    return ";".join(parts)
 
 
 # -- the analysis -----------------------------------------------------------------------------
@@ -183,16 +189,7 @@ class ConflictFinder:
         graph = self.graph
         offers = offers_of(graph, target)
         self._offers[target] = offers
-        shapes = []
-        for offer in offers:
-            policy = self.parsed.get(offer) if isinstance(offer, URIRef) else None
-            if policy is None:
-                from kg.policy.model import parse_policy
-
-                policy = parse_policy(graph, offer)
-                if isinstance(offer, URIRef):
-                    self.parsed[offer] = policy
-            shapes.append(repr(shape(policy, target)))
+        shapes = [shape(graph, offer, target) for offer in offers]
         facts = sorted((str(p), str(o)) for p in ASSET_FACTS for o in graph.objects(target, p))
         return (tuple(str(s) for s in dataspaces_of(graph, target)),
                 tuple(sorted(str(c) for c in graph.subjects(DCAT.dataset, target))),
