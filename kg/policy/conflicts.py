@@ -331,16 +331,22 @@ class ConflictFinder:
                         action: URIRef, rules: list[Rule], holds: Holds, confirm: Holds,
                         lower: tuple[Governing, Rule], higher: tuple[Governing, Rule], *,
                         done: Iterable[URIRef] = (), hypothetical: bool = True) -> None:
+        known = self._by_key.get(key)
         example = self.witness(self.evaluator, target, action, rules, holds, confirm,
                                done=done)
         assuming: list[tuple[Node, Node, Node]] = []
-        if example is None and hypothetical:
+        if example is None and hypothetical and known is None:
             assuming = self._assumptions(target, rules)
             if assuming:
                 world = Assumed(self.graph, assuming)
                 evaluator = Evaluator(world, self.evaluator.actions, extend=False)
                 example = self.witness(evaluator, target, action, rules, holds, confirm,
                                        done=done, hypothetical=True)
+        if known is not None:  # found ambiguous on another asset group
+            self._count(known)
+            if example is not None:  # here it is a plain conflict
+                known.cls, known.assuming, known.example = "conflict", [], example_json(example)
+            return
         if example is None:
             return
         self._add(key, Finding(kind, detail, _rule_json(*lower), _rule_json(*higher),
@@ -408,12 +414,15 @@ class ConflictFinder:
         for index, parties in enumerate(named):
             party = next(p for p in parties if p.collection)
             out.extend(_join(party, index))
-        containers = set(asset_ancestors(self.graph, target))
-        for rule in rules:
-            for asset in rule.targets:
-                if asset.node not in containers and asset.source is None \
-                        and isinstance(asset.node, URIRef):
-                    out.append((target, ODRL.partOf, asset.node))
+        # Asset collections: only where every rule names its own (two collections that may
+        # overlap); a rule on the asset itself or on the data space's assets is no guess.
+        if all(any(a.collection for a in r.targets) for r in rules):
+            containers = set(asset_ancestors(self.graph, target))
+            for rule in rules:
+                for asset in rule.targets:
+                    if asset.node not in containers and asset.source is None \
+                            and isinstance(asset.node, URIRef):
+                        out.append((target, ODRL.partOf, asset.node))
         for operand, concept in _concepts(rules).items():
             for cond in _hierarchical(rules, operand):
                 out.extend((concept, SKOS.broader, v) for v in cond.right
@@ -443,9 +452,10 @@ class ConflictFinder:
         return None
 
     def _known(self, key: tuple[str, ...]) -> bool:
-        """Seen before (on another asset group): count this group's assets too."""
+        """Found a conflict before (on another asset group): count this group's assets too.
+        (An ambiguous finding is searched again: here it may be a plain conflict.)"""
         finding = self._by_key.get(key)
-        if finding is None:
+        if finding is None or finding.cls == "ambiguous":
             return False
         self._count(finding)
         return True
