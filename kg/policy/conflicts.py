@@ -123,7 +123,8 @@ class ConflictReport:
         lines = [f"{len(self.findings)} finding(s) ({self.assets_checked} assets checked)"]
         for finding in self.findings:
             shared = (f" [on {finding.asset_count} assets]" if finding.asset_count > 1 else "")
-            lines.append(f"- [{finding.kind}, {finding.cls}] {finding.detail}{shared}")
+            label = "" if finding.cls == "problem" else f"{finding.cls}: "
+            lines.append(f"- [{finding.kind}] {label}{finding.detail}{shared}")
             if finding.assuming:
                 lines.append("    assuming: " + "; ".join(
                     " ".join(compact(URIRef(t)) for t in triple)
@@ -339,7 +340,8 @@ class ConflictFinder:
             assuming = self._assumptions(target, rules)
             if assuming:
                 world = Assumed(self.graph, assuming)
-                evaluator = Evaluator(world, self.evaluator.actions, extend=False)
+                evaluator = Evaluator(world, self.evaluator.actions, extend=False,
+                                      parsed=self.parsed)
                 example = self.witness(evaluator, target, action, rules, holds, confirm,
                                        done=done, hypothetical=True)
         if known is not None:  # found ambiguous on another asset group
