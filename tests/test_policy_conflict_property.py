@@ -12,6 +12,7 @@ evaluator both ways:
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,6 +32,8 @@ WORLD = f"""@prefix ex: <{EX}> . @prefix odrl: <http://www.w3.org/ns/odrl/2/> .
 ex:space a dskg:DataSpace ; dskg:catalog ex:cat ; dskg:rulebook ex:rb ; dskg:subjectTo ex:fw .
 ex:cat dcat:dataset ex:d . ex:d a dcat:Dataset ; odrl:hasPolicy ex:offer .
 ex:offer a odrl:Offer ; odrl:target ex:d .
+ex:d odrl:hasPolicy ex:offer2 . ex:offer2 a odrl:Offer ; odrl:target ex:d .
+ex:d odrl:partOf ex:c1 . ex:c1 a odrl:AssetCollection . ex:c2 a odrl:AssetCollection .
 ex:rb odrl:hasPolicy ex:rules . ex:rules a odrl:Set ; dskg:tier dskg:ProjectTier .
 ex:fw dskg:tier dskg:NationalTier ; odrl:hasPolicy ex:nat .
 ex:nat a odrl:Set ; dskg:tier dskg:NationalTier .
@@ -39,7 +42,7 @@ ex:alice odrl:partOf ex:A . ex:bob odrl:partOf ex:A, ex:B .
 ex:m1 org:member ex:carol ; org:organization ex:space .
 ex:MedicalResearch skos:broader ex:Research, ex:Health .
 """
-RANK = {"offer": 0, "rules": 1, "nat": 2}
+RANK = {"offer": 0, "offer2": 0, "rules": 1, "nat": 2}
 ACTIONS = ["odrl:use", "odrl:read", "odrl:distribute"]
 ASSIGNEES = ["", "ex:A", "ex:B", "ex:alice", "[ a odrl:PartyCollection ; odrl:source ex:space ]",
              "ex:Nobodies"]
@@ -51,6 +54,7 @@ CONSTRAINTS = [
     "odrl:leftOperand odrl:count ; odrl:operator odrl:lteq ; odrl:rightOperand 5",
     "odrl:leftOperand odrl:count ; odrl:operator odrl:gt ; odrl:rightOperand 3",
 ]
+# (offer and offer2 are alternatives; ex:d is in the asset collection ex:c1, not in ex:c2.)
 # The brute-force request space.
 PARTIES = [URIRef(EX + p) for p in ("alice", "bob", "carol", "dave")]
 REQUEST_ACTIONS = [ODRL.use, ODRL.read, ODRL.distribute, ODRL.attribute, ODRL.delete]
@@ -68,6 +72,9 @@ def pairs(draw: st.DrawFn) -> tuple[str, dict[str, tuple[str, str]]]:
         assignee = draw(st.sampled_from(ASSIGNEES))
         if assignee:
             parts.append(f"odrl:assignee {assignee}")
+        target = draw(st.sampled_from(["", "", "ex:c1", "ex:c2"]))
+        if target:
+            parts.append(f"odrl:target {target}")
         constraint = draw(st.sampled_from(CONSTRAINTS))
         if constraint:
             parts.append(f"odrl:constraint [ {constraint} ]")
@@ -110,7 +117,8 @@ def _denied_by(decision: Decision, prohibition: str, rank: int) -> bool:
 
 def _brute_force(graph: Graph, rules: dict[str, tuple[str, str]]) -> set[tuple[str, str]]:
     """(lower, prohibition) pairs some request in the space shows in conflict (the rules'
-    own checks first, the full evaluation only where both apply)."""
+    own checks first, the full evaluation only where both apply); ``lower`` is a permission,
+    an obligation or a permission's duty."""
     evaluator = Evaluator(graph)
     governing = {r.id: (g, r) for g in effective_policy(graph, URIRef(EX + "d")).governing
                  for r in g.policy.rules}
@@ -118,14 +126,35 @@ def _brute_force(graph: Graph, rules: dict[str, tuple[str, str]]) -> set[tuple[s
     found: set[tuple[str, str]] = set()
     for rule, (kind, holder) in rules.items():
         for prohibition, other in prohibitions:
-            if rule == prohibition or kind == "prohibition" or (
-                    kind == "permission" and RANK[other] < RANK[holder]):
+            if rule == prohibition or kind == "prohibition":
                 continue
+            owner, parsed = governing[rule]
+            duties = [(d, d.actions[0].iri) for d in parsed.duties]
             owed = graph.value(URIRef(rule), ODRL.action) if kind == "obligation" else None
-            for request in _requests(() if owed is None else (owed,)):
+            for duty, action in duties:  # a duty of the permission prohibited
+                if (duty.id, prohibition) in found:
+                    continue
+                for request in _requests((action,)):
+                    exercise = replace(request, action=parsed.actions[0].iri,
+                                       duties_done=frozenset())
+                    if not evaluator.actions.covers(action, request.action) or \
+                            evaluator.rule(owner, parsed, exercise).active is not True or \
+                            not evaluator.duty(duty, exercise).owed or \
+                            evaluator.rule(*governing[prohibition], request).active is not True:
+                        continue
+                    decision = evaluator.evaluate(request)
+                    if _denied_by(decision, prohibition, RANK[other]) \
+                            and decision.deciding.status == "prohibits":
+                        found.add((duty.id, prohibition))
+                        break
+            if kind == "permission" and RANK[other] < RANK[holder]:
+                continue
+            # a permission's duties done: it would grant, were it not for the prohibition
+            done = (owed,) if owed is not None else tuple(a for _, a in duties)
+            for request in _requests(done):
                 if owed is not None and not evaluator.actions.covers(owed, request.action):
                     continue  # doing what is owed
-                mine = evaluator.rule(*governing[rule], request).active
+                mine = evaluator.rule(owner, parsed, request).active
                 if mine is not True and not (owed is not None and mine is None):
                     continue
                 if evaluator.rule(*governing[prohibition], request).active is not True:
@@ -157,11 +186,15 @@ def test_the_report_agrees_with_the_evaluator(case: tuple[str, dict]) -> None:
 
 def test_the_brute_force_sees_a_conflict_and_a_settled_pair() -> None:
     body = WORLD + """ex:offer odrl:permission ex:one . ex:one odrl:action odrl:use ;
-  odrl:assignee ex:B .
+  odrl:assignee ex:B ; odrl:duty ex:tell . ex:tell odrl:action odrl:read .
 ex:nat odrl:prohibition ex:two . ex:two odrl:action odrl:read .
 ex:offer odrl:prohibition ex:three . ex:three odrl:action odrl:distribute .
 ex:offer odrl:conflict odrl:perm ."""
     graph = Graph().parse(data=body, format="turtle")
     rules = {EX + "one": ("permission", "offer"), EX + "two": ("prohibition", "nat"),
              EX + "three": ("prohibition", "offer")}
-    assert _brute_force(graph, rules) == {(EX + "one", EX + "two")}
+    assert _brute_force(graph, rules) == {(EX + "one", EX + "two"), (EX + "tell", EX + "two")}
+    reported = {(f["lower"]["rule"], f["higher"]["rule"], f["class"])
+                for f in find_conflicts(graph).to_json()["conflicts"]}
+    assert reported == {(EX + "one", EX + "two", "conflict"),
+                        (EX + "tell", EX + "two", "conflict")}

@@ -219,10 +219,9 @@ class ConflictFinder:
                         self._widens(target, low, perm, high)
             owed = [(r, None) for r in low.policy.of_kind("obligation")]
             owed += [(d, p) for p in low.policy.of_kind("permission") for d in p.duties]
-            for duty, perm in owed:
+            for duty, perm in owed:  # whatever the tiers: doing what is owed is denied
                 for other, prohibition in prohibitions:
-                    if not _alternatives(low, other):
-                        self._owed_but_prohibited(target, low, duty, perm, other, prohibition)
+                    self._owed_but_prohibited(target, low, duty, perm, other, prohibition)
 
     @staticmethod
     def _relation(low: Governing, high: Governing) -> str | None:
