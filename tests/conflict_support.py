@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rdflib import URIRef
-
 from kg.policy.assumed import Assumed
+from kg.policy.conflicts import triple_from_json
 from kg.policy.evaluator import Decision, Evaluator
 from kg.policy.request import request_from_json
 
@@ -16,8 +15,7 @@ def decide(graph: Any, finding: dict) -> Decision:
     """The evaluator's decision on the finding's example (in its assumed world)."""
     world = graph
     if finding.get("assuming"):
-        world = Assumed(graph, [tuple(URIRef(t) for t in triple)
-                                for triple in finding["assuming"]])
+        world = Assumed(graph, [triple_from_json(t) for t in finding["assuming"]])
     return Evaluator(world).evaluate(request_from_json(finding["example"]))
 
 

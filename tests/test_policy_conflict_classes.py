@@ -271,3 +271,44 @@ ex:rules odrl:prohibition ex:no-sale . ex:no-sale odrl:action odrl:sell .
     assert len(found) == 1 and found[0]["assets"] == 6
     assert len(found[0]["assetSample"]) == 5
     _checked(graph, found)
+
+
+def test_a_party_refinement_the_graph_cannot_answer_is_ambiguous() -> None:
+    body = """
+ex:offer odrl:permission ex:members-use . ex:members-use odrl:action odrl:use ;
+  odrl:assignee [ a odrl:PartyCollection ; odrl:source ex:space ] .
+ex:rules odrl:prohibition ex:no-us . ex:no-us odrl:action odrl:use ; odrl:assignee [
+  a odrl:PartyCollection ; odrl:source ex:space ; odrl:refinement [ odrl:leftOperand
+  odrl:spatial ; odrl:operator odrl:eq ; odrl:rightOperand "US" ] ] .
+ex:m1 org:member ex:acme ; org:organization ex:space . ex:acme dskg:country "DE" .
+"""
+    graph, found = _report(body)
+    assert _pairs(found, "ambiguous") == {("prohibited", "members-use", "no-us")}
+    party = found[0]["example"]["assignee"]
+    assert [party, "https://w3id.org/dskg#country", {"@value": "US"}] in found[0]["assuming"]
+    _checked(graph, found)
+    # a member known to be in the US makes it a plain conflict
+    graph, found = _report(body + """ex:m2 org:member ex:bigco ; org:organization ex:space .
+ex:bigco dskg:country "US" .""")
+    assert _pairs(found) == {("prohibited", "members-use", "no-us")}
+    assert found[0]["example"]["assignee"] == EX + "bigco"
+    _checked(graph, found)
+
+
+def test_an_asset_refinement_is_ambiguous_only_where_the_graph_is_silent() -> None:
+    body = """
+ex:offer odrl:permission ex:d-use . ex:d-use odrl:action odrl:use .
+ex:rules odrl:prohibition ex:no-csv . ex:no-csv odrl:action odrl:use ; odrl:target [
+  a odrl:AssetCollection ; odrl:source ex:cat ; odrl:refinement [ odrl:leftOperand
+  odrl:fileFormat ; odrl:operator odrl:eq ; odrl:rightOperand "text/csv" ] ] .
+"""
+    graph, found = _report(body)
+    assert _pairs(found, "ambiguous") == {("prohibited", "d-use", "no-csv")}
+    assert found[0]["assuming"] == [
+        [EX + "d", "http://purl.org/dc/terms/format", {"@value": "text/csv"}]]
+    _checked(graph, found)
+    _, found = _report(body + 'ex:d <http://purl.org/dc/terms/format> "application/json" .')
+    assert found == []
+    graph, found = _report(body + 'ex:d <http://purl.org/dc/terms/format> "text/csv" .')
+    assert _pairs(found) == {("prohibited", "d-use", "no-csv")}
+    _checked(graph, found)

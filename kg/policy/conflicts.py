@@ -32,13 +32,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rdflib import RDF, BNode, Graph, URIRef
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, SKOS
 from rdflib.term import Node
 
 from kg.namespaces import DCT, ODRL, ORG, compact
 from kg.policy.assumed import Assumed
-from kg.policy.evaluator import ASSET_PROPERTIES, PARTY_PROPERTIES, Evaluator, RuleResult
+from kg.policy.evaluator import (
+    ASSET_PROPERTIES,
+    PARTY_PROPERTIES,
+    ROLE_OPERANDS,
+    Evaluator,
+    RuleResult,
+)
 from kg.policy.explain import name
 from kg.policy.model import Party, Policy, Rule, parse_condition
 from kg.policy.operators import IS_A, IS_ALL_OF, IS_ANY_OF, IS_PART_OF
@@ -69,6 +75,9 @@ MAX_CONFIRMATIONS = 16  # candidates the rules accept that the full evaluation i
 EXAMPLE_MEMBERSHIP = URIRef("urn:dskg:example:membership")
 EXAMPLE_CONCEPT = "urn:dskg:example:concept:"
 HIERARCHICAL = (IS_A, IS_PART_OF, IS_ANY_OF, IS_ALL_OF)
+#: Operators a stated fact equal to a right operand satisfies.
+STATING = (*HIERARCHICAL, ODRL.eq, ODRL.lteq, ODRL.gteq, ODRL.hasPart)
+MAX_FACT_SETS = 16
 #: The facts of an asset the evaluator reads (besides the catalogs listing it).
 ASSET_FACTS = (ODRL.partOf, DCT.isPartOf, *{p for ps in ASSET_PROPERTIES.values() for p in ps},
                *ASSET_PROPERTIES)
@@ -85,7 +94,8 @@ class Finding:
     example: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     cls: str = "conflict"  # conflict | ambiguous | problem
-    assuming: list[list[str]] = field(default_factory=list)
+    assuming: list[list[Any]] = field(default_factory=list)  # [s, p, o]: o an IRI or
+    #                                                          {"@value", "@type"?}
     assets: list[str] = field(default_factory=list)
     asset_count: int = 0
 
@@ -127,8 +137,8 @@ class ConflictReport:
             lines.append(f"- [{finding.kind}] {label}{finding.detail}{shared}")
             if finding.assuming:
                 lines.append("    assuming: " + "; ".join(
-                    " ".join(compact(URIRef(t)) for t in triple)
-                    for triple in finding.assuming))
+                    " ".join(compact(URIRef(t)) if isinstance(t, str) else f'"{t["@value"]}"'
+                             for t in triple) for triple in finding.assuming))
             if finding.example:
                 lines.append("    example: " + " ".join(
                     f"{k}={v}" for k, v in finding.example.items() if v))
@@ -336,13 +346,15 @@ class ConflictFinder:
                                done=done)
         assuming: list[tuple[Node, Node, Node]] = []
         if example is None and hypothetical and known is None:
-            assuming = self._assumptions(target, rules)
-            if assuming:
-                world = Assumed(self.graph, assuming)
+            for facts in self._assumptions(target, rules):
+                world = Assumed(self.graph, facts)
                 evaluator = Evaluator(world, self.evaluator.actions, extend=False,
                                       parsed=self.parsed)
                 example = self.witness(evaluator, target, action, rules, holds, confirm,
                                        done=done, hypothetical=True)
+                if example is not None:
+                    assuming = facts
+                    break
         if known is not None:  # found ambiguous on another asset group
             self._count(known)
             if example is not None:  # here it is a plain conflict
@@ -353,7 +365,7 @@ class ConflictFinder:
         self._add(key, Finding(kind, detail, _rule_json(*lower), _rule_json(*higher),
                                example_json(example),
                                cls="ambiguous" if assuming else "conflict",
-                               assuming=[[str(t) for t in triple] for triple in assuming]))
+                               assuming=[_triple_json(t) for t in assuming]))
 
     def witness(self, evaluator: Evaluator, target: URIRef, action: URIRef, rules: list[Rule],
                 holds: Holds, confirm: Holds | None = None, *, done: Iterable[URIRef] = (),
@@ -404,10 +416,12 @@ class ConflictFinder:
         return list(dict.fromkeys(out))[:50]
 
     def _assumptions(self, target: URIRef, rules: list[Rule]
-                     ) -> list[tuple[Node, Node, Node]]:
-        """Facts the graph does not state that would let both rules apply: membership of a
-        new party in every party collection named, the asset's membership in the asset
-        collections named, a new concept under every class named."""
+                     ) -> list[list[tuple[Node, Node, Node]]]:
+        """Sets of facts the graph does not state that would let both rules apply, to try in
+        turn: a new party's membership in every party collection named, the asset's in the
+        asset collections named, a new concept under every class named, and one value for
+        each refinement of a party (the new one) or of the asset that the graph says nothing
+        about (one value per left operand: two rules asking different ones is no guess)."""
         out: list[tuple[Node, Node, Node]] = []
         named = [r.assignees for r in rules if r.assignees]
         if any(not any(p.collection for p in parties) for parties in named):
@@ -428,7 +442,33 @@ class ConflictFinder:
             for cond in _hierarchical(rules, operand):
                 out.extend((concept, SKOS.broader, v) for v in cond.right
                            if isinstance(v, URIRef))
-        return list(dict.fromkeys(out))
+        choices = self._refinement_facts(target, rules, party=bool(named))
+        alternatives = [list(combo) for combo in
+                        itertools.islice(itertools.product(*choices.values()), MAX_FACT_SETS)]
+        sets = [list(dict.fromkeys(out + combo)) for combo in alternatives]
+        return [facts for facts in sets if facts]
+
+    def _refinement_facts(self, target: URIRef, rules: list[Rule], *, party: bool
+                          ) -> dict[tuple[str, URIRef], list[tuple[Node, Node, Node]]]:
+        """Per (scope, left operand) of a party or asset refinement the graph cannot answer,
+        the facts that would satisfy it, one value each."""
+        choices: dict[tuple[str, URIRef], list[tuple[Node, Node, Node]]] = {}
+        for rule in rules:
+            scoped = [("asset", target, ASSET_PROPERTIES, a.refinements) for a in rule.targets]
+            if party:
+                scoped += [("party", EXAMPLE_PARTY, PARTY_PROPERTIES, p.refinements)
+                           for p in rule.assignees]
+            for scope, node, table, refinements in scoped:
+                for cond in leaves(refinements):
+                    if cond.left is None or cond.operator not in STATING \
+                            or cond.left in ROLE_OPERANDS:
+                        continue
+                    prop = (*table.get(cond.left, ()), cond.left)[0]
+                    if scope == "asset" and any(True for _ in self.graph.objects(node, prop)):
+                        continue  # the graph says what the asset is
+                    pool = choices.setdefault((scope, cond.left), [])
+                    pool.extend(t for v in cond.right if (t := (node, prop, v)) not in pool)
+        return choices
 
     # -- helpers -----------------------------------------------------------------------------
     def _request_action(self, first: Rule, prohibition: Rule) -> URIRef | None:
@@ -500,6 +540,30 @@ class ConflictFinder:
                         extra={"policy": str(offer), "assigner": str(assigner),
                                "dataspace": str(space), "target": str(target)},
                         cls="problem"))
+
+
+def _triple_json(triple: tuple[Node, Node, Node]) -> list[Any]:
+    """An assumed fact for JSON: IRIs as strings, a literal as {"@value", "@type"}."""
+    out: list[Any] = [str(t) for t in triple[:2]]
+    value = triple[2]
+    if isinstance(value, Literal):
+        literal: dict[str, str] = {"@value": str(value)}
+        if value.datatype is not None:
+            literal["@type"] = str(value.datatype)
+        out.append(literal)
+    else:
+        out.append(str(value))
+    return out
+
+
+def triple_from_json(item: list[Any]) -> tuple[Node, Node, Node]:
+    """The inverse of the JSON form of an assumed fact."""
+    s, p, o = item
+    if isinstance(o, dict):
+        datatype = o.get("@type")
+        return URIRef(s), URIRef(p), Literal(o["@value"], datatype=URIRef(datatype)
+                                             if datatype else None)
+    return URIRef(s), URIRef(p), URIRef(o)
 
 
 def _alternatives(a: Governing, b: Governing) -> bool:
