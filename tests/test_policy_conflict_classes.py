@@ -312,3 +312,25 @@ ex:rules odrl:prohibition ex:no-csv . ex:no-csv odrl:action odrl:use ; odrl:targ
     graph, found = _report(body + 'ex:d <http://purl.org/dc/terms/format> "text/csv" .')
     assert _pairs(found) == {("prohibited", "d-use", "no-csv")}
     _checked(graph, found)
+
+
+def test_the_store_report_reads_the_instances_of_the_named_classes() -> None:
+    from rdflib import URIRef
+
+    from kg.policy.service import conflicts
+    from kg.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore()
+    store.import_quads((HEAD + """
+ex:offer odrl:permission ex:study-use . ex:study-use odrl:action odrl:use ;
+  odrl:constraint [ odrl:leftOperand odrl:purpose ; odrl:operator odrl:isA ;
+                    odrl:rightOperand ex:PublicStudy ] .
+ex:rules odrl:prohibition ex:no-trials . ex:no-trials odrl:action odrl:use ;
+  odrl:constraint [ odrl:leftOperand odrl:purpose ; odrl:operator odrl:isA ;
+                    odrl:rightOperand ex:ClinicalTrial ] .
+ex:vaccine-trial a ex:ClinicalTrial, ex:PublicStudy .
+""").encode(), "turtle", to_graph=URIRef("urn:test:classes"))
+    found = conflicts(store).to_json()["conflicts"]
+    assert _pairs(found) == {("prohibited", "study-use", "no-trials")}
+    assert found[0]["example"]["purpose"] == EX + "vaccine-trial"
+    store.close()
