@@ -13,14 +13,16 @@ rules apply and that the evaluator decides the way the conflict predicts (denied
 prohibition, or the policy void); that request is the finding's ``example``, found among the
 boundary values of the rules' constraints (``kg.policy.witness``) and checked with the
 evaluator itself. It is *ambiguous* when such a request exists only under facts the graph
-does not state: a party that is a member of both party collections, an asset part of both
-asset collections, a concept that falls under the classes both rules name; the finding lists
-those facts (``assuming``) and its example is decided that way over the graph plus them.
-Pairs with neither are not reported (class ``none``).
+does not state (``kg.policy.assumed``): a party that is a member of both party collections,
+an asset part of both asset collections, a concept that falls under the classes both rules
+name, a value for a party's or the asset's refinement the graph is silent about; the finding
+lists those facts (``assuming``) and its example is decided that way over the graph plus
+them. Pairs with neither are not reported (class ``none``).
 
 Assets with the same data spaces, catalogs, facts and offers of the same shape (the same
 rules up to the names of the offer, its rules and the asset) are governed alike: one of
-them is checked for the group and findings say how many assets share them. Also reported:
+them is checked for the group (``kg.policy.governance``) and findings say how many assets
+share them. Also reported:
 ``odrl:inheritFrom`` cycles and missing parents, and offers whose assigner is not a member of
 the data space whose catalog lists the dataset.
 """
@@ -32,32 +34,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rdflib import RDF, BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, SKOS
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from kg.namespaces import DCT, ODRL, ORG, compact
-from kg.policy.assumed import Assumed
-from kg.policy.evaluator import (
-    ASSET_PROPERTIES,
-    PARTY_PROPERTIES,
-    ROLE_OPERANDS,
-    Evaluator,
-    RuleResult,
-)
+from kg.namespaces import ODRL, ORG, compact
+from kg.policy.assumed import Assumed, assumptions, concepts, triple_from_json, triple_json
+from kg.policy.evaluator import Evaluator, RuleResult
 from kg.policy.explain import name
-from kg.policy.model import Party, Policy, Rule, parse_condition
-from kg.policy.operators import IS_A, IS_ALL_OF, IS_ANY_OF, IS_PART_OF
-from kg.policy.queries import ALL_BODIES_QUERIES, ALL_LINKS_QUERY, FACTS_QUERY
+from kg.policy.governance import assets, group_key, load_governance
+from kg.policy.model import Policy, Rule
 from kg.policy.request import Request
-from kg.policy.tiers import (
-    OFFER_RANK,
-    Governing,
-    asset_ancestors,
-    dataspaces_of,
-    effective_policy,
-    offers_of,
-)
+from kg.policy.tiers import OFFER_RANK, Governing, dataspaces_of, effective_policy, offers_of
 from kg.policy.triples import Triples
 from kg.policy.witness import (
     EXAMPLE_PARTY,
@@ -67,20 +54,12 @@ from kg.policy.witness import (
     leaves,
     make_request,
 )
-from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+
+__all__ = ["ConflictFinder", "ConflictReport", "Finding", "assets", "find_conflicts",
+           "load_governance", "triple_from_json"]
 
 MAX_COMBINATIONS = 4096
 MAX_CONFIRMATIONS = 16  # candidates the rules accept that the full evaluation is asked about
-EXAMPLE_MEMBERSHIP = URIRef("urn:dskg:example:membership")
-EXAMPLE_CONCEPT = "urn:dskg:example:concept:"
-HIERARCHICAL = (IS_A, IS_PART_OF, IS_ANY_OF, IS_ALL_OF)
-#: Operators a stated fact equal to a right operand satisfies.
-STATING = (*HIERARCHICAL, ODRL.eq, ODRL.lteq, ODRL.gteq, ODRL.hasPart)
-MAX_FACT_SETS = 16
-#: The facts of an asset the evaluator reads (besides the catalogs listing it).
-ASSET_FACTS = (ODRL.partOf, DCT.isPartOf, *{p for ps in ASSET_PROPERTIES.values() for p in ps},
-               *ASSET_PROPERTIES)
 ORDER = {"prohibited": 0, "conflicting": 1, "obligation-prohibited": 2, "duty-prohibited": 3,
          "widens": 4, "cycle": 5, "missing-parent": 6, "assigner-not-member": 7}
 
@@ -152,35 +131,6 @@ def _rule_json(governing: Governing, rule: Rule) -> dict[str, Any]:
             "source": str(governing.source) if governing.source is not None else None}
 
 
-# -- shapes: assets governed alike --------------------------------------------------------
-#: Links into the body of a policy: what they reach is part of the policy's shape, whatever
-#: its name (a rule's IRI names it, it does not change what it says).
-BODY_LINKS = frozenset((ODRL.permission, ODRL.prohibition, ODRL.obligation, ODRL.duty,
-                        ODRL.remedy, ODRL.consequence, ODRL.constraint, ODRL.refinement,
-                        ODRL["and"], ODRL["or"], ODRL.xone, ODRL.andSequence, RDF.first,
-                        RDF.rest))
-#: Names the evaluator never reads for a decision.
-UNREAD = frozenset((ODRL.assigner, ODRL.uid))
-
-
-def shape(graph: Any, node: Node, target: Node, depth: int = 0) -> str:
-    """The text of a policy (or a part of it) with the names that do not change a decision
-    abstracted: the asset itself, blank nodes, the policy's and its rules' own IRIs."""
-    parts = []
-    for predicate, value in graph.predicate_objects(node):
-        if predicate in UNREAD:
-            continue
-        if value == target:
-            text = "<asset>"
-        elif depth < 12 and (predicate in BODY_LINKS or isinstance(value, BNode)):
-            text = "[" + shape(graph, value, target, depth + 1) + "]"
-        else:
-            text = value.n3()
-        parts.append(f"{predicate.n3()} {text}")
-    parts.sort()
-    return ";".join(parts)
-
-
 # -- the analysis -----------------------------------------------------------------------------
 Holds = Callable[[Evaluator, Request], bool]
 
@@ -197,14 +147,8 @@ class ConflictFinder:
 
     # -- grouping --------------------------------------------------------------------------
     def group_key(self, target: URIRef) -> tuple[Any, ...]:
-        graph = self.graph
-        offers = offers_of(graph, target)
-        self._offers[target] = offers
-        shapes = [shape(graph, offer, target) for offer in offers]
-        facts = sorted((str(p), str(o)) for p in ASSET_FACTS for o in graph.objects(target, p))
-        return (tuple(str(s) for s in dataspaces_of(graph, target)),
-                tuple(sorted(str(c) for c in graph.subjects(DCAT.dataset, target))),
-                tuple(facts), tuple(sorted(shapes)))
+        offers = self._offers[target] = offers_of(self.graph, target)
+        return group_key(self.graph, target, offers)
 
     # -- one asset ---------------------------------------------------------------------------
     def check_asset(self, target: URIRef, members: list[URIRef] | None = None) -> None:
@@ -346,7 +290,7 @@ class ConflictFinder:
                                done=done)
         assuming: list[tuple[Node, Node, Node]] = []
         if example is None and hypothetical and known is None:
-            for facts in self._assumptions(target, rules):
+            for facts in assumptions(self.graph, target, rules):
                 world = Assumed(self.graph, facts)
                 evaluator = Evaluator(world, self.evaluator.actions, extend=False,
                                       parsed=self.parsed)
@@ -365,7 +309,7 @@ class ConflictFinder:
         self._add(key, Finding(kind, detail, _rule_json(*lower), _rule_json(*higher),
                                example_json(example),
                                cls="ambiguous" if assuming else "conflict",
-                               assuming=[_triple_json(t) for t in assuming]))
+                               assuming=[triple_json(t) for t in assuming]))
 
     def witness(self, evaluator: Evaluator, target: URIRef, action: URIRef, rules: list[Rule],
                 holds: Holds, confirm: Holds | None = None, *, done: Iterable[URIRef] = (),
@@ -375,7 +319,7 @@ class ConflictFinder:
         conditions = [c for rule in rules for c in leaves(conditions_of(rule))]
         pools = candidates(evaluator.graph, conditions)
         if hypothetical:
-            for operand, concept in _concepts(rules).items():
+            for operand, concept in concepts(rules).items():
                 pools.setdefault(operand, []).insert(0, concept)
         operands = sorted(pools)
         parties = ([EXAMPLE_PARTY] if hypothetical
@@ -414,61 +358,6 @@ class ConflictFinder:
                        for m in graph.objects(ms, ORG.member) if isinstance(m, URIRef))
         out.append(EXAMPLE_PARTY)
         return list(dict.fromkeys(out))[:50]
-
-    def _assumptions(self, target: URIRef, rules: list[Rule]
-                     ) -> list[list[tuple[Node, Node, Node]]]:
-        """Sets of facts the graph does not state that would let both rules apply, to try in
-        turn: a new party's membership in every party collection named, the asset's in the
-        asset collections named, a new concept under every class named, and one value for
-        each refinement of a party (the new one) or of the asset that the graph says nothing
-        about (one value per left operand: two rules asking different ones is no guess)."""
-        out: list[tuple[Node, Node, Node]] = []
-        named = [r.assignees for r in rules if r.assignees]
-        if any(not any(p.collection for p in parties) for parties in named):
-            named = []  # an individual party is known: no new one can be it
-        for index, parties in enumerate(named):
-            party = next(p for p in parties if p.collection)
-            out.extend(_join(party, index))
-        # Asset collections: only where every rule names its own (two collections that may
-        # overlap); a rule on the asset itself or on the data space's assets is no guess.
-        if all(any(a.collection for a in r.targets) for r in rules):
-            containers = set(asset_ancestors(self.graph, target))
-            for rule in rules:
-                for asset in rule.targets:
-                    if asset.node not in containers and asset.source is None \
-                            and isinstance(asset.node, URIRef):
-                        out.append((target, ODRL.partOf, asset.node))
-        for operand, concept in _concepts(rules).items():
-            for cond in _hierarchical(rules, operand):
-                out.extend((concept, SKOS.broader, v) for v in cond.right
-                           if isinstance(v, URIRef))
-        choices = self._refinement_facts(target, rules, party=bool(named))
-        alternatives = [list(combo) for combo in
-                        itertools.islice(itertools.product(*choices.values()), MAX_FACT_SETS)]
-        sets = [list(dict.fromkeys(out + combo)) for combo in alternatives]
-        return [facts for facts in sets if facts]
-
-    def _refinement_facts(self, target: URIRef, rules: list[Rule], *, party: bool
-                          ) -> dict[tuple[str, URIRef], list[tuple[Node, Node, Node]]]:
-        """Per (scope, left operand) of a party or asset refinement the graph cannot answer,
-        the facts that would satisfy it, one value each."""
-        choices: dict[tuple[str, URIRef], list[tuple[Node, Node, Node]]] = {}
-        for rule in rules:
-            scoped = [("asset", target, ASSET_PROPERTIES, a.refinements) for a in rule.targets]
-            if party:
-                scoped += [("party", EXAMPLE_PARTY, PARTY_PROPERTIES, p.refinements)
-                           for p in rule.assignees]
-            for scope, node, table, refinements in scoped:
-                for cond in leaves(refinements):
-                    if cond.left is None or cond.operator not in STATING \
-                            or cond.left in ROLE_OPERANDS:
-                        continue
-                    prop = (*table.get(cond.left, ()), cond.left)[0]
-                    if scope == "asset" and any(True for _ in self.graph.objects(node, prop)):
-                        continue  # the graph says what the asset is
-                    pool = choices.setdefault((scope, cond.left), [])
-                    pool.extend(t for v in cond.right if (t := (node, prop, v)) not in pool)
-        return choices
 
     # -- helpers -----------------------------------------------------------------------------
     def _request_action(self, first: Rule, prohibition: Rule) -> URIRef | None:
@@ -542,30 +431,6 @@ class ConflictFinder:
                         cls="problem"))
 
 
-def _triple_json(triple: tuple[Node, Node, Node]) -> list[Any]:
-    """An assumed fact for JSON: IRIs as strings, a literal as {"@value", "@type"}."""
-    out: list[Any] = [str(t) for t in triple[:2]]
-    value = triple[2]
-    if isinstance(value, Literal):
-        literal: dict[str, str] = {"@value": str(value)}
-        if value.datatype is not None:
-            literal["@type"] = str(value.datatype)
-        out.append(literal)
-    else:
-        out.append(str(value))
-    return out
-
-
-def triple_from_json(item: list[Any]) -> tuple[Node, Node, Node]:
-    """The inverse of the JSON form of an assumed fact."""
-    s, p, o = item
-    if isinstance(o, dict):
-        datatype = o.get("@type")
-        return URIRef(s), URIRef(p), Literal(o["@value"], datatype=URIRef(datatype)
-                                             if datatype else None)
-    return URIRef(s), URIRef(p), URIRef(o)
-
-
 def _alternatives(a: Governing, b: Governing) -> bool:
     """Two offers (with their parents) of one dataset: a requester takes one of them."""
     return (a.rank == OFFER_RANK == b.rank and bool(a.groups) and bool(b.groups)
@@ -605,42 +470,6 @@ def _part_members(graph: Any, group: Node) -> list[URIRef]:
     return out
 
 
-def _join(party: Party, index: int) -> list[tuple[Node, Node, Node]]:
-    """The facts that make the example party a member of ``party`` (a collection)."""
-    if party.source is not None:  # the members of a data space / organisation
-        membership = URIRef(f"{EXAMPLE_MEMBERSHIP}-{index}")
-        return [(membership, ORG.member, EXAMPLE_PARTY),
-                (membership, ORG.organization, party.source)]
-    return [(EXAMPLE_PARTY, ODRL.partOf, party.node)]
-
-
-def _hierarchical(rules: list[Rule], operand: URIRef) -> list[Any]:
-    return [c for rule in rules for c in leaves(conditions_of(rule))
-            if c.left == operand and c.operator in HIERARCHICAL
-            and any(isinstance(v, URIRef) for v in c.right)]
-
-
-def _concepts(rules: list[Rule]) -> dict[URIRef, URIRef]:
-    """A new concept per left operand that two or more hierarchical conditions constrain
-    (a purpose that is both research and marketing)."""
-    operands: dict[URIRef, int] = {}
-    for rule in rules:
-        for cond in leaves(conditions_of(rule)):
-            if cond.left is not None and cond.operator in HIERARCHICAL \
-                    and any(isinstance(v, URIRef) for v in cond.right):
-                operands[cond.left] = operands.get(cond.left, 0) + 1
-    return {op: URIRef(EXAMPLE_CONCEPT + compact(op).replace(":", "-"))
-            for op, count in sorted(operands.items()) if count > 1}
-
-
-def assets(graph: Any) -> list[URIRef]:
-    """Every asset with an offer or listed in a catalog."""
-    found = {*graph.subjects(ODRL.hasPolicy, None), *graph.objects(None, DCAT.dataset),
-             *graph.objects(None, ODRL.target)}
-    return sorted(t for t in found if isinstance(t, URIRef)
-                  and (offers_of(graph, t) or dataspaces_of(graph, t)))
-
-
 def find_conflicts(graph: Graph | Triples | Any) -> ConflictReport:
     """The conflict report over a governance graph (see the module doc)."""
     finder = ConflictFinder(graph)
@@ -656,43 +485,3 @@ def find_conflicts(graph: Graph | Triples | Any) -> ConflictReport:
     return ConflictReport(finder.findings, len(targets), len(groups))
 
 
-# -- loading from a store ---------------------------------------------------------------------
-# What falls under the classes and concepts the constraints name (instances, subclasses,
-# narrower concepts): the witnesses for isA/isPartOf/isAnyOf are found among them.
-NARROWER_QUERY = (
-    "SELECT ?s ?p ?o WHERE { VALUES ?c { %s } "
-    "?s (<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-    "|<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
-    "|<http://www.w3.org/2004/02/skos/core#broader>)+ ?c . ?s ?p ?o . "
-    "FILTER(?p IN (<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>, "
-    "<http://www.w3.org/2000/01/rdf-schema#subClassOf>, "
-    "<http://www.w3.org/2004/02/skos/core#broader>)) } LIMIT 100000")
-
-
-def load_governance(store: Store, *, timeout: float | None = None,
-                    into: Graph | Triples | None = None) -> Any:
-    """Every policy with its body, and the links and facts the conflict report reads (into
-    ``into``, by default a new rdflib Graph; a ``Triples`` loads ~40x faster)."""
-    graph: Any = Graph() if into is None else into
-
-    def add(query: str) -> None:
-        rows = store.query(query, timeout=timeout).rows
-        if isinstance(graph, Graph):
-            graph.addN((s, p, o, graph) for s, p, o in rows)  # type: ignore[misc]
-        else:
-            graph.add_all(rows)
-
-    for query in (*ALL_BODIES_QUERIES, ALL_LINKS_QUERY):
-        add(query)
-    operands = {c.left for c in leaves(parse_condition(graph, node)
-                                       for node in graph.objects(None, ODRL.refinement))
-                if c.left is not None}
-    props = set(operands)
-    for operand in operands:
-        props.update(ASSET_PROPERTIES.get(operand, ()) + PARTY_PROPERTIES.get(operand, ()))
-    if props:
-        add(FACTS_QUERY % " ".join(term_n3(p) for p in sorted(props)))
-    concepts = {o for o in graph.objects(None, ODRL.rightOperand) if isinstance(o, URIRef)}
-    if concepts:
-        add(NARROWER_QUERY % " ".join(term_n3(c) for c in sorted(concepts)))
-    return graph
