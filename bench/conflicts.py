@@ -15,6 +15,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
 from bench.policy import build_quads, make_requests
 from kg.policy import service
@@ -23,8 +26,10 @@ from kg.policy.source import PolicyEngine, StoreSource
 from kg.policy.triples import Triples
 from kg.store.embedded import EmbeddedStore
 
+T = TypeVar("T")
 
-def _timed(fn):  # type: ignore[no-untyped-def]
+
+def _timed(fn: Callable[[], T]) -> tuple[float, T]:
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result
@@ -47,7 +52,7 @@ def main() -> None:
     engine = PolicyEngine(StoreSource(store))
     requests = make_requests(21, args.offers, args.orgs)
     engine.evaluate(requests[0])  # warm the vocabulary
-    one = statistics.median(_timed(lambda r=r: engine.evaluate(r))[0] for r in requests[1:])
+    one = statistics.median(_timed(partial(engine.evaluate, r))[0] for r in requests[1:])
     scan_s, graph = _timed(lambda: load_governance(store, into=Triples()))
     report_s, report = _timed(lambda: service.conflicts(store))
     body = report.to_json()

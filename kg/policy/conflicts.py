@@ -137,7 +137,7 @@ Holds = Callable[[Evaluator, Request], bool]
 
 class ConflictFinder:
     def __init__(self, graph: Graph | Triples | Any) -> None:
-        self.graph = graph
+        self.graph: Any = graph  # an rdflib Graph or Triples: the API they share
         self.parsed: dict[Node, Policy] = {}
         self.evaluator = Evaluator(graph, parsed=self.parsed)
         self.findings: list[Finding] = []
@@ -171,11 +171,12 @@ class ConflictFinder:
                 for high in ranked:
                     if high.rank > low.rank:
                         self._widens(target, low, perm, high)
-            owed = [(r, None) for r in low.policy.of_kind("obligation")]
+            owed: list[tuple[Rule, Rule | None]] = [
+                (r, None) for r in low.policy.of_kind("obligation")]
             owed += [(d, p) for p in low.policy.of_kind("permission") for d in p.duties]
-            for duty, perm in owed:  # whatever the tiers: doing what is owed is denied
+            for duty, owner in owed:  # whatever the tiers: doing what is owed is denied
                 for other, prohibition in prohibitions:
-                    self._owed_but_prohibited(target, low, duty, perm, other, prohibition)
+                    self._owed_but_prohibited(target, low, duty, owner, other, prohibition)
 
     @staticmethod
     def _relation(low: Governing, high: Governing) -> str | None:
@@ -291,7 +292,7 @@ class ConflictFinder:
         assuming: list[tuple[Node, Node, Node]] = []
         if example is None and hypothetical and known is None:
             for facts in assumptions(self.graph, target, rules):
-                world = Assumed(self.graph, facts)
+                world: Any = Assumed(self.graph, facts)
                 evaluator = Evaluator(world, self.evaluator.actions, extend=False,
                                       parsed=self.parsed)
                 example = self.witness(evaluator, target, action, rules, holds, confirm,
