@@ -334,3 +334,20 @@ ex:vaccine-trial a ex:ClinicalTrial, ex:PublicStudy .
     assert _pairs(found) == {("prohibited", "study-use", "no-trials")}
     assert found[0]["example"]["purpose"] == EX + "vaccine-trial"
     store.close()
+
+
+def test_a_shared_pair_counts_only_the_assets_it_arises_on() -> None:
+    graph, found = _report("""
+ex:d <http://purl.org/dc/terms/format> "text/csv" .
+ex:cat dcat:dataset ex:e . ex:e a dcat:Dataset ; odrl:hasPolicy ex:offer-e ;
+  <http://purl.org/dc/terms/format> "application/json" .
+ex:offer-e a odrl:Offer ; odrl:target ex:e .
+ex:rules odrl:permission ex:use-all ; odrl:prohibition ex:no-csv .
+ex:use-all odrl:action odrl:use .
+ex:no-csv odrl:action odrl:use ; odrl:target [ a odrl:AssetCollection ; odrl:source ex:cat ;
+  odrl:refinement [ odrl:leftOperand odrl:fileFormat ; odrl:operator odrl:eq ;
+                    odrl:rightOperand "text/csv" ] ] .
+""")
+    assert _pairs(found) == {("conflicting", "use-all", "no-csv")}
+    assert found[0]["assets"] == 1 and found[0]["assetSample"] == [EX + "d"]
+    _checked(graph, found)

@@ -77,6 +77,7 @@ class Finding:
     #                                                          {"@value", "@type"?}
     assets: list[str] = field(default_factory=list)
     asset_count: int = 0
+    request: Request | None = field(default=None, repr=False, compare=False)  # the example
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "class": self.cls, "detail": self.detail}
@@ -195,8 +196,6 @@ class ConflictFinder:
     def _permitted_and_prohibited(self, kind: str, target: URIRef, low: Governing, perm: Rule,
                                   high: Governing, prohibition: Rule) -> None:
         key = (kind, perm.id, prohibition.id)
-        if self._known(key):
-            return
         action = self._request_action(perm, prohibition)
         if action is None:
             return
@@ -226,8 +225,6 @@ class ConflictFinder:
         request to do what is owed is denied."""
         kind = "obligation-prohibited" if perm is None else "duty-prohibited"
         key = (kind, duty.id, prohibition.id)
-        if self._known(key):
-            return
         action = self._request_action(duty, prohibition)
         if action is None:
             return
@@ -260,7 +257,7 @@ class ConflictFinder:
         key = ("widens", perm.id, high.policy.id)
         speaking = [p for p in high.policy.of_kind("permission")
                     if self._overlap(p, perm) is not None]
-        if self._known(key) or not speaking:
+        if not speaking:
             return
         action = self._overlap(perm, speaking[0])
         assert action is not None
@@ -286,11 +283,18 @@ class ConflictFinder:
                         action: URIRef, rules: list[Rule], holds: Holds, confirm: Holds,
                         lower: tuple[Governing, Rule], higher: tuple[Governing, Rule], *,
                         done: Iterable[URIRef] = (), hypothetical: bool = True) -> None:
+        """Search this asset group for a witness of the pair; a pair found on an earlier group
+        is counted here only if it arises here too (its example, moved to this asset, first)."""
         known = self._by_key.get(key)
+        if known is not None and known.cls == "conflict" and known.request is not None:
+            replay = replace(known.request, target=target)
+            if holds(self.evaluator, replay) and confirm(self.evaluator, replay):
+                self._count(known)
+                return
         example = self.witness(self.evaluator, target, action, rules, holds, confirm,
                                done=done)
         assuming: list[tuple[Node, Node, Node]] = []
-        if example is None and hypothetical and known is None:
+        if example is None and hypothetical and (known is None or known.cls == "ambiguous"):
             for facts in assumptions(self.graph, target, rules):
                 world: Any = Assumed(self.graph, facts)
                 evaluator = Evaluator(world, self.evaluator.actions, extend=False,
@@ -300,17 +304,18 @@ class ConflictFinder:
                 if example is not None:
                     assuming = facts
                     break
-        if known is not None:  # found ambiguous on another asset group
-            self._count(known)
-            if example is not None:  # here it is a plain conflict
-                known.cls, known.assuming, known.example = "conflict", [], example_json(example)
-            return
         if example is None:
+            return
+        if known is not None:
+            self._count(known)
+            if known.cls == "ambiguous" and not assuming:  # here it is a plain conflict
+                known.cls, known.assuming = "conflict", []
+                known.example, known.request = example_json(example), example
             return
         self._add(key, Finding(kind, detail, _rule_json(*lower), _rule_json(*higher),
                                example_json(example),
                                cls="ambiguous" if assuming else "conflict",
-                               assuming=[triple_json(t) for t in assuming]))
+                               assuming=[triple_json(t) for t in assuming], request=example))
 
     def witness(self, evaluator: Evaluator, target: URIRef, action: URIRef, rules: list[Rule],
                 holds: Holds, confirm: Holds | None = None, *, done: Iterable[URIRef] = (),
@@ -381,15 +386,6 @@ class ConflictFinder:
                 if found is not None:
                     return found
         return None
-
-    def _known(self, key: tuple[str, ...]) -> bool:
-        """Found a conflict before (on another asset group): count this group's assets too.
-        (An ambiguous finding is searched again: here it may be a plain conflict.)"""
-        finding = self._by_key.get(key)
-        if finding is None or finding.cls == "ambiguous":
-            return False
-        self._count(finding)
-        return True
 
     def _count(self, finding: Finding) -> None:
         finding.asset_count += len(self._members)
