@@ -41,7 +41,7 @@ from kg.namespaces import ODRL, ORG, compact
 from kg.policy.assumed import Assumed, assumptions, concepts, triple_from_json, triple_json
 from kg.policy.evaluator import Evaluator, RuleResult
 from kg.policy.explain import name
-from kg.policy.governance import assets, group_key, load_governance
+from kg.policy.governance import assets, candidate_assets, group_key, load_governance
 from kg.policy.model import Policy, Rule
 from kg.policy.request import Request
 from kg.policy.tiers import OFFER_RANK, Governing, dataspaces_of, effective_policy, offers_of
@@ -147,9 +147,14 @@ class ConflictFinder:
         self._offers: dict[Node, list[Node]] = {}
 
     # -- grouping --------------------------------------------------------------------------
-    def group_key(self, target: URIRef) -> tuple[Any, ...]:
-        offers = self._offers[target] = offers_of(self.graph, target)
-        return group_key(self.graph, target, offers)
+    def group_key(self, target: URIRef) -> tuple[Any, ...] | None:
+        """The asset group of ``target``; None when it is no asset (no offer, no catalog)."""
+        offers = offers_of(self.graph, target)
+        spaces = dataspaces_of(self.graph, target)
+        if not offers and not spaces:
+            return None
+        self._offers[target] = offers
+        return group_key(self.graph, target, offers, spaces)
 
     # -- one asset ---------------------------------------------------------------------------
     def check_asset(self, target: URIRef, members: list[URIRef] | None = None) -> None:
@@ -470,10 +475,13 @@ def _part_members(graph: Any, group: Node) -> list[URIRef]:
 def find_conflicts(graph: Graph | Triples | Any) -> ConflictReport:
     """The conflict report over a governance graph (see the module doc)."""
     finder = ConflictFinder(graph)
-    targets = assets(graph)
+    targets = []
     groups: dict[tuple[Any, ...], list[URIRef]] = {}
-    for target in targets:
-        groups.setdefault(finder.group_key(target), []).append(target)
+    for target in candidate_assets(graph):
+        key = finder.group_key(target)
+        if key is not None:
+            targets.append(target)
+            groups.setdefault(key, []).append(target)
     for members in groups.values():
         finder.check_asset(members[0], members)
     for target in targets:

@@ -35,6 +35,13 @@ BODY_LINKS = frozenset((ODRL.permission, ODRL.prohibition, ODRL.obligation, ODRL
 UNREAD = frozenset((ODRL.assigner, ODRL.uid))
 
 
+def _text(term: Node) -> str:
+    """A term as text, cheaply (``n3()`` re-validates every IRI)."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    return term.n3()
+
+
 def shape(graph: Any, node: Node, target: Node, depth: int = 0) -> str:
     """The text of a policy (or a part of it) with the names that do not change a decision
     abstracted: the asset itself, blank nodes, the policy's and its rules' own IRIs."""
@@ -47,28 +54,34 @@ def shape(graph: Any, node: Node, target: Node, depth: int = 0) -> str:
         elif depth < 12 and (predicate in BODY_LINKS or isinstance(value, BNode)):
             text = "[" + shape(graph, value, target, depth + 1) + "]"
         else:
-            text = value.n3()
-        parts.append(f"{predicate.n3()} {text}")
+            text = _text(value)
+        parts.append(f"{_text(predicate)} {text}")
     parts.sort()
     return ";".join(parts)
 
 
-def group_key(graph: Any, target: URIRef, offers: list[Node]) -> tuple[Any, ...]:
+def group_key(graph: Any, target: URIRef, offers: list[Node], spaces: list[Node]
+              ) -> tuple[Any, ...]:
     """What decides how ``target`` is governed: its data spaces, catalogs, facts and the
     shapes of its offers."""
     shapes = [shape(graph, offer, target) for offer in offers]
     facts = sorted((str(p), str(o)) for p in ASSET_FACTS for o in graph.objects(target, p))
-    return (tuple(str(s) for s in dataspaces_of(graph, target)),
+    return (tuple(str(s) for s in spaces),
             tuple(sorted(str(c) for c in graph.subjects(DCAT.dataset, target))),
             tuple(facts), tuple(sorted(shapes)))
 
 
-def assets(graph: Any) -> list[URIRef]:
-    """Every asset with an offer or listed in a catalog."""
+def candidate_assets(graph: Any) -> list[URIRef]:
+    """What may be an asset: what has a policy, is listed in a catalog or is a target."""
     found = {*graph.subjects(ODRL.hasPolicy, None), *graph.objects(None, DCAT.dataset),
              *graph.objects(None, ODRL.target)}
-    return sorted(t for t in found if isinstance(t, URIRef)
-                  and (offers_of(graph, t) or dataspaces_of(graph, t)))
+    return sorted(t for t in found if isinstance(t, URIRef))
+
+
+def assets(graph: Any) -> list[URIRef]:
+    """Every asset with an offer or listed in a catalog."""
+    return [t for t in candidate_assets(graph)
+            if offers_of(graph, t) or dataspaces_of(graph, t)]
 
 
 # What falls under the classes and concepts the constraints name (instances, subclasses,
