@@ -73,8 +73,8 @@ class Finding:
     example: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     cls: str = "conflict"  # conflict | ambiguous | problem
-    assuming: list[list[Any]] = field(default_factory=list)  # [s, p, o]: o an IRI or
-    #                                                          {"@value", "@type"?}
+    # the facts an ambiguous finding assumes, [s, p, o]: o an IRI or {"@value", "@type"?}
+    assuming: list[list[Any]] = field(default_factory=list)
     assets: list[str] = field(default_factory=list)
     asset_count: int = 0
     request: Request | None = field(default=None, repr=False, compare=False)  # the example
