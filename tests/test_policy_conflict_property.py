@@ -156,9 +156,10 @@ def _brute_force(graph: Graph, rules: dict[str, tuple[str, str]]) -> set[tuple[s
             for request in _requests(done):
                 if owed is not None and not evaluator.actions.covers(owed, request.action):
                     continue  # doing what is owed
-                mine = evaluator.rule(owner, parsed, request).active
-                if mine is not True and not (owed is not None and mine is None):
-                    continue
+                result = evaluator.rule(owner, parsed, request)
+                if not result.relevant or (result.active is not True and not (
+                        owed is not None and result.active is None)):
+                    continue  # an obligation is owed unless known not to apply
                 if evaluator.rule(*governing[prohibition], request).active is not True:
                     continue
                 decision = evaluator.evaluate(request)

@@ -239,7 +239,8 @@ class ConflictFinder:
             if ev.rule(other, prohibition, request).active is not True:
                 return False
             if perm is None:
-                return ev.rule(owner, duty, request).active is not False
+                owed = ev.rule(owner, duty, request)  # owed unless known not to apply
+                return owed.relevant and owed.active is not False
             exercise = replace(request, action=perm.actions[0].iri, duties_done=frozenset())
             return (ev.rule(owner, perm, exercise).active is True
                     and ev.duty(duty, exercise).owed)
@@ -281,13 +282,15 @@ class ConflictFinder:
                   f"what the {high.layer} policy `{compact(high.policy.id)}` permits "
                   f"(`{compact(speaking[0].id)}`)")
         self._search_and_add(key, "widens", detail, target, action, [perm, *speaking], holds,
-                             confirm, (low, perm), (high, speaking[0]), hypothetical=False)
+                             confirm, (low, perm), (high, speaking[0]), hypothetical=False,
+                             parties_of=[perm])
 
     # -- witnesses ---------------------------------------------------------------------------
     def _search_and_add(self, key: tuple[str, ...], kind: str, detail: str, target: URIRef,
                         action: URIRef, rules: list[Rule], holds: Holds, confirm: Holds,
                         lower: tuple[Governing, Rule], higher: tuple[Governing, Rule], *,
-                        done: Iterable[URIRef] = (), hypothetical: bool = True) -> None:
+                        done: Iterable[URIRef] = (), hypothetical: bool = True,
+                        parties_of: list[Rule] | None = None) -> None:
         """Search this asset group for a witness of the pair; a pair found on an earlier group
         is counted here only if it arises here too (its example, moved to this asset, first)."""
         known = self._by_key.get(key)
@@ -297,7 +300,7 @@ class ConflictFinder:
                 self._count(known)
                 return
         example = self.witness(self.evaluator, target, action, rules, holds, confirm,
-                               done=done)
+                               done=done, parties_of=parties_of)
         assuming: list[tuple[Node, Node, Node]] = []
         if example is None and hypothetical and (known is None or known.cls == "ambiguous"):
             for facts in assumptions(self.graph, target, rules):
@@ -305,7 +308,7 @@ class ConflictFinder:
                 evaluator = Evaluator(world, self.evaluator.actions, extend=False,
                                       parsed=self.parsed)
                 example = self.witness(evaluator, target, action, rules, holds, confirm,
-                                       done=done, hypothetical=True)
+                                       done=done, hypothetical=True, parties_of=parties_of)
                 if example is not None:
                     assuming = facts
                     break
@@ -324,9 +327,12 @@ class ConflictFinder:
 
     def witness(self, evaluator: Evaluator, target: URIRef, action: URIRef, rules: list[Rule],
                 holds: Holds, confirm: Holds | None = None, *, done: Iterable[URIRef] = (),
-                hypothetical: bool = False) -> Request | None:
+                hypothetical: bool = False, parties_of: list[Rule] | None = None
+                ) -> Request | None:
         """A request on ``target``/``action`` the rules accept (``holds``) and the full
-        evaluation decides as the conflict predicts (``confirm``), if one is found."""
+        evaluation decides as the conflict predicts (``confirm``), if one is found. Only
+        parties every rule of ``parties_of`` (default: all) can be assigned are tried, so
+        the budget of combinations goes to the constraints."""
         conditions = [c for rule in rules for c in leaves(conditions_of(rule))]
         pools = candidates(evaluator.graph, conditions)
         if hypothetical:
@@ -335,6 +341,9 @@ class ConflictFinder:
         operands = sorted(pools)
         parties = ([EXAMPLE_PARTY] if hypothetical
                    else self._parties(evaluator.graph, target, rules))
+        parties = [p for p in parties if all(
+            evaluator.match_party(r.assignees, make_request(p, action, target, {}))[0]
+            is not False for r in (rules if parties_of is None else parties_of))]
         tried = confirmed = 0
         for assignee in parties:
             for combo in itertools.product(*(pools[o] for o in operands)):

@@ -10,7 +10,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import DCAT
 from rdflib.term import Node
 
-from kg.namespaces import DCT, ODRL, RDF
+from kg.namespaces import DCT, DSKG, ODRL, RDF
 from kg.policy.evaluator import ASSET_PROPERTIES, PARTY_PROPERTIES
 from kg.policy.model import parse_condition
 from kg.policy.queries import ALL_BODIES_QUERIES, ALL_LINKS_QUERY, FACTS_QUERY
@@ -72,10 +72,14 @@ def group_key(graph: Any, target: URIRef, offers: list[Node], spaces: list[Node]
 
 
 def candidate_assets(graph: Any) -> list[URIRef]:
-    """What may be an asset: what has a policy, is listed in a catalog or is a target."""
+    """What may be an asset: what has a policy, is listed in a catalog or is a target; not
+    the data spaces, rulebooks and frameworks that hold the tiers' policies."""
     found = {*graph.subjects(ODRL.hasPolicy, None), *graph.objects(None, DCAT.dataset),
              *graph.objects(None, ODRL.target)}
-    return sorted(t for t in found if isinstance(t, URIRef))
+    holders = {*graph.subjects(DSKG.tier, None), *graph.objects(None, DSKG.rulebook),
+               *graph.objects(None, DSKG.subjectTo), *graph.subjects(DSKG.rulebook, None),
+               *graph.subjects(DSKG.catalog, None)}
+    return sorted(t for t in found if isinstance(t, URIRef) and t not in holders)
 
 
 def assets(graph: Any) -> list[URIRef]:
