@@ -76,6 +76,40 @@ class SerializedResult:
     body: bytes
 
 
+@dataclass
+class Watch:
+    """What a streamed CONSTRUCT wrote, as far as the parts after it ask: its IRI
+    subjects, their (IRI) types, and the IRI values of the watched ``predicates``."""
+
+    predicates: frozenset[URIRef]
+    subjects: set[URIRef] = field(default_factory=set)
+    types: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+    objects: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+
+    def note(self, graph: Iterable[Triple]) -> None:
+        """Note triples (the stores that cannot watch the engine's own stream)."""
+        rdf_type = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+        for s, p, o in graph:
+            if isinstance(s, URIRef):
+                self.subjects.add(s)
+                if p == rdf_type and isinstance(o, URIRef):
+                    self.types.add((s, o))
+            if p in self.predicates and isinstance(o, URIRef):
+                self.objects.setdefault(p, set()).add(o)  # type: ignore[arg-type]
+
+
+@dataclass
+class ConstructPart:
+    """A CONSTRUCT query in ``Store.construct_stream``; ``watch`` is filled as it is
+    written (complete once the parts after it are asked for)."""
+
+    sparql: str
+    watch: Watch | None = None
+
+
+StreamPart = str | ConstructPart | Iterable[Triple]
+
+
 class Store(ABC):
     """Named-graph store. Implementations must make every write method atomic."""
 
@@ -156,6 +190,35 @@ class Store(ABC):
         runs in a thread; stores that can wait without one override it."""
         return await asyncio.to_thread(
             functools.partial(self.query_serialized, sparql, media_type, **options))
+
+    def construct_stream(self, parts: Iterable[StreamPart], media_type: str,
+                         prefixes: Mapping[str, str] | None = None) -> Iterator[bytes]:
+        """One RDF document (``media_type`` of GRAPH_FORMATS) holding the triples of each
+        part, in order: a CONSTRUCT query (a string, or a ``ConstructPart`` that also notes
+        what it wrote), or triples at hand. ``parts`` and its parts are read lazily, so a
+        later part may be worked out from what earlier ones wrote, while those are on
+        their way. Bytes come as they are written where the engine can stream (embedded);
+        here, all at once, written by rdflib. A stream has no deadline: bound the parts'
+        queries yourself. An error after the first bytes ends the body early."""
+        if media_type not in GRAPH_FORMATS:
+            from kg.errors import NotAcceptable
+
+            raise NotAcceptable(f"{media_type} is not an RDF graph format")
+        graph = Graph()
+        for prefix, namespace in (prefixes or {}).items():
+            graph.bind(prefix, namespace, override=True, replace=True)
+        for part in parts:
+            if isinstance(part, str | ConstructPart):
+                sparql = part if isinstance(part, str) else part.sparql
+                answer = self.query(sparql).graph or Graph()
+                if isinstance(part, ConstructPart) and part.watch is not None:
+                    part.watch.note(answer)
+                graph += answer
+            else:
+                for triple in part:
+                    graph.add(triple)
+        fmt = {"ntriples": "nt"}.get(GRAPH_FORMATS[media_type], GRAPH_FORMATS[media_type])
+        yield graph.serialize(format=fmt, encoding="utf-8")
 
     @property
     def query_concurrency(self) -> int | None:

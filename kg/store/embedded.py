@@ -33,6 +33,7 @@ from kg.store.base import (
     QueryResult,
     SerializedResult,
     Store,
+    StreamPart,
     Triple,
 )
 from kg.store.results import rows_at_most, rows_exactly
@@ -457,6 +458,17 @@ class EmbeddedStore(Store):
                                 base_iri=options.get("base_iri"))
         form, body = await self._pool.run_async(request, timeout)
         return _checked(form, body, media_type)
+
+    def construct_stream(self, parts: Iterable[StreamPart], media_type: str,
+                         prefixes: Mapping[str, str] | None = None) -> Iterator[bytes]:
+        """The engine runs the queries and writes the document itself, streamed."""
+        from kg.store.streaming import stream_document
+
+        fmt = GRAPH_FORMATS.get(media_type)
+        if fmt is None:
+            raise NotAcceptable(f"{media_type} is not an RDF graph format")
+        return stream_document(self._ox, parts, GRAPH_WRITERS[fmt], dict(prefixes or {}),
+                               on_error=engine_error)
 
     def get_graph(self, name: URIRef) -> Graph:
         graph = Graph(identifier=name)

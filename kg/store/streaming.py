@@ -1,0 +1,136 @@
+"""One RDF document written by the engine's own serializer while it is being computed.
+
+The parts are CONSTRUCT queries (run lazily, in order, their triples never becoming rdflib
+terms) and triples already at hand (rdflib terms, converted on the way); a part may be a
+generator that computes its triples only once the parts before it were written, so the first
+bytes leave before the whole document is known. pyoxigraph's ``serialize`` pushes bytes
+into a file-like sink: it runs in a thread and hands them over through a bounded queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO, cast
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from kg.store.base import ConstructPart, StreamPart, Watch
+from kg.store.terms import to_ox
+
+#: Chunks (of about 8 KB) the writer may be ahead of the reader.
+_AHEAD = 64
+_END = object()
+
+
+class _Gone(OSError):
+    """The reader stopped reading (the client went away): the writer stops too."""
+
+
+def stream_document(engine: ox.Store, parts: Iterable[StreamPart],
+                    fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None,
+                    on_error: Any = None) -> Iterator[bytes]:
+    """Bytes of one document in ``fmt`` holding every part's triples, as they are written.
+    ``on_error(exc, sparql)`` turns an engine error into the project's exception."""
+    chunks: queue.Queue[object] = queue.Queue(maxsize=_AHEAD)
+    gone = threading.Event()
+
+    def put(item: object) -> None:
+        while not gone.is_set():
+            try:
+                chunks.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        raise _Gone("the reader went away")
+
+    class Sink:
+        def write(self, data: bytes) -> int:
+            put(bytes(data))
+            return len(data)
+
+        def flush(self) -> None:
+            pass
+
+    def triples() -> Iterator[ox.Triple]:
+        for part in parts:
+            if isinstance(part, str | ConstructPart):
+                sparql = part if isinstance(part, str) else part.sparql
+                watch = part.watch if isinstance(part, ConstructPart) else None
+                try:
+                    answer = engine.query(sparql, use_default_graph_as_union=True)
+                    yield from answer if watch is None else _watching(answer, watch)
+                except (SyntaxError, OSError) as exc:
+                    if on_error is None or isinstance(exc, _Gone):
+                        raise
+                    raise on_error(exc, sparql) from None
+            else:
+                for s, p, o in part:
+                    yield ox.Triple(to_ox(s), to_ox(p), to_ox(o))  # type: ignore[arg-type]
+
+    def produce() -> None:
+        try:
+            ox.serialize(triples(), cast(BinaryIO, Sink()), fmt, prefixes=prefixes)
+            put(_END)
+        except _Gone:
+            pass
+        except BaseException as exc:  # handed to the reader, raised there
+            with contextlib.suppress(_Gone):
+                put(exc)
+
+    writer = threading.Thread(target=produce, name="rdf-stream", daemon=True)
+    writer.start()
+    try:
+        while True:
+            item = chunks.get()
+            batch = [item]
+            while item is not _END and not isinstance(item, BaseException):
+                try:  # what is already there goes out in one piece
+                    item = chunks.get_nowait()
+                except queue.Empty:
+                    break
+                batch.append(item)
+            data = b"".join(b for b in batch if isinstance(b, bytes))
+            if data:
+                yield data
+            if batch[-1] is _END:
+                return
+            if isinstance(batch[-1], BaseException):
+                raise batch[-1]
+    finally:
+        gone.set()
+        writer.join(5)
+
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _watching(answer: Iterable[ox.Triple], watch: Watch) -> Iterator[ox.Triple]:
+    """The triples, noting in ``watch`` what it asks for (kept as strings on the way: the
+    few distinct values become rdflib terms at the end)."""
+    watched = {str(p): set[str]() for p in watch.predicates}
+    subjects: set[str] = set()
+    types: set[tuple[str, str]] = set()
+    named = ox.NamedNode
+    for triple in answer:
+        subject, predicate = triple.subject, triple.predicate.value
+        iri = subject.value if type(subject) is named else None
+        if iri is not None:
+            subjects.add(iri)
+        if predicate == _RDF_TYPE or predicate in watched:
+            value = triple.object
+            if type(value) is named:
+                if predicate in watched:
+                    watched[predicate].add(value.value)
+                elif iri is not None:
+                    types.add((iri, value.value))
+        yield triple
+    watch.subjects.update(URIRef(s) for s in subjects)
+    watch.types.update((URIRef(s), URIRef(t)) for s, t in types)
+    for predicate, values in watched.items():
+        if values:
+            watch.objects.setdefault(URIRef(predicate), set()).update(
+                URIRef(v) for v in values)
