@@ -210,21 +210,17 @@ def records_query(walked: list[tuple[URIRef, URIRef]]) -> str:
 def _add_agents(ctx: ServiceContext, out: Contents) -> None:
     agents = {o for p in (DCT.publisher, ODRL.assigner) for o in out.objects_of(p)
               if isinstance(o, URIRef) and not out.has_type(o)}
-    if not agents:
-        return
-    result = ctx.store.query(
-        f"SELECT DISTINCT ?s ?p ?o WHERE {{ {values_list('s', sorted(agents))} "
-        f"GRAPH ?g {{ ?s ?p ?o }} {predicate_filter(_AGENT_FACTS)} "
-        f"FILTER(?g != <{META_GRAPH}>) }}",
-        timeout=ctx.settings.query_timeout)
-    out.add(result.rows)  # type: ignore[arg-type]
+    out.add(_facts(ctx.store, "agents").of(ctx, agents))
 
 
-class _TermFacts:
-    """What the store says of controlled-vocabulary terms (type, label, notation, scheme),
-    kept until the store changes: every page asks about the same few hundred terms."""
+class _Facts:
+    """Some facts of some IRIs in any description (the agents' names and types, the
+    terms' types, labels and schemes), kept until the store changes: every page and
+    every export asks about the same few thousand."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, predicates: tuple[URIRef, ...],
+                 keep: Callable[[Node, Node], bool]) -> None:
+        self.predicates, self.keep = predicates, keep
         self.facts: dict[URIRef, list[Triple]] = {}
         self.lock = threading.Lock()
         self.generation = 0
@@ -243,38 +239,45 @@ class _TermFacts:
         if missing:
             result = ctx.store.query(
                 f"SELECT DISTINCT ?s ?p ?o WHERE {{ {values_list('s', missing)} "
-                f"GRAPH ?g {{ ?s ?p ?o }} {predicate_filter(_TERM_FACTS)} "
+                f"GRAPH ?g {{ ?s ?p ?o }} {predicate_filter(self.predicates)} "
                 f"FILTER(?g != <{META_GRAPH}>) }}",
                 timeout=ctx.settings.query_timeout)
             for s, p, o in result.rows:
-                # Only the DCAT-AP range classes: a term that is also one of our resources
-                # (a legal framework) is not described here, so our classes would be half-told.
-                if p != RDF.type or o in _RANGE_CLASSES:
+                if self.keep(p, o):  # type: ignore[arg-type]
                     found[s].append((s, p, o))  # type: ignore[index,arg-type]
         with self.lock:
+            known = {i: self.facts.get(i) for i in iris}
+            # Not kept when the store changed meanwhile or others write to it too.
             if self.generation == generation and not ctx.store.shared_with_other_writers:
                 self.facts.update(found)
-            cached = {i: self.facts.get(i) for i in iris}
-        return [t for i in sorted(iris) for t in (cached[i] if cached[i] is not None
+        return [t for i in sorted(iris) for t in (known[i] if known[i] is not None
                                                   else found.get(i, []))]
 
 
-_TERM_CACHES: weakref.WeakKeyDictionary[Store, _TermFacts] = weakref.WeakKeyDictionary()
-_TERM_CACHES_GUARD = threading.Lock()
+def _term_fact(p: Node, o: Node) -> bool:
+    # Only the DCAT-AP range classes: a term that is also one of our resources (a legal
+    # framework) is not described here, so our own classes would be half-told.
+    return p != RDF.type or o in _RANGE_CLASSES
 
 
-def _term_facts(store: Store) -> _TermFacts:
-    with _TERM_CACHES_GUARD:
-        cache = _TERM_CACHES.get(store)
-        if cache is None:
-            cache = _TERM_CACHES[store] = _TermFacts(store)
-        return cache
+_CACHES: weakref.WeakKeyDictionary[Store, dict[str, _Facts]] = weakref.WeakKeyDictionary()
+_CACHES_GUARD = threading.Lock()
+
+
+def _facts(store: Store, kind: str) -> _Facts:
+    with _CACHES_GUARD:
+        caches = _CACHES.get(store)
+        if caches is None:
+            caches = _CACHES[store] = {
+                "agents": _Facts(store, _AGENT_FACTS, lambda _p, _o: True),
+                "terms": _Facts(store, _TERM_FACTS, _term_fact)}
+        return caches[kind]
 
 
 def _add_reference_types(ctx: ServiceContext, out: Contents) -> None:
     """Type every referenced term (theme, access rights, spatial, licence, format, media
     type, availability, applicable legislation, home and landing pages ...)."""
-    facts = _term_facts(ctx.store)
+    facts = _facts(ctx.store, "terms")
     wanted = {(o, cls) for p, cls in REFERENCE_RANGES.items()
               for o in out.objects_of(p)
               if isinstance(o, URIRef) and not out.has_type(o, cls)}
