@@ -5,6 +5,7 @@ writes; a client that leaves stops the writer."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -16,8 +17,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from harness.generate import generate
 from harness.servers import serve_app
+from kg.errors import QueryBusy
 from kg.namespaces import DCAT, HYDRA, SKOS
 from kg.services.catalog import (
+    MAX_EXPORTS,
     _holders,
     _parts,
     build_catalog,
@@ -217,3 +220,21 @@ def test_a_bad_page_is_refused_before_anything_is_written(node: tuple[str, Graph
     answer = httpx.get(f"{url}/catalog", params={"page": 999, "pageSize": 10}, timeout=30)
     assert answer.status_code == 400
     assert "past the last page" in answer.text
+
+
+def test_catalog_documents_written_at_once_are_bounded(node: tuple[str, Graph]) -> None:
+    """Streams run outside the query workers: MAX_EXPORTS at once, then 503 with
+    Retry-After; a slot comes back when its stream ends, fails or is dropped unread."""
+    url, _expected = node
+    ctx = ServiceContext(_synthetic(20), settings())
+    request = request_catalog(ctx, None, 1, _url(1))
+    held = [catalog_stream(ctx, request, "text/turtle") for _ in range(MAX_EXPORTS)]
+    busy = httpx.get(f"{url}/catalog?all=true", timeout=30)
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "2"
+    with pytest.raises(QueryBusy):
+        catalog_stream(ctx, request, "text/turtle")
+    assert b"".join(held.pop()).startswith(b"@prefix")  # read to the end: its slot is back
+    assert httpx.get(f"{url}/catalog?pageSize=5", timeout=30).status_code == 200
+    held.clear()  # dropped unread: collected, their slots come back
+    gc.collect()
+    assert httpx.get(f"{url}/catalog?all=true", timeout=30).status_code == 200

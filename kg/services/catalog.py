@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from kg.errors import BadRequest
+from kg.errors import BadRequest, QueryBusy
 from kg.namespaces import (
     ADMS,
     DCAT,
@@ -398,11 +398,51 @@ def _completion(ctx: ServiceContext, out: Contents,
     yield from (t for t in out.extra if t not in written)  # type: ignore[misc]
 
 
+#: Catalog documents written at once. A stream's engine work runs in the node's process,
+#: outside the query workers and their deadline: it is bounded here instead.
+MAX_EXPORTS = 2
+_EXPORTS = threading.BoundedSemaphore(MAX_EXPORTS)
+
+
 def catalog_stream(ctx: ServiceContext, request: CatalogRequest,
                    media_type: str) -> Iterator[bytes]:
-    """The catalog as ``media_type`` (a GRAPH_FORMATS type), bytes as they are written."""
-    prefixes = {**PREFIXES, "hydra": str(HYDRA)}
-    return ctx.store.construct_stream(_parts(ctx, request), media_type, prefixes=prefixes)
+    """The catalog as ``media_type`` (a GRAPH_FORMATS type), bytes as they are written.
+    QueryBusy (503, Retry-After) when MAX_EXPORTS are being written already."""
+    if not _EXPORTS.acquire(blocking=False):
+        raise QueryBusy(f"{MAX_EXPORTS} catalog documents are being written already; try "
+                        "again shortly", retry_after=2)
+    slot = _Slot()
+    try:
+        prefixes = {**PREFIXES, "hydra": str(HYDRA)}
+        stream = _holding(ctx.store.construct_stream(_parts(ctx, request), media_type,
+                                                     prefixes=prefixes), slot)
+    except BaseException:
+        slot.release()
+        raise
+    # A stream dropped before it was read never runs its ``finally``: freed when collected.
+    weakref.finalize(stream, slot.release)
+    return stream
+
+
+class _Slot:
+    """One of the MAX_EXPORTS, given back once (end, error, client gone or collected)."""
+
+    def __init__(self) -> None:
+        self.held = True
+        self.lock = threading.Lock()
+
+    def release(self) -> None:
+        with self.lock:
+            held, self.held = self.held, False
+        if held:
+            _EXPORTS.release()
+
+
+def _holding(stream: Iterator[bytes], slot: _Slot) -> Iterator[bytes]:
+    try:
+        yield from stream
+    finally:
+        slot.release()
 
 
 def build_catalog(ctx: ServiceContext, page: int | None, page_size: int,
