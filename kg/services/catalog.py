@@ -362,21 +362,30 @@ def _catalog_node(ctx: ServiceContext) -> list[Triple]:
     ]
 
 
+def _listing_query(ctx: ServiceContext) -> str:
+    """The whole catalog's ``dcat:dataset`` links, written by the engine as it finds them:
+    the first bytes leave before anything else is known. The same datasets as
+    ``_holders(ctx, None)``: IRIs typed dcat:Dataset in a description."""
+    return (f"CONSTRUCT {{ {term_n3(catalog_iri(ctx))} {term_n3(DCAT.dataset)} ?d }} WHERE {{ "
+            f"{{ SELECT DISTINCT ?d WHERE {{ GRAPH ?g {{ ?d a {term_n3(DCAT.Dataset)} }} "
+            f"FILTER(isIRI(?d) && ?g != <{META_GRAPH}>) }} }} }}")
+
+
 def _parts(ctx: ServiceContext, request: CatalogRequest) -> Iterator[StreamPart]:
     """The document's parts, worked out as the stream asks for them: the catalog node
-    first (no query: the first bytes), then its datasets, the engine's records, and what
-    depends on them (the records walked here, agents, inherited policies, terms)."""
+    and its datasets first (no Python work: the first bytes), then the engine's records,
+    and what depends on them (the records walked here, agents, inherited policies,
+    terms)."""
     out = Contents()
     head = _catalog_node(ctx) + request.view
     out.add(head)
     yield head
-    holder, typings = _holders(ctx, request.datasets)
-    datasets = request.datasets if request.datasets is not None else sorted(holder)
-    catalog = catalog_iri(ctx)
-    listing = [(catalog, DCAT.dataset, d) for d in datasets]
-    out.add(listing)
-    yield listing
-    walked, by_hand = split_records(holder, typings)
+    if request.datasets is None:
+        yield _listing_query(ctx)
+    else:
+        catalog = catalog_iri(ctx)
+        yield [(catalog, DCAT.dataset, d) for d in request.datasets]
+    walked, by_hand = split_records(*_holders(ctx, request.datasets))
     if walked:
         yield ConstructPart(records_query(walked), out.records)
     yield _completion(ctx, out, by_hand)
