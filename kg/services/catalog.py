@@ -319,17 +319,16 @@ def request_catalog(ctx: ServiceContext, page: int | None, page_size: int,
         raise BadRequest("page numbers start at 1")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise BadRequest(f"pageSize must be between 1 and {MAX_PAGE_SIZE}")
-    timeout = ctx.settings.query_timeout
-    count = ctx.store.query(f"SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {{ ?d a "
-                            f"{term_n3(DCAT.Dataset)} FILTER(isIRI(?d)) }}", timeout=timeout)
-    total = int(count.rows[0][0] or 0)
+    # Every dataset IRI, sorted here: the engine's ORDER BY took 1 s at 10k datasets (to
+    # the first byte of every page), the list 0.07 s. Code-point order either way.
+    every = sorted({d for d in ctx.store.query(
+        f"SELECT DISTINCT ?d WHERE {{ ?d a {term_n3(DCAT.Dataset)} FILTER(isIRI(?d)) }}",
+        timeout=ctx.settings.query_timeout).column("d") if isinstance(d, URIRef)}, key=str)
+    total = len(every)
     last = max(1, -(-total // page_size))
     if page > last:
         raise BadRequest(f"page {page} is past the last page ({last})")
-    datasets = [d for d in ctx.store.query(
-        f"SELECT DISTINCT ?d WHERE {{ ?d a {term_n3(DCAT.Dataset)} FILTER(isIRI(?d)) }} "
-        f"ORDER BY ?d LIMIT {page_size} OFFSET {(page - 1) * page_size}",
-        timeout=timeout).column("d") if isinstance(d, URIRef)]
+    datasets = every[(page - 1) * page_size:page * page_size]
     catalog, view = catalog_iri(ctx), URIRef(page_url(page))
     triples: list[Triple] = [
         (catalog, HYDRA.view, view), (view, RDF.type, HYDRA.PartialCollectionView),
