@@ -36,7 +36,7 @@ def measure(n_datasets: int) -> list[object]:
     from kg.services.context import ServiceContext
     from kg.settings import Settings
     from kg.store.embedded import EmbeddedStore
-    from kg.writepath import Origin, commit, validate_descriptions
+    from kg.write import Origin, commit, validate_descriptions
 
     store = EmbeddedStore()
     load_default_graph(store, BASE)

@@ -198,7 +198,7 @@ def check_integrity(store: Store) -> Integrity:
 # -- backup ------------------------------------------------------------------------------
 def _snapshot_lock(store: Store) -> object:
     from kg.store.embedded import EmbeddedStore
-    from kg.writepath import WRITE_LOCK
+    from kg.write import WRITE_LOCK
 
     # The embedded engine exports from one read snapshot; others need writers held off.
     return nullcontext() if isinstance(store, EmbeddedStore) else WRITE_LOCK

@@ -19,7 +19,7 @@ from kg import ownership
 from kg.namespaces import DSKG, META_GRAPH
 from kg.store.base import Store
 from kg.store.sparql_text import term_n3
-from kg.writepath import WRITE_LOCK, graph_iri_for
+from kg.write import WRITE_LOCK, graph_iri_for
 
 Triple = tuple[Node, Node, Node]
 log = logging.getLogger("dskg")

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from kg.bulkcommit import recover_interrupted_loads
 from kg.defaultgraph import load_default_graph
 from kg.migrate import migrate
 from kg.services.changefeed import ChangeFeed
@@ -28,6 +27,7 @@ from kg.services.textindex import text_index_for
 from kg.settings import Settings
 from kg.store import Store, open_store
 from kg.tokens import check_tokens_file
+from kg.write import recover_interrupted_loads
 
 
 @dataclass

@@ -297,7 +297,7 @@ class QueryService:
             raise ServiceNotAllowed(f"LOAD <{source}> would fetch from the network and is "
                                     "refused; load files with `dskg load`; no request was "
                                     "made", endpoint=source)
-        from kg.writepath import update_provenance
+        from kg.write import update_provenance
 
         blanked = blank_opaque(sparql_update)
         _check_meta(blanked, sparql_update)

@@ -24,7 +24,7 @@ from kg.services.examples import TURTLE
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
 from kg.tokens import create_token
-from kg.writepath import agent_iri
+from kg.write import agent_iri
 from tests.rest_support import (
     ADMIN,
     ADMIN_TOKEN,

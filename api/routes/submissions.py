@@ -230,7 +230,7 @@ def _detail(request: Request, ctx: ServiceContext, submission: Submission, token
     reviewer = principal is not None and service.may_review(principal, submission)
     descriptions = review_model.descriptions_of(submission)
     graph = review_model.union(descriptions)
-    from kg.writepath import Description, validate_descriptions
+    from kg.write import Description, validate_descriptions
 
     report = validate_descriptions(ctx.store, [Description(n, g) for n, g in
                                                descriptions.items()])

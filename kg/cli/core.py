@@ -19,7 +19,7 @@ from kg.rdfio import format_for_path
 from kg.settings import check_admin_token
 from kg.sparql import QueryService
 from kg.stats import graph_stats
-from kg.writepath import Origin, write_bytes
+from kg.write import Origin, write_bytes
 
 PROGRESS_MIN_BYTES = 1024 * 1024
 

@@ -37,7 +37,7 @@ from kg.settings import Settings
 from kg.store import Store
 from kg.store.sparql_text import term_n3, triples_block
 from kg.validation.report import ValidationReport, short
-from kg.writepath import Description, Origin, bulk_write, commit, delete_graphs
+from kg.write import Description, Origin, bulk_write, commit, delete_graphs
 
 #: Descriptions per transaction on the small path (rdflib graphs, per-description reasons).
 BATCH = 250

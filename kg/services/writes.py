@@ -26,7 +26,7 @@ from kg.services.documents import graph_etag, locate, tag_hashes
 from kg.services.kinds import Kind, kind_for_types
 from kg.services.scope import authorize_write, writer_for
 from kg.store.sparql_text import term_n3
-from kg.writepath import (
+from kg.write import (
     WRITE_LOCK,
     Description,
     Origin,

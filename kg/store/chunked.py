@@ -288,7 +288,7 @@ class ChunkedWrite:
         self._renewed = time.monotonic()
 
     def undo(self) -> None:
-        from kg.bulkcommit import undo_load
+        from kg.write import undo_load
 
         try:
             undo_load(self.store, self.iri)  # type: ignore[arg-type]

@@ -31,7 +31,7 @@ from kg.services.documents import best_literal, entity_tag
 from kg.services.ids import meant_as_iri, parse_iri
 from kg.services.resources import get_resource
 from kg.store.sparql_text import term_n3
-from kg.writepath import mint_iri
+from kg.write import mint_iri
 
 ACCESS = Namespace("http://publications.europa.eu/resource/authority/access-right/")
 #: Properties of the dataset node the form manages (all other statements are kept).

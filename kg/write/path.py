@@ -23,7 +23,6 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 from kg import ownership, validation
-from kg.bulkcommit import JournaledLoad
 from kg.errors import BadRequest, Conflict, NotFound, OwnershipRefused, ValidationFailed
 from kg.namespaces import (
     DCAT,
@@ -43,6 +42,7 @@ from kg.store import Store, memory_store
 from kg.store.sparql_text import term_n3
 from kg.validation.links import refuse_unsafe_iris, refuse_unsafe_iris_in_store
 from kg.vocabulary import LABEL_PROPERTIES
+from kg.write.bulk import JournaledLoad
 
 Mode = TypingLiteral["create", "replace", "upsert"]
 Triple = tuple[Node, Node, Node]

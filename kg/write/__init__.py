@@ -1,0 +1,63 @@
+"""The write path: parse -> normalise -> validate -> commit (or reject, store unchanged).
+
+Every write to the store's descriptions comes through here (CLI ``load``, REST, harvest,
+Gaia-X import, admission). Import from ``kg.write`` only; the modules inside are private.
+"""
+
+from kg.write.bulk import interrupted_loads, recover_interrupted_loads, undo_load
+from kg.write.path import (
+    BULK_BYTES,
+    BULK_GRAPHS,
+    KIND_OF_CLASS,
+    WRITE_LOCK,
+    Description,
+    Mode,
+    Origin,
+    Triple,
+    WriteResult,
+    agent_iri,
+    bulk_write,
+    commit,
+    delete_graphs,
+    graph_iri_for,
+    mint_iri,
+    normalise,
+    record_activity,
+    review_ownership,
+    slugify,
+    split_dataset,
+    update_provenance,
+    validate_descriptions,
+    write_bytes,
+    write_descriptions,
+)
+
+__all__ = [
+    "BULK_BYTES",
+    "BULK_GRAPHS",
+    "KIND_OF_CLASS",
+    "WRITE_LOCK",
+    "Description",
+    "Mode",
+    "Origin",
+    "Triple",
+    "WriteResult",
+    "agent_iri",
+    "bulk_write",
+    "commit",
+    "delete_graphs",
+    "graph_iri_for",
+    "interrupted_loads",
+    "mint_iri",
+    "normalise",
+    "record_activity",
+    "recover_interrupted_loads",
+    "review_ownership",
+    "slugify",
+    "split_dataset",
+    "undo_load",
+    "update_provenance",
+    "validate_descriptions",
+    "write_bytes",
+    "write_descriptions",
+]
