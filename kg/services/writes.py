@@ -27,13 +27,13 @@ from kg.services.kinds import Kind, kind_for_types
 from kg.services.scope import authorize_write, writer_for
 from kg.store.sparql_text import term_n3
 from kg.write import (
-    WRITE_LOCK,
     Description,
     Origin,
     commit,
     delete_graphs,
     normalise,
     split_dataset,
+    transaction,
 )
 
 #: Kinds whose descriptions depend on what they reference: ``?cascade=true`` deletes them
@@ -278,14 +278,14 @@ def delete(ctx: ServiceContext, principal: Principal | None, kind: Kind, resourc
            *, cascade: bool = False, if_match: str | None = None) -> list[URIRef]:
     """DELETE: drop the description (and, with ``cascade``, its dependants) atomically.
 
-    Returns the graphs dropped. The plan is made and carried out under the write lock, so
+    Returns the graphs dropped. The plan is made and carried out in one ``transaction``, so
     no reference can appear in between.
     """
     require(principal, "steward")
     iri = ctx.ids.resolve(ctx.store, kind, resource_id)
     location = _own_location(ctx, kind, iri)
     authorize_write(ctx, principal, kind, iri)
-    with WRITE_LOCK:
+    with transaction(ctx.store):
         check = _if_match(ctx, location, if_match)
         if check is not None:
             check()

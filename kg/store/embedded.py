@@ -27,14 +27,8 @@ from kg.errors import (
     ServiceTimeout,
     StoreUnavailable,
 )
-from kg.store.base import (
-    GRAPH_FORMATS,
-    RESULT_FORMATS,
-    QueryResult,
-    SerializedResult,
-    Store,
-    Triple,
-)
+from kg.store.answers import GRAPH_FORMATS, RESULT_FORMATS, QueryResult, SerializedResult
+from kg.store.base import Store, Triple
 from kg.store.results import rows_at_most, rows_exactly
 from kg.store.sparql_text import bind_variables, term_n3
 from kg.store.terms import from_ox, ox_quad, to_ox
@@ -311,6 +305,8 @@ class EmbeddedStore(Store):
 
     #: Oxigraph's bulk loader writes index files directly, outside any transaction.
     bulk_import_is_atomic = False
+    #: Oxigraph's ``dump`` reads one snapshot of the store.
+    export_is_snapshot = True
 
     def __init__(self, path: str | Path | None = None, *, query_workers: int = 0) -> None:
         super().__init__()
@@ -537,12 +533,6 @@ class EmbeddedStore(Store):
         name = ox.NamedNode(str(graph))
         with self._writing():
             self._ox.extend(ox_quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in triples)
-
-    def copy_into(self, other: Store) -> None:
-        """Copy every quad of this store into ``other`` in one transaction."""
-        buffer = io.BytesIO()
-        self.export(buffer, "nquads")
-        other.import_quads(buffer.getvalue(), "nquads")
 
     def close(self) -> None:
         if self._pool is not None:

@@ -1,7 +1,18 @@
 """The write path: parse -> normalise -> validate -> commit (or reject, store unchanged).
 
 Every write to the store's descriptions comes through here (CLI ``load``, REST, harvest,
-Gaia-X import, admission). Import from ``kg.write`` only; the modules inside are private.
+Gaia-X import, admission, the default graph). Import from ``kg.write`` only; the modules
+inside are its private parts:
+
+- ``path``: the descriptions (``Description``, ``Origin``, ``WriteResult``) and the stages,
+  ``write_bytes`` (parse and commit) -> ``write_descriptions`` (normalise) -> ``commit``
+  (validate, review ownership, commit with provenance); ``delete_graphs``; ``bulk_write``
+  (big inputs: staged in memory, validated with SPARQL, committed in one go);
+- ``bulk``: the journaled bulk loader commit of ``dskg load`` and the undoing of a load
+  cut short (``recover_interrupted_loads``, run when a process opens the store);
+- ``transaction``: ``transaction(store)``, the block that makes a check and its commit
+  one step for the writers of this process (services that check before they call
+  ``commit``/``delete_graphs`` hold it around both).
 """
 
 from kg.write.bulk import interrupted_loads, recover_interrupted_loads, undo_load
@@ -9,7 +20,6 @@ from kg.write.path import (
     BULK_BYTES,
     BULK_GRAPHS,
     KIND_OF_CLASS,
-    WRITE_LOCK,
     Description,
     Mode,
     Origin,
@@ -31,12 +41,12 @@ from kg.write.path import (
     write_bytes,
     write_descriptions,
 )
+from kg.write.transaction import transaction
 
 __all__ = [
     "BULK_BYTES",
     "BULK_GRAPHS",
     "KIND_OF_CLASS",
-    "WRITE_LOCK",
     "Description",
     "Mode",
     "Origin",
@@ -55,6 +65,7 @@ __all__ = [
     "review_ownership",
     "slugify",
     "split_dataset",
+    "transaction",
     "undo_load",
     "update_provenance",
     "validate_descriptions",

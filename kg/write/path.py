@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import threading
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -43,6 +42,7 @@ from kg.store.sparql_text import term_n3
 from kg.validation.links import refuse_unsafe_iris, refuse_unsafe_iris_in_store
 from kg.vocabulary import LABEL_PROPERTIES
 from kg.write.bulk import JournaledLoad
+from kg.write.transaction import transaction
 
 Mode = TypingLiteral["create", "replace", "upsert"]
 Triple = tuple[Node, Node, Node]
@@ -68,11 +68,6 @@ KIND_OF_CLASS: dict[URIRef, str] = {
 #: Inputs bigger than this (or with more graphs than BULK_GRAPHS) take the bulk path.
 BULK_BYTES = 4 * 1024 * 1024
 BULK_GRAPHS = 200
-
-# Commits are serialised inside one process: a check-then-write (create must not exist,
-# If-Match must still hold) and its commit happen under this lock.
-WRITE_LOCK = threading.RLock()
-
 
 @dataclass
 class Description:
@@ -327,7 +322,7 @@ def commit(store: Store, descriptions: Sequence[Description], origin: Origin, *,
     warnings = 0 if report is None else sum(1 for r in report.results
                                             if r.severity != "Violation")
     when = datetime.now(UTC)
-    with WRITE_LOCK:
+    with transaction(store):
         if precondition is not None:
             precondition()
         created, replaced = _check_mode(store, names, mode)
@@ -415,7 +410,7 @@ def delete_graphs(store: Store, names: Sequence[URIRef], origin: Origin,
                        (name, PROV.invalidatedAtTime, when),
                        (name, DSKG.invalidatedBy, agent_iri(origin.agent)),
                        (name, DSKG.activity, Literal(origin.activity))]
-    with WRITE_LOCK:
+    with transaction(store):
         if precondition is not None:
             precondition()
         missing = [n for n in names if not store.has_graph(n)]
@@ -433,8 +428,8 @@ def delete_graphs(store: Store, names: Sequence[URIRef], origin: Origin,
 
 def record_activity(store: Store, triples: Sequence[Triple]) -> None:
     """Provenance of a step that changes no description (a submission refused admission):
-    added to the meta graph in one transaction, under the write lock."""
-    with WRITE_LOCK:
+    added to the meta graph in one transaction, as a writer (``transaction``)."""
+    with transaction(store):
         store.replace_graphs({}, add={URIRef(META_GRAPH): list(triples)})
 
 
@@ -554,7 +549,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
     # the review refuses or accepts whole (never trims).
     if exclusive and origin.writer.is_admin and meta not in staged \
             and not store.bulk_import_is_atomic:
-        with WRITE_LOCK:
+        with transaction(store):
             created, replaced = _check_mode(store, names, mode)
             if not replaced:
                 owners, trimmed = _review_staged(store, staging, names, roots, origin)
@@ -569,7 +564,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
                     load.commit(staged_write.records)
                 return staged_write.result(created, [], trimmed)
     context = validation.context_for(store, staging) if validate else None
-    with WRITE_LOCK:
+    with transaction(store):
         created, replaced = _check_mode(store, names, mode)
         owners, trimmed = _review_staged(store, staging, names, roots, origin)
         if trimmed:  # descriptions trimmed to nothing are not written (see ``commit``)
@@ -589,7 +584,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
         else:
             if records:
                 staging.replace_graphs({}, add={meta: records})
-            staging.copy_into(store)  # type: ignore[attr-defined]
+            staging.copy_into(store)
     return staged_write.result(created, replaced, trimmed)
 
 
