@@ -16,6 +16,8 @@ from kg import validation
 from kg.admission.content import Content
 from kg.errors import DskgError, OwnershipRefused
 from kg.gaiax.shapes import lei_valid
+from kg.gaiax.trust import TrustStore
+from kg.gaiax.verify import verify_document
 from kg.namespaces import DCAT, DSKG, META_GRAPH, ODRL, ORG, RDF, SKOS
 from kg.ownership import Claim, Review, Writer
 from kg.policy.conflicts import ConflictFinder
@@ -351,9 +353,6 @@ class Checker:
             f"?m {term_n3(DSKG.selfDescription)} ?t }}"))}
         if not links:
             return
-        from kg.gaiax.trust import TrustStore
-        from kg.gaiax.verify import verify_document
-
         trust = TrustStore.from_env()
         for member, target in sorted(links, key=str):
             docs = [r[0] for r in _rows(self.ctx, (

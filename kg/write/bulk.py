@@ -35,7 +35,7 @@ from kg.namespaces import DSKG, META_GRAPH, PROV, RDF, XSD
 from kg.store import Store
 from kg.store.chunked import is_abandoned, writer_id
 from kg.store.parsing import serialize_quads
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 
 Triple = tuple[Node, Node, Node]
 META = URIRef(META_GRAPH)
@@ -150,13 +150,12 @@ def undo_load(store: Store, load: URIRef) -> int:
         ).rows if isinstance(row[0], URIRef)]
         if not batch:
             break
-        values = " ".join(term_n3(g) for g in batch)
         # DROP, not DELETE: the graphs themselves go too (an emptied graph would still be
         # listed, and the next write to it would count as a replacement).
         drops = " ;\n".join(f"DROP SILENT GRAPH {term_n3(g)}" for g in batch)
         store.update(
             f"{drops} ;\n"
-            f"DELETE {{ GRAPH {meta} {{ ?g ?p ?o }} }} WHERE {{ VALUES ?g {{ {values} }} "
+            f"DELETE {{ GRAPH {meta} {{ ?g ?p ?o }} }} WHERE {{ {values_list('g', batch)} "
             f"GRAPH {meta} {{ ?g ?p ?o }} }}",
             touched=[*batch, META])
         dropped += len(batch)

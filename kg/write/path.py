@@ -38,7 +38,7 @@ from kg.namespaces import (
 from kg.ownership import NODE, Claim, Writer
 from kg.rdfio import QUAD_FORMATS, iter_quads, jsonld_to_nquads
 from kg.store import Store, memory_store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 from kg.validation.links import refuse_unsafe_iris, refuse_unsafe_iris_in_store
 from kg.vocabulary import LABEL_PROPERTIES
 from kg.write.bulk import JournaledLoad
@@ -207,7 +207,7 @@ def normalise(description: Description, *, base_iri: str,
               taken: Callable[[URIRef], bool]) -> Description:
     """Mint IRIs for blank nodes of our main classes, and name the graph after its root."""
     graph = description.graph
-    renames: dict[BNode, URIRef] = {}
+    renames: dict[Node, URIRef] = {}
     minted: set[URIRef] = set()
     for node in set(graph.subjects(RDF.type, None)):
         if isinstance(node, BNode):
@@ -220,10 +220,10 @@ def normalise(description: Description, *, base_iri: str,
     if renames:
         renamed = Graph()
         for s, p, o in graph:
-            renamed.add((renames.get(s, s), p, renames.get(o, o)))  # type: ignore[arg-type]
+            renamed.add((renames.get(s, s), p, renames.get(o, o)))
         graph = renamed
     root = description.root or _root_for(graph)
-    root = renames.get(root, root) if isinstance(root, BNode) else root  # type: ignore[arg-type]
+    root = renames.get(root, root) if isinstance(root, BNode) else root
     name = description.name
     if str(name) == "":
         name = (graph_iri_for(base_iri, root) if root is not None
@@ -439,17 +439,17 @@ def update_provenance(graphs: Sequence[URIRef], agent: str) -> str:
     triples the update left (a graph left empty gets a tombstone instead)."""
     if not graphs:
         return ""
-    values = " ".join(term_n3(g) for g in graphs)
+    values = values_list("g", graphs)
     meta = term_n3(URIRef(META_GRAPH))
     who = term_n3(agent_iri(agent))
     when = term_n3(Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime))
     # Full IRIs, no PREFIX: engines differ on prologues after ';' inside one request.
     d, p = (lambda name: term_n3(DSKG[name])), (lambda name: term_n3(PROV[name]))
-    counted = (f"{{ SELECT ?g (COUNT(?s) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
+    counted = (f"{{ SELECT ?g (COUNT(?s) AS ?n) WHERE {{ {values} "
                f"OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }} GROUP BY ?g }}")
     return (
         f"DELETE {{ GRAPH {meta} {{ ?g ?p ?o }} }} "
-        f"WHERE {{ VALUES ?g {{ {values} }} GRAPH {meta} {{ ?g ?p ?o }} }} ;\n"
+        f"WHERE {{ {values} GRAPH {meta} {{ ?g ?p ?o }} }} ;\n"
         f"INSERT {{ GRAPH {meta} {{ ?g a {d('Description')}, {p('Entity')} ; "
         f"{p('wasAttributedTo')} {who} ; {p('generatedAtTime')} {when} ; "
         f"{d('tripleCount')} ?n ; {d('activity')} \"sparql-update\" }} }} "
@@ -680,8 +680,9 @@ def _validate_staged(staging: Store, names: list[URIRef], origin: Origin, valida
     warnings = 0 if report is None else report.count("Warning") + report.count("Info")
     with_records = set(staging.query(
         "SELECT DISTINCT ?g WHERE { GRAPH <" + META_GRAPH + "> { ?g a ?t } }").column("g"))
-    counts = dict(staging.query(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows)
+    counts = {g: n for g, n in staging.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows
+        if isinstance(n, Literal)}
     shared = shared_record(origin, when=datetime.now(UTC), warnings=warnings,
                            conforms=None if report is None else report.conforms)
     records: list[Triple] = []
@@ -689,7 +690,7 @@ def _validate_staged(staging: Store, names: list[URIRef], origin: Origin, valida
         if name not in with_records:
             records += description_record(name, counts.get(name, Literal(0)), roots.get(name),
                                           origin, shared, owners.get(name))
-    total = sum(int(c) for c in counts.values() if c is not None)
+    total = sum(int(c) for c in counts.values())
     return _StagedWrite(names, report, warnings, records, roots, total)
 
 
