@@ -4,7 +4,7 @@
 
 1. open the configured store (unless one is given, as tests and benchmarks do);
 2. read the token file, so a damaged one stops the start with its position;
-3. undo a ``dskg load`` that was killed half-way (``kg.bulkcommit``);
+3. undo a ``dskg load`` that was killed half-way (``kg.write.recover_interrupted_loads``);
 4. migrate a store of an earlier version (``kg.migrate``: graphs, owners);
 5. load the default graph on first start (unless the settings or the caller say not to);
 6. when serving: start building the text index, and prepare the change feed that learns of

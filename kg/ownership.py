@@ -23,7 +23,7 @@ from rdflib.term import Node
 from kg.errors import OwnershipRefused
 from kg.namespaces import DCAT, DSKG, FOAF, META_GRAPH, ODRL, ORG, RDF, SKOS, compact
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3, values_list
+from kg.store.sparql_text import term_n3, terms_n3, values_list
 
 Triple = tuple[Node, Node, Node]
 
@@ -381,22 +381,22 @@ def _short(iri: Node) -> str:
 
 
 # -- who owns a new description ------------------------------------------------------------
-# Each branch starts from the roots (``%(r)s``: ``values_list("r", roots)``, inside it: the
-# engine does not push an outer VALUES into a UNION) and walks up to the data space: walked
-# from the data spaces down, a path would read every catalog's listing at each write.
+# Each branch starts from the roots (VALUES inside it: the engine does not push an outer
+# VALUES into a UNION) and walks up to the data space: walked from the data spaces down,
+# a path would read every catalog's listing at each write.
 _PLACEMENT = """
 SELECT ?r ?space ?tier ?country WHERE {
-  { %(r)s ?r a dskg:DataSpace BIND(?r AS ?space) }
-  UNION { %(r)s ?r org:organization ?space . ?space a dskg:DataSpace }
-  UNION { %(r)s ?space dskg:catalog ?r }
-  UNION { %(r)s ?space dskg:rulebook ?r }
-  UNION { %(r)s ?c dcat:dataset|dcat:service ?r . ?c ^dcat:catalog* ?top .
+  { VALUES ?r { %(r)s } ?r a dskg:DataSpace BIND(?r AS ?space) }
+  UNION { VALUES ?r { %(r)s } ?r org:organization ?space . ?space a dskg:DataSpace }
+  UNION { VALUES ?r { %(r)s } ?space dskg:catalog ?r }
+  UNION { VALUES ?r { %(r)s } ?space dskg:rulebook ?r }
+  UNION { VALUES ?r { %(r)s } ?c dcat:dataset|dcat:service ?r . ?c ^dcat:catalog* ?top .
           ?space dskg:catalog ?top }
-  UNION { %(r)s ?space dskg:rulebook/odrl:hasPolicy ?r }
-  UNION { %(r)s ?d odrl:hasPolicy ?r . ?c dcat:dataset|dcat:service ?d .
+  UNION { VALUES ?r { %(r)s } ?space dskg:rulebook/odrl:hasPolicy ?r }
+  UNION { VALUES ?r { %(r)s } ?d odrl:hasPolicy ?r . ?c dcat:dataset|dcat:service ?d .
           ?c ^dcat:catalog* ?top . ?space dskg:catalog ?top }
-  UNION { %(r)s ?r dskg:tier ?tier OPTIONAL { ?r dskg:country ?country } }
-  UNION { %(r)s ?r dskg:country ?country }
+  UNION { VALUES ?r { %(r)s } ?r dskg:tier ?tier OPTIONAL { ?r dskg:country ?country } }
+  UNION { VALUES ?r { %(r)s } ?r dskg:country ?country }
 }"""
 
 
@@ -440,7 +440,7 @@ def placements(store: Store, roots: Iterable[URIRef]) -> dict[URIRef, dict[str, 
     prologue = (f"PREFIX dskg: <{DSKG}> PREFIX org: <{ORG}> PREFIX dcat: <{DCAT}> "
                 f"PREFIX odrl: <{ODRL}> ")
     for chunk in _chunks(sorted(set(roots))):
-        for row in store.query(prologue + _PLACEMENT % {"r": values_list("r", chunk)}).dicts():
+        for row in store.query(prologue + _PLACEMENT % {"r": terms_n3(chunk)}).dicts():
             slot = found.setdefault(row["r"], {"space": set(), "tier": set(),  # type: ignore[arg-type]
                                                "country": set()})
             for key in ("space", "tier", "country"):

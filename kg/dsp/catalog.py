@@ -24,7 +24,6 @@ from rdflib.term import Node
 from kg.dsp.filters import Filter
 from kg.dsp.messages import DSP_CONTEXT, CatalogErrorResponse
 from kg.dsp.offers import EffectiveOffer, effective_offers
-from kg.errors import ConfigError
 from kg.namespaces import DCAT, DCT, META_GRAPH, ODRL, RDF, XSD, compact
 from kg.policy.conflicts import load_governance
 from kg.policy.evaluator import Evaluator
@@ -64,6 +63,8 @@ class DspConfig:
 
     @classmethod
     def of(cls, settings: Settings) -> DspConfig:
+        from kg.errors import ConfigError
+
         table = settings.config.get("dsp", {})
         if not isinstance(table, dict):
             raise ConfigError("[dsp] in DSKG_CONFIG must be a table")

@@ -30,16 +30,15 @@ from rdflib.term import Node
 
 from kg.namespaces import ODRL, ORG, compact
 from kg.policy import places
-from kg.policy.evaluator import ASSET_PROPERTIES, PARTY_PROPERTIES, Evaluator
+from kg.policy.evaluator import ASSET_PROPERTIES, PARTY_PROPERTIES, Evaluator, RuleResult
 from kg.policy.explain import name
 from kg.policy.model import Condition, LogicalConstraint, Rule, parse_condition
 from kg.policy.operators import DATETIME, DURATION, NUMERIC, coerce
-from kg.policy.outcome import RuleResult
 from kg.policy.queries import ALL_BODIES_QUERIES, ALL_LINKS_QUERY, FACTS_QUERY
 from kg.policy.request import Request
 from kg.policy.tiers import Governing, dataspaces_of, effective_policy, offers_of
 from kg.store.base import Store
-from kg.store.sparql_text import values_list
+from kg.store.sparql_text import term_n3
 
 EXAMPLE_PARTY = URIRef("urn:dskg:example:party")
 OTHER_VALUE = URIRef("urn:dskg:example:other")
@@ -474,5 +473,5 @@ def load_governance(store: Store, *, timeout: float | None = None) -> Graph:
     for operand in operands:
         props.update(ASSET_PROPERTIES.get(operand, ()) + PARTY_PROPERTIES.get(operand, ()))
     if props:
-        add(FACTS_QUERY % values_list("p", sorted(props)))
+        add(FACTS_QUERY % " ".join(term_n3(p) for p in sorted(props)))
     return graph

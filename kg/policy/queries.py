@@ -128,11 +128,11 @@ CATALOG_QUERY = _triples(
 #: TARGET_TEMPLATE and PARTY_TEMPLATE in one request (``{t}`` the target, ``{a}`` the
 #: assignee); the party's rows have ?k bound.
 TARGET_PARTY_TEMPLATE = _template("?s ?p ?o ?k", _TARGET_BRANCHES + _PARTY_BRANCHES)
-#: LINKS_TEMPLATE and OFFERS_TEMPLATE for many targets at once (``%s``: the VALUES block,
-#: ``values_list("target", ...)``), one query per branch so that the VALUES block binds each;
-#: rows carry their ?target (?root for bodies: ``values_list("root", ...)``).
+#: LINKS_TEMPLATE and OFFERS_TEMPLATE for many targets at once (``%s``: escaped VALUES), one
+#: query per branch so that the VALUES block binds each; rows carry their ?target (?root for
+#: bodies).
 def _many(where: str, key: str = "target") -> str:
-    return PREFIXES + f"SELECT ?{key} ?s ?p ?o WHERE {{ %s {where} }}"
+    return PREFIXES + f"SELECT ?{key} ?s ?p ?o WHERE {{ VALUES ?{key} {{ %s }} {where} }}"
 
 
 MANY_LINKS_QUERIES = (
@@ -145,8 +145,9 @@ MANY_LINKS_QUERIES = (
           "BIND(dskg:catalog AS ?p) BIND(?top AS ?o)"),
 )
 MANY_ROOTS_QUERIES = (
-    PREFIXES + "SELECT DISTINCT ?target ?root WHERE { %s ?target odrl:hasPolicy ?root }",
-    PREFIXES + "SELECT DISTINCT ?target ?root WHERE { %s "
+    PREFIXES + "SELECT DISTINCT ?target ?root WHERE { VALUES ?target { %s } "
+    "?target odrl:hasPolicy ?root }",
+    PREFIXES + "SELECT DISTINCT ?target ?root WHERE { VALUES ?target { %s } "
     "?root (odrl:permission|odrl:prohibition|odrl:obligation)?/odrl:target ?target }",
 )
 MANY_BODIES_QUERY = _many(f"?root {OWN_BODY}* ?s . ?s ?p ?o . {DESCRIBED}", "root")
@@ -175,13 +176,13 @@ _LINK_LIST = ", ".join(f"<{link}>" for link in (*ALL_LINKS, ODRL.includedIn, ODR
 # Forward along every hierarchy link, and back along equivalences (so "x sameAs c" is seen
 # from c).
 _LINK_PATH = f"({_LINKS}|^<http://www.w3.org/2002/07/owl#sameAs>|^skos:exactMatch)*"
-#: The hierarchies above the IRIs a request involves (``%s``: ``values_list("c", ...)``), and the
+#: The hierarchies above the IRIs a request involves (``%s``: escaped VALUES), and the
 #: memberships of those that are organisations, in two queries (a UNION of them is planned
 #: badly).
 CONCEPTS_QUERIES = (
-    PREFIXES + f"SELECT ?c ?s ?p ?o WHERE {{ %s ?c {_LINK_PATH} ?s . "
+    PREFIXES + f"SELECT ?c ?s ?p ?o WHERE {{ VALUES ?c {{ %s }} ?c {_LINK_PATH} ?s . "
     f"?s ?p ?o . FILTER(?p IN ({_LINK_LIST})) }}",
-    PREFIXES + f"SELECT ?c ?s ?p ?o WHERE {{ %s ?c {_LINK_PATH} ?x . "
+    PREFIXES + f"SELECT ?c ?s ?p ?o WHERE {{ VALUES ?c {{ %s }} ?c {_LINK_PATH} ?x . "
     "?s org:member ?x . ?s ?p ?o }",
 )
 
@@ -210,5 +211,4 @@ GOVERNANCE_LINKS = ("odrl:hasPolicy", "dcat:dataset", "dcat:catalog", "dskg:cata
                     "org:memberOf", "odrl:partOf", "dct:isPartOf", "dct:source",
                     "odrl:includedIn", "odrl:implies", "odrl:assigner")
 ALL_LINKS_QUERY = _triples(f"VALUES ?p {{ {' '.join(GOVERNANCE_LINKS)} }} ?s ?p ?o")
-#: ``%s``: ``values_list("p", ...)``
-FACTS_QUERY = _triples("%s ?s ?p ?o")
+FACTS_QUERY = _triples("VALUES ?p { %s } ?s ?p ?o")

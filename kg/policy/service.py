@@ -13,7 +13,6 @@ from kg.policy.conflicts import ConflictReport, find_conflicts
 from kg.policy.evaluator import Decision
 from kg.policy.request import Request, request_from_json
 from kg.policy.source import GraphSource, PolicyEngine, StoreSource
-from kg.rdfio import parse_file
 from kg.store.base import Store
 
 #: Exit codes of `dskg evaluate` (2, bad input, comes from BadRequest).
@@ -23,6 +22,8 @@ MAX_BATCH = 1000
 
 def read_policies(path: str | Path) -> Graph:
     """Every triple of an RDF file (any supported format), all graphs merged."""
+    from kg.rdfio import parse_file
+
     graph = Graph()
     for triple in parse_file(path).triples((None, None, None)):
         graph.add(triple)

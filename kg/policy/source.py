@@ -54,7 +54,7 @@ from kg.policy.request import Request
 from kg.policy.tiers import asset_ancestors
 from kg.policy.triples import Triples
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3, values_list
+from kg.store.sparql_text import term_n3, terms_n3
 
 
 class PolicySource(ABC):
@@ -173,7 +173,7 @@ class StoreSource(PolicySource):
         blank-node offer is left out (asked alone: labels differ between queries)."""
         if self.overlay is not None or not targets:
             return {}
-        values = values_list("target", targets)
+        values = terms_n3(targets)
         links: dict[Node, Rows] = {t: [] for t in targets}
 
         def read_links(queries: Sequence[str]) -> None:
@@ -201,7 +201,7 @@ class StoreSource(PolicySource):
         every = sorted({r for rs in roots.values() for r in rs if isinstance(r, URIRef)})
         bodies: dict[Node, Rows] = {r: [] for r in every}
         for start in range(0, len(every), 500):
-            chunk = values_list("root", every[start:start + 500])
+            chunk = terms_n3(every[start:start + 500])
             for r, s, p, o in self._query(MANY_BODIES_QUERY % chunk).rows:
                 if s is not None and p is not None and o is not None and r in bodies:
                     bodies[r].append((s, p, o))
@@ -312,7 +312,7 @@ class StoreSource(PolicySource):
         missing = sorted(a for a in anchors if a not in table)
         if missing:
             found: dict[Node, Rows] = {a: [] for a in missing}
-            block = values_list("c", missing)
+            block = terms_n3(missing)
             for query in CONCEPTS_QUERIES:
                 result = self.store.query(query % block, timeout=self.timeout,
                                           limit=self.limit)

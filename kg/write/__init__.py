@@ -4,10 +4,13 @@ Every write to the store's descriptions comes through here (CLI ``load``, REST, 
 Gaia-X import, admission, the default graph). Import from ``kg.write`` only; the modules
 inside are its private parts:
 
-- ``path``: the descriptions (``Description``, ``Origin``, ``WriteResult``) and the stages,
-  ``write_bytes`` (parse and commit) -> ``write_descriptions`` (normalise) -> ``commit``
-  (validate, review ownership, commit with provenance); ``delete_graphs``; ``bulk_write``
-  (big inputs: staged in memory, validated with SPARQL, committed in one go);
+- ``path``: the stages, ``write_bytes`` (parse and commit) -> ``write_descriptions``
+  (normalise) -> ``commit`` (validate, review ownership, commit with provenance);
+  ``delete_graphs``; ``bulk_write`` (big inputs: staged in memory, validated with SPARQL,
+  committed in one go);
+- ``describe``: the types (``Description``, ``Origin``, ``WriteResult``, ``Mode``), splitting
+  an input into descriptions, normalising them (minted IRIs, graph names);
+- ``records``: the provenance records every commit writes in the meta graph;
 - ``bulk``: the journaled bulk loader commit of ``dskg load`` and the undoing of a load
   cut short (``recover_interrupted_loads``, run when a process opens the store);
 - ``transaction``: ``transaction(store)``, the block that makes a check and its commit
@@ -16,9 +19,7 @@ inside are its private parts:
 """
 
 from kg.write.bulk import interrupted_loads, recover_interrupted_loads, undo_load
-from kg.write.path import (
-    BULK_BYTES,
-    BULK_GRAPHS,
+from kg.write.describe import (
     KIND_OF_CLASS,
     Description,
     Mode,
@@ -26,21 +27,25 @@ from kg.write.path import (
     Triple,
     WriteResult,
     agent_iri,
-    bulk_write,
-    commit,
-    delete_graphs,
     graph_iri_for,
     mint_iri,
     normalise,
-    record_activity,
-    review_ownership,
     slugify,
     split_dataset,
-    update_provenance,
+)
+from kg.write.path import (
+    BULK_BYTES,
+    BULK_GRAPHS,
+    bulk_write,
+    commit,
+    delete_graphs,
+    record_activity,
+    review_ownership,
     validate_descriptions,
     write_bytes,
     write_descriptions,
 )
+from kg.write.records import update_provenance
 from kg.write.transaction import transaction
 
 __all__ = [
