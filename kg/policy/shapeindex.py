@@ -50,7 +50,7 @@ from kg.policy.queries import (
 )
 from kg.services.kinds import KINDS
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import terms_n3, values_list
 
 log = logging.getLogger("dskg.policy")
 
@@ -399,7 +399,7 @@ class ShapeIndex:
         objects: set[Node] = set()
         operands: set[Node] = set()
         for start in range(0, len(names), CHUNK):
-            values = " ".join(term_n3(g) for g in names[start:start + CHUNK])
+            values = terms_n3(names[start:start + CHUNK])
             for query, into in ((CHANGED_SUBJECTS, subjects), (CHANGED_OBJECTS, objects),
                                 (CHANGED_OPERANDS, operands)):
                 into.update(r[0] for r in store.query(query % values, timeout=timeout).rows
@@ -449,8 +449,8 @@ def _datasets(store: Store, nodes: list[URIRef], timeout: float | None) -> set[U
     kind = KINDS["datasets"]
     out: set[URIRef] = set()
     for start in range(0, len(nodes), CHUNK):
-        values = " ".join(term_n3(n) for n in nodes[start:start + CHUNK])
-        rows = store.query(f"{PREFIXES}SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} "
+        values = values_list("s", nodes[start:start + CHUNK])
+        rows = store.query(f"{PREFIXES}SELECT DISTINCT ?s WHERE {{ {values} "
                            f"{kind.type_pattern('s')} }}", timeout=timeout).rows
         out.update(r[0] for r in rows if isinstance(r[0], URIRef))
     return out

@@ -23,8 +23,6 @@ from kg.ownership import NODE, Writer
 from kg.vocabulary import LABEL_PROPERTIES
 
 Mode = TypingLiteral["create", "replace", "upsert"]
-
-
 Triple = tuple[Node, Node, Node]
 
 
