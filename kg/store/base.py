@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -18,10 +19,13 @@ from typing import Any, BinaryIO, Literal
 from rdflib import Graph, URIRef
 from rdflib.term import Identifier, Node
 
+from kg.store.answers import GRAPH_FORMATS, QueryResult, SerializedResult
+from kg.store.results import serialize_result
+from kg.store.sparql_text import replace_graphs_update
+
 Triple = tuple[Node, Node, Node]
 #: Called after a write with the graphs it changed, or None when they are not known.
 ChangeListener = Callable[[frozenset[URIRef] | None], None]
-QueryKind = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 
 
 def touched_by(graphs: Mapping[URIRef, object], drop: Iterable[URIRef],
@@ -29,51 +33,6 @@ def touched_by(graphs: Mapping[URIRef, object], drop: Iterable[URIRef],
                remove_subjects: Mapping[URIRef, object] | None) -> set[URIRef]:
     """The graphs a ``replace_graphs`` call changes (what its change event names)."""
     return {*graphs, *drop, *(add or {}), *(remove_subjects or {})}
-
-#: Result formats the store can serialise natively (media type -> short name).
-RESULT_FORMATS = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
-GRAPH_FORMATS = {
-    "text/turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-}
-
-
-@dataclass
-class QueryResult:
-    """A query answer in rdflib terms.
-
-    SELECT: ``variables`` and ``rows`` (tuples aligned with ``variables``; ``None`` = unbound).
-    ASK: ``boolean``. CONSTRUCT/DESCRIBE: ``graph``.
-    """
-
-    kind: QueryKind
-    variables: list[str] = field(default_factory=list)
-    rows: list[tuple[Identifier | None, ...]] = field(default_factory=list)
-    boolean: bool | None = None
-    graph: Graph | None = None
-
-    def dicts(self) -> Iterator[dict[str, Identifier | None]]:
-        for row in self.rows:
-            yield dict(zip(self.variables, row, strict=True))
-
-    def column(self, name: str) -> list[Identifier | None]:
-        i = self.variables.index(name)
-        return [row[i] for row in self.rows]
-
-
-@dataclass
-class SerializedResult:
-    """A query answer already in a wire format (for the SPARQL endpoint)."""
-
-    media_type: str
-    body: bytes
 
 
 @dataclass
@@ -122,6 +81,9 @@ class Store(ABC):
     shared_with_other_writers: bool = False
     #: Graph operations (DROP ...) the store takes in one update request.
     max_update_operations: int = 2000
+    #: Whether ``export`` reads one snapshot while writes go on (else a consistent backup
+    #: holds the writers off: ``kg.write.transaction``).
+    export_is_snapshot: bool = False
 
     def __init__(self) -> None:
         self._listeners: list[ChangeListener] = []
@@ -176,8 +138,6 @@ class Store(ABC):
         """Run a query and serialise the answer as ``media_type`` (one of RESULT_FORMATS for
         SELECT/ASK, GRAPH_FORMATS for CONSTRUCT/DESCRIBE). Raises NotAcceptable otherwise.
         ``base_iri`` resolves relative IRIs in the query (the service's base)."""
-        from kg.store.results import serialize_result
-
         if base_iri:
             sparql = f"BASE <{base_iri}>\n{sparql}"
         result = self.query(sparql, timeout=timeout, limit=limit,
@@ -253,12 +213,24 @@ class Store(ABC):
         subject is listed in ``remove_subjects[G]``, then add ``add``'s triples to those
         graphs (kept content; used for the provenance records). All or nothing: it is one
         SPARQL Update request, which engines apply as one transaction."""
-        from kg.store.sparql_text import replace_graphs_update
-
         graphs, drop = dict(graphs), list(drop)
         request = replace_graphs_update(graphs, drop, add, remove_subjects)
         if request:
             self.update(request, touched=touched_by(graphs, drop, add, remove_subjects))
+
+    def add_triples(self, graph: URIRef, triples: Iterable[Triple]) -> None:
+        """Add triples to ``graph`` as they are, in one transaction. Not a write path:
+        nothing is validated or recorded (scratch stores: the validation workspace, the
+        write path's staging). The embedded store keeps blank-node labels, so results on
+        blank nodes map back to the input."""
+        self.replace_graphs({}, add={graph: list(triples)})
+
+    def copy_into(self, other: Store) -> None:
+        """Copy every quad of this store into ``other`` in one transaction (the bulk
+        path's staging store into the store)."""
+        buffer = io.BytesIO()
+        self.export(buffer, "nquads")
+        other.import_quads(buffer.getvalue(), "nquads")
 
     @abstractmethod
     def update(self, sparql_update: str, *, timeout: float | None = None,
@@ -285,7 +257,7 @@ class Store(ABC):
                     base_iri: str | None = None) -> None:
         """Add quads with the engine's fastest loader. Unless ``bulk_import_is_atomic``, a
         failure or a crash can leave part of them: the write path journals such loads
-        (``kg.bulkcommit``) and only uses them while it holds the store alone."""
+        (``kg.write.bulk``) and only uses them while it holds the store alone."""
         self.import_quads(data, format, base_iri=base_iri)
 
     def close(self) -> None:  # noqa: B027 - optional hook

@@ -27,15 +27,9 @@ from kg.errors import (
     ServiceTimeout,
     StoreUnavailable,
 )
-from kg.store.base import (
-    GRAPH_FORMATS,
-    RESULT_FORMATS,
-    QueryResult,
-    SerializedResult,
-    Store,
-    StreamPart,
-    Triple,
-)
+from kg.store.answers import GRAPH_FORMATS, RESULT_FORMATS, QueryResult, SerializedResult
+from kg.store.base import Store, StreamPart, Triple
+from kg.store.lookups import INLINE_ROWS, point_lookup
 from kg.store.results import rows_at_most, rows_exactly
 from kg.store.sparql_text import bind_variables, term_n3
 from kg.store.terms import from_ox, ox_quad, to_ox
@@ -312,6 +306,8 @@ class EmbeddedStore(Store):
 
     #: Oxigraph's bulk loader writes index files directly, outside any transaction.
     bulk_import_is_atomic = False
+    #: Oxigraph's ``dump`` reads one snapshot of the store.
+    export_is_snapshot = True
 
     def __init__(self, path: str | Path | None = None, *, query_workers: int = 0) -> None:
         super().__init__()
@@ -447,6 +443,18 @@ class EmbeddedStore(Store):
         timeout = options.get("timeout")
         if self._pool is None or timeout is None:
             return await super().query_serialized_async(sparql, media_type, **options)
+        if point_lookup(sparql) and not options.get("default_graphs") \
+                and not options.get("named_graphs"):
+            # bounded by one subject's triples: answered here, no worker round trip, while
+            # small (a long answer is written by a worker, off the event loop)
+            limit = options.get("limit")
+            try:
+                return self.query_serialized(sparql, media_type, **{
+                    **options, "timeout": None,
+                    "limit": INLINE_ROWS if limit is None else min(limit, INLINE_ROWS)})
+            except ResultTooLarge:
+                if limit is not None and limit <= INLINE_ROWS:
+                    raise
         fmt = RESULT_FORMATS.get(media_type) or GRAPH_FORMATS.get(media_type)
         if fmt is None:
             raise NotAcceptable(f"{media_type} is not a format this endpoint writes")
@@ -549,12 +557,6 @@ class EmbeddedStore(Store):
         name = ox.NamedNode(str(graph))
         with self._writing():
             self._ox.extend(ox_quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in triples)
-
-    def copy_into(self, other: Store) -> None:
-        """Copy every quad of this store into ``other`` in one transaction."""
-        buffer = io.BytesIO()
-        self.export(buffer, "nquads")
-        other.import_quads(buffer.getvalue(), "nquads")
 
     def close(self) -> None:
         if self._pool is not None:
