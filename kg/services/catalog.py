@@ -252,8 +252,11 @@ class _Facts:
             # Not kept when the store changed meanwhile or others write to it too.
             if self.generation == generation and not ctx.store.shared_with_other_writers:
                 self.facts.update(found)
-        return [t for i in sorted(iris) for t in (known[i] if known[i] is not None
-                                                  else found.get(i, []))]
+        out: list[Triple] = []
+        for iri in sorted(iris):
+            cached = known[iri]
+            out.extend(cached if cached is not None else found.get(iri, []))
+        return out
 
 
 def _term_fact(p: Node, o: Node) -> bool:
@@ -403,7 +406,7 @@ def _completion(ctx: ServiceContext, out: Contents,
     _add_inherited_policies(ctx, out)
     _add_agents(ctx, out)
     _add_reference_types(ctx, out)
-    yield from (t for t in out.extra if t not in written)  # type: ignore[misc]
+    yield from (t for t in out.extra if t not in written)
 
 
 #: Catalog documents written at once. A stream's engine work runs in the node's process,

@@ -75,7 +75,8 @@ def stream_document(engine: ox.Store, parts: Iterable[StreamPart],
                 sparql = part if isinstance(part, str) else part.sparql
                 watch = part.watch if isinstance(part, ConstructPart) else None
                 try:
-                    answer = engine.query(sparql, use_default_graph_as_union=True)
+                    answer = cast(Iterable[ox.Triple], engine.query(
+                        sparql, use_default_graph_as_union=True))  # a CONSTRUCT's triples
                     yield from answer if watch is None else _watching(answer, watch)
                 except (SyntaxError, OSError) as exc:
                     if on_error is None or isinstance(exc, _Gone):
