@@ -25,7 +25,7 @@ from bench.common import print_table
 from harness.generate import generate
 from kg import lexical
 from kg.store import memory_store
-from kg.writepath import Origin, write_bytes
+from kg.write import Origin, write_bytes
 
 _DATE = re.compile(rb'"(\d{4}-\d\d-\d\d)"\^\^<http://www.w3.org/2001/XMLSchema#date>')
 

@@ -134,7 +134,7 @@ def input_notes(data: bytes, fmt: str, base_iri: str | None = None
 def renamed(noted: dict[URIRef, list[Triple]], names: Iterable[URIRef],
             new_name: Callable[[URIRef], URIRef]) -> list[Triple]:
     """The notes of ``noted`` for the graphs ``names``, a graph the write renamed (see
-    ``writepath.rename_resource_graphs``) found under ``new_name(old)``."""
+    ``kg.write.path.rename_resource_graphs``) found under ``new_name(old)``."""
     present = set(names)
     out: list[Triple] = []
     for graph, triples in noted.items():

@@ -48,7 +48,7 @@ from kg.store import Store
 from kg.store.canonical import recase_tags, written_tags
 from kg.store.parsing import default_graph_ntriples
 from kg.store.sparql_text import term_n3
-from kg.writepath import (
+from kg.write import (
     BULK_BYTES,
     BULK_GRAPHS,
     KIND_OF_CLASS,
