@@ -167,7 +167,12 @@ def test_dskg_load_of_a_dump_round_trip(dump_file: Path, tmp_path: Path, route: 
     assert "1 description(s)" in whole
 
 
-def test_a_rejected_dump_leaves_the_store_unchanged(dump_file: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("route", ["small", "bulk"])
+def test_a_rejected_dump_leaves_the_store_unchanged(dump_file: Path, tmp_path: Path, route: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through both routes: the journaled bulk loader's graphs and records are undone."""
+    if route == "bulk":
+        monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)
     env = {"DSKG_STORE": str(tmp_path / "store"), "DSKG_DEFAULT_GRAPH": "0",
            "DSKG_BASE_IRI": BASE}
     broken = tmp_path / "broken.ttl"  # a dataset without its title
