@@ -157,12 +157,8 @@ class SplitDump:
 
 
 def _parse(text: str) -> list[Triple]:
-    triples = []
-    for line in text.splitlines():
-        if line:
-            s, p, rest = line.split(" ", 2)
-            triples.append((s, p, rest[:-2]))  # " ." ends every line
-    return triples
+    # " ." ends every line; the object is what follows the second space
+    return [tuple(line[:-2].split(" ", 2)) for line in text.split("\n") if line]  # type: ignore[misc]
 
 
 def is_catalog_dump(triples: list[Triple]) -> bool:
