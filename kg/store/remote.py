@@ -76,6 +76,8 @@ class EngineCredentials:
         return bool(self.user or self.token)
 
 
+#: Engine errors after which a request is sent again (see ``RemoteStore._post``).
+_RETRIED = ("40001", "SR197")
 #: Graph Store POSTs under way at once in a bulk import (DSKG_STORE_GSP_WORKERS).
 GSP_WORKERS = 4
 #: Fewer POSTs than this per worker are sent one after the other.
@@ -181,9 +183,11 @@ class RemoteStore(Store):
                 raise StoreUnavailable(f"SPARQL engine unreachable at {redact(url)}: "
                                        f"{type(exc).__name__}") from None
             # Virtuoso rolls back one side of a deadlock (a read beside a bulk load, two
-            # writers) with SQL state 40001: the request had no effect, so run it again.
-            if response.status_code != 500 or "40001" not in response.text[:200] or \
-                    attempt == DEADLOCK_RETRIES:
+            # writers) with SQL state 40001, and a write that raced another to add the same
+            # new language tag or datatype with SR197: the request had no effect, so run it
+            # again.
+            if response.status_code != 500 or attempt == DEADLOCK_RETRIES or not any(
+                    code in response.text[:600] for code in _RETRIED):
                 break
             time.sleep(0.1 * 2 ** attempt)
         self._check(response, url)
@@ -434,6 +438,11 @@ class RemoteStore(Store):
             for name, part in posts:
                 self._post(url, params={"graph": name}, content=part, headers=headers)
             return
+        # The first POSTs go one by one: they add the language tags and datatypes most
+        # others use, which Virtuoso cannot add from two transactions at once.
+        for name, part in posts[:GSP_POSTS_PER_WORKER]:
+            self._post(url, params={"graph": name}, content=part, headers=headers)
+        posts = posts[GSP_POSTS_PER_WORKER:]
         local = threading.local()
         clients: list[httpx.Client] = []
         failed = threading.Event()
