@@ -268,3 +268,25 @@ def test_a_reload_removes_what_left_the_dump(dump_file: Path, tmp_path: Path) ->
     assert f"0 new, 0 replaced, {n - 1} unchanged, 0 removed" in _load(env, str(export))
     bad = runner.invoke(app, ["load", "--source", "not an iri", str(export)], env=env)
     assert bad.exit_code != 0 and "--source" in bad.output
+
+
+def test_a_dump_restating_what_another_description_owns_is_refused(
+        dump_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the journaled bulk route too, a dump may state triples only about what it owns:
+    the same file loaded whole first owns every IRI of it, so the split load is refused,
+    and nothing of it stays."""
+    monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)
+    env = {"DSKG_STORE": str(tmp_path / "store"), "DSKG_DEFAULT_GRAPH": "0",
+           "DSKG_BASE_IRI": BASE}
+    whole = f"{BASE}graph/whole"
+    assert "1 new" in _load(env, "--graph", whole, str(dump_file))
+    result = runner.invoke(app, ["load", str(dump_file)], env=env)
+    assert result.exit_code != 0, result.output
+    assert f"belongs to the description {whole}" in " ".join(result.output.split())
+    store = EmbeddedStore(tmp_path / "store")
+    try:
+        assert [n for n in store.graph_names() if n != URIRef(META_GRAPH)] == [URIRef(whole)]
+        assert not store.query("ASK { GRAPH ?m { ?g ?by ?load } }",
+                               {"m": URIRef(META_GRAPH), "by": PROV.wasGeneratedBy}).boolean
+    finally:
+        store.close()
