@@ -53,7 +53,7 @@ def _nt(term: Node) -> str:
     return str(to_ox(term))
 
 
-def claims(parts: list) -> dict[URIRef, set[URIRef]]:
+def claims(parts: list[Part]) -> dict[URIRef, set[URIRef]]:
     """The IRIs each description claims (what ``ownership.staged_subjects`` asks a staging
     store), as the split found them."""
     return {part.name: {URIRef(s[1:-1]) for s in part.claims} for part in parts}

@@ -16,7 +16,7 @@ from harness.generate import generate, generate_turtle
 from kg.cli import app
 from kg.namespaces import DCAT, DSKG, META_GRAPH, PROV
 from kg.ownership import RESERVED_NAMESPACES
-from kg.split import _parse, content_hash, split_dump
+from kg.split import _parse, content_hash, split_dump, write_dump
 from kg.store.embedded import EmbeddedStore
 from kg.store.parsing import graph_bodies
 
@@ -290,3 +290,36 @@ def test_a_dump_restating_what_another_description_owns_is_refused(
                                {"m": URIRef(META_GRAPH), "by": PROV.wasGeneratedBy}).boolean
     finally:
         store.close()
+
+
+def test_the_dump_route_writes_what_bulk_write_writes(dump_file: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bulk route cut for dumps (kg.splitcommit) answers from the split what bulk_write
+    asks its staging store: the same graphs and the same provenance records (owners, roots,
+    counts, hashes, source, outcome), times and the load's own IRI aside."""
+    from kg.writepath import Origin
+
+    monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)
+    dump = split_dump(dump_file.read_bytes(), "turtle", base_iri=BASE)
+    assert dump is not None
+    moments = {PROV.generatedAtTime, PROV.startedAtTime, PROV.endedAtTime, PROV.wasGeneratedBy}
+    written = []
+    for route in ("dump", "bulk_write"):
+        if route == "bulk_write":
+            monkeypatch.setattr("kg.splitcommit.commit_split", lambda *a, **k: None)
+        store = EmbeddedStore(tmp_path / route)
+        try:
+            done = write_dump(store, dump, base_iri=BASE, exclusive=True,
+                              origin=Origin(agent="cli", source="file:///x.ttl",
+                                            activity="load"))
+            assert len(done.result.created) == len(dump.parts)
+            meta = {t for t in store.get_graph(URIRef(META_GRAPH))
+                    if t[1] not in moments and not str(t[0]).startswith("urn:uuid:")}
+            quads = {(s, p, o, g) for s, p, o, g in store.query(
+                "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != ?m) "
+                "FILTER(!isBlank(?s) && !isBlank(?o)) }", {"m": URIRef(META_GRAPH)}).rows}
+            written.append((meta, quads, done.result.warnings, done.result.triples))
+        finally:
+            store.close()
+    assert len(written[0][0]) > 10 * len(dump.parts)
+    assert written[0] == written[1]
