@@ -1,6 +1,7 @@
 """RDF namespaces used across the project (one place, so prefixes never drift)."""
 
 import contextlib
+import functools
 import re
 from collections.abc import Mapping
 
@@ -86,7 +87,17 @@ _LOCAL_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 def compact(iri: object, prefixes: Mapping[str, str] = PREFIXES) -> str:
     """The prefixed name for ``iri`` under the longest namespace of ``prefixes`` it starts
     with (a local part of letters, digits, ``_.-`` only), else the IRI itself: for people."""
-    text = str(iri)
+    if prefixes is PREFIXES:  # the usual case, asked for the same IRIs again and again
+        return _compact_default(str(iri))
+    return _compact(str(iri), prefixes)
+
+
+@functools.lru_cache(maxsize=16384)
+def _compact_default(text: str) -> str:
+    return _compact(text, PREFIXES)
+
+
+def _compact(text: str, prefixes: Mapping[str, str]) -> str:
     best: tuple[str, str] | None = None
     for prefix, namespace in prefixes.items():
         local = text[len(namespace):]

@@ -90,3 +90,8 @@ def test_conflicts(api: TestClient) -> None:
     pairs = {(c["lower"]["rule"], c["higher"]["rule"]) for c in body["conflicts"]
              if c["kind"] == "prohibited"}
     assert (str(T["records-transfer"]), str(T["gdpr-no-transfer"])) in pairs
+    assert body["classes"] == {c: sum(f["class"] == c for f in body["conflicts"])
+                               for c in body["classes"]}
+    assert {f["class"] for f in body["conflicts"]} <= {"conflict", "ambiguous", "problem"}
+    for finding in body["conflicts"]:
+        assert ("assuming" in finding) == (finding["class"] == "ambiguous")

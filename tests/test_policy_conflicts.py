@@ -8,10 +8,9 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 
 from kg.policy.conflicts import find_conflicts
-from kg.policy.request import request_from_json
 from kg.policy.service import conflicts
-from kg.policy.source import GraphSource, PolicyEngine
 from kg.store.embedded import EmbeddedStore
+from tests.conflict_support import decide, shows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policy"
 K = Namespace("https://example.org/k/")
@@ -28,9 +27,9 @@ def report(graph: Graph) -> dict:
     return find_conflicts(graph).to_json()
 
 
-def _pairs(report: dict, kind: str) -> set[tuple[str, str]]:
+def _pairs(report: dict, kind: str, cls: str = "conflict") -> set[tuple[str, str]]:
     return {(c["lower"]["rule"], c["higher"]["rule"]) for c in report["conflicts"]
-            if c["kind"] == kind}
+            if c["kind"] == kind and c["class"] == cls}
 
 
 def test_overlapping_ranges_sets_and_concepts_are_reported(report: dict) -> None:
@@ -44,16 +43,26 @@ def test_overlapping_ranges_sets_and_concepts_are_reported(report: dict) -> None
 
 def test_disjoint_rules_are_not_reported(report: dict) -> None:
     lowers = {c["lower"]["rule"] for c in report["conflicts"] if "lower" in c}
-    for quiet in ("o1-use", "o3-distribute", "o5-transfer", "o8-use", "o11-read"):
+    for quiet in ("o1-use", "o3-distribute", "o5-transfer", "o11-read"):
         assert str(K[quiet]) not in lowers
 
 
+def test_a_purpose_under_two_unrelated_classes_is_ambiguous(report: dict) -> None:
+    # isA Research vs isA Marketing: no purpose in the graph is both, but one could be.
+    assert _pairs(report, "prohibited", "ambiguous") == {
+        (str(K["o8-use"]), str(K["nat-no-marketing"]))}
+    finding = next(c for c in report["conflicts"] if c["class"] == "ambiguous")
+    concept = finding["example"]["purpose"]
+    assert sorted(o for s, p, o in finding["assuming"] if s == concept) == [
+        str(K.Marketing), str(K.Research)]
+
+
 def test_each_example_triggers_the_conflict(graph: Graph, report: dict) -> None:
-    engine = PolicyEngine(GraphSource(graph))
     for finding in report["conflicts"]:
         if finding["kind"] != "prohibited":
             continue
-        decision = engine.evaluate(request_from_json(finding["example"]))
+        assert shows(graph, finding)
+        decision = decide(graph, finding)
         assert decision.decision == "deny"
         assert decision.deciding is not None
         assert decision.deciding.deciding[0].rule.id == finding["higher"]["rule"]
@@ -96,4 +105,4 @@ def test_store_report_matches_the_graph_report(report: dict) -> None:
                        to_graph=URIRef("urn:test:conflicts"))
     from_store = conflicts(store).to_json()
     assert from_store == report
-    assert from_store["count"] == 7
+    assert from_store["count"] == 8  # 4 conflicts, 1 ambiguous, 3 problems

@@ -17,6 +17,8 @@ from harness.node import SIMPLE_QUERY, Server, start_server
 from harness.runaway import CROSS_COUNT, runaway
 
 TIMEOUT = 2.0
+POINT_QUERY = ("PREFIX dct: <http://purl.org/dc/terms/> "
+               "SELECT ?title WHERE { <https://example.org/nothing> dct:title ?title }")
 LIMIT = 10_000
 
 
@@ -151,6 +153,12 @@ def test_queries_beyond_the_concurrency_bound_get_503_at_once(one_slot_node: Ser
         assert busy.headers["retry-after"] == "1"
         assert "DSKG_QUERY_CONCURRENCY" in busy.json()["detail"]
         assert waited < 1.0
+        # a point look-up (one pattern on a given subject) needs no slot: answered at once
+        point = client.get("/sparql", params={"query": POINT_QUERY},
+                           headers={"Accept": "application/sparql-results+json"})
+        assert point.status_code == 200, point.text
+        assert point.json()["results"]["bindings"] == []
+        assert runaway_answer == []  # the runaway query still held the slot
         thread.join()
         assert runaway_answer == [503]
         assert client.get("/sparql", params={"query": SIMPLE_QUERY}).status_code == 200

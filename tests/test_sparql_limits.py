@@ -199,3 +199,41 @@ def test_a_remote_engine_s_bytes_pass_through(tmp_path: Path) -> None:
             with pytest.raises(ResultTooLarge):
                 store.query_serialized(query, media, limit=2)
         store.close()
+
+
+@pytest.mark.parametrize(("query", "point"), [
+    ("PREFIX dct: <http://purl.org/dc/terms/>\nSELECT ?t WHERE { <urn:x> dct:title ?t }", True),
+    ("SELECT DISTINCT ?o WHERE { <urn:x> a ?o . } LIMIT 5 OFFSET 1", True),
+    ('SELECT ?s WHERE { <urn:x> <urn:p> "v"@en }', True),
+    ("SELECT ?s WHERE { ?s <urn:p> ?o }", False),  # a variable subject scans
+    ("SELECT ?o WHERE { <urn:x> ?p ?o }", False),
+    ("SELECT ?o WHERE { <urn:x> <urn:p>+ ?o }", False),  # a path
+    ("SELECT ?o WHERE { <urn:x> <urn:p> ?o . ?o <urn:p> ?z }", False),
+    ("SELECT ?o WHERE { <urn:x> <urn:p> ?o FILTER(?o) }", False),
+    ("SELECT ?o WHERE { <urn:x> <urn:p> ?o } ORDER BY ?o", False),
+    ("SELECT ?o FROM <urn:g> WHERE { <urn:x> <urn:p> ?o }", False),
+    ("SELECT (COUNT(*) AS ?n) WHERE { <urn:x> <urn:p> ?o }", False),
+    ("SELECT ?o WHERE { <urn:x> <urn:p> ?o } # } UNION { ?a ?b ?c }", False),
+])
+def test_point_lookups_are_told_apart(query: str, point: bool) -> None:
+    """Only one pattern on a given subject and predicate skips the query workers."""
+    from kg.store.lookups import point_lookup
+
+    assert point_lookup(query) is point
+
+
+def test_point_lookups_keep_the_row_cap_and_long_answers_go_to_a_worker(
+        node: tuple[httpx.Client, EmbeddedStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    client, store = node
+    monkeypatch.setattr("kg.store.embedded.INLINE_ROWS", 5)
+    store.replace_graphs({URIRef(EX + "g-point"): [
+        *((URIRef(EX + "ten"), URIRef(EX + "v"), Literal(i)) for i in range(10)),
+        *((URIRef(EX + "thirty"), URIRef(EX + "v"), Literal(i)) for i in range(30))]})
+    json_accept = {"Accept": "application/sparql-results+json"}
+    ten = client.get("/sparql", params={"query": f"SELECT ?v WHERE {{ <{EX}ten> <{EX}v> ?v }}"},
+                     headers=json_accept)
+    assert ten.status_code == 200  # past 5 rows: written by a worker, whole
+    assert len(ten.json()["results"]["bindings"]) == 10
+    thirty = client.get("/sparql", params={
+        "query": f"SELECT ?v WHERE {{ <{EX}thirty> <{EX}v> ?v }}"}, headers=json_accept)
+    assert thirty.status_code == 413 and "more than 20" in thirty.json()["detail"]

@@ -62,10 +62,14 @@ async def evaluate_batch(request: Request, ctx: ContextDep) -> JSONResponse:
     return JSONResponse(result)
 
 
-@router.get("/policies/conflicts", summary="Cross-tier policy conflicts",
-            description="Lower-tier rules that permit what a higher tier prohibits or does "
-            "not permit, each with an example request; inheritFrom cycles and missing "
-            "parents; offers whose assigner is not a member of the data space.")
+@router.get("/policies/conflicts", summary="Policy conflicts",
+            description="Pairs of rules (same tier or across tiers) that can govern one "
+            "request and disagree: permission vs prohibition, obligation or duty vs "
+            "prohibition, a lower tier widening a higher one; each classified `conflict` "
+            "(an example request the evaluator decides so) or `ambiguous` (so only under the "
+            "facts listed in `assuming`), with the two rules and the example. Also "
+            "inheritFrom cycles and missing parents, and offers whose assigner is not a "
+            "member of the data space.")
 def conflicts(ctx: ContextDep) -> JSONResponse:
     report = service.conflicts(ctx.store, timeout=ctx.settings.query_timeout * 6)
     return JSONResponse(report.to_json())

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
-from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from rdflib import Graph, Literal, URIRef
 from starlette.concurrency import run_in_threadpool
 
@@ -109,17 +108,26 @@ def _w3(media: str) -> str:
             "application/ld+json": "JSON-LD", "application/rdf+xml": "RDF_XML"}[media]
 
 
+#: The GET parameters, for the OpenAPI description only: the route reads them from the query
+#: string itself (FastAPI's validation of declared parameters was a good part of a point
+#: look-up's time).
+GET_PARAMETERS = [
+    {"name": "query", "in": "query", "required": False, "description": "The SPARQL query.",
+     "schema": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "Query",
+                "description": "The SPARQL query.", "examples": [EXAMPLE]}},
+    *({"name": name, "in": "query", "required": False, "schema": {
+        "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}],
+        "title": title}}
+      for name, title in (("default-graph-uri", "Default-Graph-Uri"),
+                          ("named-graph-uri", "Named-Graph-Uri"))),
+]
+
+
 @router.get("/sparql", name="sparql_get",
-                  summary="SPARQL query (GET) or service description",
-                  responses={200: {"content": {t: {} for t in RESULT_TYPES + GRAPH_TYPES}}})
-async def sparql_get(
-    request: Request,
-    ctx: ContextDep,
-    query: Annotated[str | None, Query(description="The SPARQL query.",
-                                       examples=[EXAMPLE])] = None,
-    default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
-    named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
-) -> Response:
+            summary="SPARQL query (GET) or service description",
+            responses={200: {"content": {t: {} for t in RESULT_TYPES + GRAPH_TYPES}}},
+            openapi_extra={"parameters": GET_PARAMETERS})
+async def sparql_get(request: Request, ctx: ContextDep) -> Response:
     params = request.query_params
     if "update" in params:
         raise BadRequest("SPARQL Update is POST only (application/sparql-update or the form "
@@ -133,7 +141,8 @@ async def sparql_get(
             media = "text/turtle"
         fmt = GRAPH_FORMATS[media]
         return Response(graph.serialize(format=fmt), media_type=media)
-    return await _answer(request, ctx, sparql, default_graph_uri or [], named_graph_uri or [])
+    return await _answer(request, ctx, sparql, params.getlist("default-graph-uri"),
+                         params.getlist("named-graph-uri"))
 
 
 # HEAD answers as GET does (headers only); one operation in the OpenAPI description is enough.

@@ -51,8 +51,10 @@ class WebMiddleware:
                                if application is not None else None)
         method, path = scope["method"], scope["path"]
         html = wants_html(Headers(scope=scope).get("accept"))
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        if method == "GET" and html and path.strip("/") in LIST_KINDS and "format" not in query:
+        # the query string is parsed only for a browser asking for a listing (a SPARQL
+        # query's long string is not parsed twice)
+        if method == "GET" and html and path.strip("/") in LIST_KINDS and "format" not in \
+                parse_qs(scope.get("query_string", b"").decode("latin-1")):
             target = f"/ui/browse/{path.strip('/')}"
             scope = {**scope, "path": target, "raw_path": target.encode()}
         buffered: dict[str, Any] = {}

@@ -313,7 +313,9 @@ class Checker:
                     example = " (example: " + ", ".join(
                         f"{k}={v}" for k, v in finding.example.items()
                         if v and str(v) != str(PROBE)) + ")"
-                self.add("conflicts", "fail", f"{finding.kind}: {finding.detail}{example}",
+                # an ambiguous finding depends on facts not stated (yet): a warning
+                self.add("conflicts", "warning" if finding.cls == "ambiguous" else "fail",
+                         f"{finding.kind} ({finding.cls}): {finding.detail}{example}",
                          lower or self.space)
         if not found:
             self.add("conflicts", "pass", "no rule of the rulebook or the offers widens or "

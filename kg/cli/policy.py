@@ -107,8 +107,9 @@ def _all_targets(assignee: str, action: str, purpose: str | None, at: str | None
 def conflicts(
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
 ) -> None:
-    """Lower-tier rules that permit what a higher tier prohibits (or does not permit), with
-    an example request each; inheritance cycles and gaps; offers by non-members."""
+    """Rules (same tier or across tiers) that can govern one request and disagree, each a
+    conflict or ambiguous, with an example request; inheritance cycles and gaps; offers by
+    non-members."""
     config = settings()
     with opened_store(config) as store:
         report = service.conflicts(store, timeout=config.query_timeout * 6)

@@ -2,7 +2,7 @@
 
 ``Evaluator`` decides one request over an rdflib Graph; ``StoreSource`` fetches the slice of
 a store one request needs; ``PolicyEngine`` ties a source to the evaluator;
-``find_conflicts`` is the static cross-tier conflict report.
+``find_conflicts`` is the static conflict report (same tier and across tiers).
 """
 
 from kg.policy.conflicts import ConflictReport, Finding, find_conflicts, load_governance

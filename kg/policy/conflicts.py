@@ -1,66 +1,94 @@
-"""The static cross-tier conflict report.
+"""The static conflict report: pairs of rules that can govern the same request and disagree.
 
-For every asset with an effective policy, each lower-tier permission is checked against
-each higher-tier prohibition (kind ``prohibited``) and against each higher-tier policy that
-has permissions on the same action (kind ``widens``: the lower tier allows what the higher
-one does not). Two rules conflict when some request makes both apply: the actions overlap
-(one covers the other), the asset and some party match both, and a witness assignment of
-the constraints' left operands satisfies both. Witnesses are searched among boundary
-values (each bound, its neighbours and the midpoints between bounds, for numbers, dates and
-durations), the sets named by ``isAnyOf``/``isNoneOf`` plus a value outside them, and the
-concepts named by ``isA``/``isPartOf`` with their narrower concepts; each candidate is
-checked with the evaluator itself, so a reported example really triggers the conflict.
+Two rules are compared when the evaluator would weigh them together on one request: a
+permission against a prohibition of the same or a higher tier (kind ``prohibited`` across
+tiers, ``conflicting`` within one; a policy whose ``odrl:conflict`` strategy is ``perm`` or
+``prohibit`` settles its own rules; two offers of a dataset are alternatives, not rivals);
+what is owed (an obligation, a permission's duty) against a prohibition of its action
+(``obligation-prohibited``, ``duty-prohibited``); a lower-tier permission against a higher
+tier that permits the action only in narrower cases (``widens``).
 
-Also reported: ``odrl:inheritFrom`` cycles, ``inheritFrom`` to a missing policy, and offers
-whose assigner is not a member of the data space whose catalog lists the dataset.
+A pair is a *conflict* when a request exists, given what the graph says, that makes both
+rules apply and that the evaluator decides the way the conflict predicts (denied by the
+prohibition, or the policy void); that request is the finding's ``example``, found among the
+boundary values of the rules' constraints (``kg.policy.witness``) and checked with the
+evaluator itself. It is *ambiguous* when such a request exists only under facts the graph
+does not state (``kg.policy.assumed``): a party that is a member of both party collections,
+an asset part of both asset collections, a concept that falls under the classes both rules
+name, a value for a party's or the asset's refinement the graph is silent about; the finding
+lists those facts (``assuming``) and its example is decided that way over the graph plus
+them. Pairs with neither are not reported (class ``none``).
+
+Assets with the same data spaces, catalogs, facts and offers of the same shape (the same
+rules up to the names of the offer, its rules and the asset) are governed alike: one of
+them is checked for the group (``kg.policy.governance``) and findings say how many assets
+share them. Also reported:
+``odrl:inheritFrom`` cycles and missing parents, and offers whose assigner is not a member of
+the data space whose catalog lists the dataset.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, SKOS
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from kg.namespaces import ODRL, ORG, compact
-from kg.policy import places
-from kg.policy.evaluator import ASSET_PROPERTIES, PARTY_PROPERTIES, Evaluator, RuleResult
+from kg.policy.assumed import Assumed, assumptions, concepts, triple_from_json, triple_json
+from kg.policy.evaluator import Evaluator, RuleResult
 from kg.policy.explain import name
-from kg.policy.model import Condition, LogicalConstraint, Rule, parse_condition
-from kg.policy.operators import DATETIME, DURATION, NUMERIC, coerce
-from kg.policy.queries import ALL_BODIES_QUERIES, ALL_LINKS_QUERY, FACTS_QUERY
+from kg.policy.governance import assets, candidate_assets, group_key, load_governance
+from kg.policy.model import Policy, Rule
 from kg.policy.request import Request
-from kg.policy.tiers import Governing, dataspaces_of, effective_policy, offers_of
-from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.policy.tiers import OFFER_RANK, Governing, dataspaces_of, effective_policy, offers_of
+from kg.policy.triples import Triples
+from kg.policy.witness import (
+    EXAMPLE_PARTY,
+    candidates,
+    conditions_of,
+    example_json,
+    leaves,
+    make_request,
+)
 
-EXAMPLE_PARTY = URIRef("urn:dskg:example:party")
-OTHER_VALUE = URIRef("urn:dskg:example:other")
+__all__ = ["ConflictFinder", "ConflictReport", "Finding", "assets", "find_conflicts",
+           "load_governance", "triple_from_json"]
+
 MAX_COMBINATIONS = 4096
-EXAMPLE_TIME = datetime(2025, 1, 1, tzinfo=UTC)
+MAX_CONFIRMATIONS = 16  # candidates the rules accept that the full evaluation is asked about
+ORDER = {"prohibited": 0, "conflicting": 1, "obligation-prohibited": 2, "duty-prohibited": 3,
+         "widens": 4, "cycle": 5, "missing-parent": 6, "assigner-not-member": 7}
 
 
 @dataclass
 class Finding:
-    kind: str  # prohibited | conflicting | obligation-prohibited | duty-prohibited | widens
-    #            | cycle | missing-parent | assigner-not-member
+    kind: str  # see ORDER
     detail: str
     lower: dict[str, Any] | None = None
     higher: dict[str, Any] | None = None
     example: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    cls: str = "conflict"  # conflict | ambiguous | problem
+    # the facts an ambiguous finding assumes, [s, p, o]: o an IRI or {"@value", "@type"?}
+    assuming: list[list[Any]] = field(default_factory=list)
+    assets: list[str] = field(default_factory=list)
+    asset_count: int = 0
+    request: Request | None = field(default=None, repr=False, compare=False)  # the example
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "detail": self.detail}
+        out: dict[str, Any] = {"kind": self.kind, "class": self.cls, "detail": self.detail}
         for key in ("lower", "higher", "example"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        if self.assuming:
+            out["assuming"] = self.assuming
+        if self.asset_count:
+            out["assets"] = self.asset_count
+            out["assetSample"] = self.assets[:5]
         out.update(self.extra)
         return out
 
@@ -69,17 +97,28 @@ class Finding:
 class ConflictReport:
     findings: list[Finding]
     assets_checked: int
+    groups_checked: int = 0
 
     def to_json(self) -> dict[str, Any]:
+        classes: dict[str, int] = {}
+        for finding in self.findings:
+            classes[finding.cls] = classes.get(finding.cls, 0) + 1
         return {"conflicts": [f.to_json() for f in self.findings],
-                "count": len(self.findings), "assetsChecked": self.assets_checked}
+                "count": len(self.findings), "classes": classes,
+                "assetsChecked": self.assets_checked, "assetGroups": self.groups_checked}
 
     def to_text(self) -> str:
         if not self.findings:
             return f"no conflicts ({self.assets_checked} assets checked)\n"
         lines = [f"{len(self.findings)} finding(s) ({self.assets_checked} assets checked)"]
         for finding in self.findings:
-            lines.append(f"- [{finding.kind}] {finding.detail}")
+            shared = (f" [on {finding.asset_count} assets]" if finding.asset_count > 1 else "")
+            label = "" if finding.cls == "problem" else f"{finding.cls}: "
+            lines.append(f"- [{finding.kind}] {label}{finding.detail}{shared}")
+            if finding.assuming:
+                lines.append("    assuming: " + "; ".join(
+                    " ".join(compact(URIRef(t)) if isinstance(t, str) else f'"{t["@value"]}"'
+                             for t in triple) for triple in finding.assuming))
             if finding.example:
                 lines.append("    example: " + " ".join(
                     f"{k}={v}" for k, v in finding.example.items() if v))
@@ -93,260 +132,97 @@ def _rule_json(governing: Governing, rule: Rule) -> dict[str, Any]:
             "source": str(governing.source) if governing.source is not None else None}
 
 
-# -- witness candidates ---------------------------------------------------------------------
-def _conditions(rule: Rule) -> Iterable[Condition]:
-    yield from rule.constraints
-    for action in rule.actions:
-        yield from action.refinements
-
-
-def _leaves(conditions: Iterable[Condition]) -> Iterable[Any]:
-    for cond in conditions:
-        if isinstance(cond, LogicalConstraint):
-            yield from _leaves(cond.members)
-        else:
-            yield cond
-
-
-def _shifted(value: Literal, kind: str, steps: Iterable[int]) -> list[Literal]:
-    out: list[Literal] = []
-    parsed = coerce(value, kind)
-    if parsed is None:
-        return out
-    for step in steps:
-        if kind == "number" and isinstance(parsed, Decimal):
-            out.append(Literal(parsed + step, datatype=XSD.decimal))
-        elif kind == "date" and isinstance(parsed, date):
-            out.append(Literal((parsed + timedelta(days=step)).isoformat(), datatype=XSD.date))
-        elif kind == "datetime" and isinstance(parsed, datetime):
-            out.append(Literal((parsed + timedelta(seconds=step)).isoformat(),
-                               datatype=XSD.dateTime))
-        elif kind == "duration" and isinstance(parsed, float):
-            out.append(Literal(f"PT{max(parsed + step * 60, 0):g}S", datatype=XSD.duration))
-    return out
-
-
-def _kind(value: Node, datatype: URIRef | None) -> str | None:
-    if not isinstance(value, Literal):
-        return None
-    dt = datatype or value.datatype
-    if dt in NUMERIC:
-        return "number"
-    if dt in DATETIME:
-        return "datetime"
-    if dt == XSD.date:
-        return "date"
-    if dt in DURATION:
-        return "duration"
-    return None
-
-
-def _midpoints(values: list[Literal], kind: str) -> list[Literal]:
-    """Points strictly between consecutive bounds (where open intervals meet)."""
-    parsed: list[Any] = sorted({p for v in values if (p := coerce(v, kind)) is not None})
-    out = []
-    for low, high in itertools.pairwise(parsed):
-        middle = low + (high - low) / 2
-        if kind == "number":
-            out.append(Literal(middle, datatype=XSD.decimal))
-        elif kind == "date":
-            out.append(Literal(middle.isoformat(), datatype=XSD.date))
-        elif kind == "datetime":
-            out.append(Literal(middle.isoformat(), datatype=XSD.dateTime))
-        else:
-            out.append(Literal(f"PT{middle:g}S", datatype=XSD.duration))
-    return out
-
-
-def candidates(graph: Graph, conditions: list[Any]) -> dict[URIRef, list[Node]]:
-    """Per left operand, the values worth trying to satisfy (or break) the conditions."""
-    by_operand: dict[URIRef, list[Node]] = {}
-    for cond in conditions:
-        if cond.left is None:
-            continue
-        pool = by_operand.setdefault(cond.left, [])
-        for value in cond.right:
-            pool.append(value)
-            kind = _kind(value, cond.datatype)
-            if kind is not None:
-                pool.extend(_shifted(value, kind, (-1, 1)))
-            elif isinstance(value, URIRef):  # narrower concepts, instances, subclasses
-                for link in (SKOS.broader, RDF.type, RDFS.subClassOf):
-                    pool.extend(graph.subjects(link, value))
-            region = places.codes(value)
-            if region is not None and len(region) > 1:
-                pool.append(Literal(sorted(region)[0]))
-        region_union: set[str] = set()
-        for value in pool:
-            region_union |= places.codes(value) or set()
-        if region_union:
-            outside = next(c for c in places.all_codes() if c not in region_union)
-            pool.append(Literal(outside))
-        elif not any(_kind(v, cond.datatype) for v in cond.right):
-            pool.append(OTHER_VALUE)
-    for operand, pool in by_operand.items():
-        kinds = {k for v in pool if (k := _kind(v, None)) is not None}
-        for kind in kinds:
-            pool.extend(_midpoints([v for v in pool
-                                    if isinstance(v, Literal) and _kind(v, None) == kind], kind))
-        by_operand[operand] = list(dict.fromkeys(pool))
-    return by_operand
-
-
-def _request(assignee: URIRef, action: URIRef, target: URIRef,
-             values: dict[URIRef, Node]) -> Request:
-    context = {operand: (value,) for operand, value in values.items()}
-    moment = EXAMPLE_TIME
-    if ODRL.dateTime in values:
-        parsed = coerce(values[ODRL.dateTime], "datetime")
-        moment = parsed if isinstance(parsed, datetime) else EXAMPLE_TIME
-    else:
-        context[ODRL.dateTime] = (Literal(moment.isoformat(), datatype=XSD.dateTime),)
-    return Request(assignee, action, target, moment, context, frozenset())
-
-
-def example_json(request: Request) -> dict[str, Any]:
-    out: dict[str, Any] = {"assignee": str(request.assignee), "action": str(request.action),
-                           "target": str(request.target), "at": request.at.isoformat()}
-    context = {}
-    for operand, values in request.context.items():
-        if operand == ODRL.dateTime:
-            continue
-        value = str(values[0])
-        if operand == ODRL.purpose:
-            out["purpose"] = value
-        elif operand == ODRL.spatial:
-            out["spatial"] = value
-        else:
-            context[str(operand)] = value
-    if context:
-        out["context"] = context
-    return out
-
-
 # -- the analysis -----------------------------------------------------------------------------
+Holds = Callable[[Evaluator, Request], bool]
+
+
 class ConflictFinder:
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
-        self.evaluator = Evaluator(graph)
+    def __init__(self, graph: Graph | Triples | Any) -> None:
+        self.graph: Any = graph  # an rdflib Graph or Triples: the API they share
+        self.parsed: dict[Node, Policy] = {}
+        self.evaluator = Evaluator(graph, parsed=self.parsed)
         self.findings: list[Finding] = []
-        self._seen: set[tuple[str, ...]] = set()
+        self._by_key: dict[tuple[str, ...], Finding] = {}
+        self._members: list[URIRef] = []
+        self._offers: dict[Node, list[Node]] = {}
 
-    def _parties(self, target: URIRef, rules: list[Rule]) -> list[URIRef]:
-        """Assignees worth trying: those the rules name, members of the data spaces, anyone."""
-        out: list[URIRef] = []
-        for rule in rules:
-            for party in rule.assignees:
-                if isinstance(party.node, URIRef) and not party.collection:
-                    out.append(party.node)
-                group = party.source or party.node
-                out.extend(m for ms in self.graph.subjects(ORG.organization, group)
-                           for m in self.graph.objects(ms, ORG.member) if isinstance(m, URIRef))
-                out.extend(m for m in self.graph.transitive_subjects(ODRL.partOf, group)
-                           if isinstance(m, URIRef) and m != group)
-        for space in dataspaces_of(self.graph, target):
-            out.extend(m for ms in sorted(self.graph.subjects(ORG.organization, space), key=str)
-                       for m in self.graph.objects(ms, ORG.member) if isinstance(m, URIRef))
-        out.append(EXAMPLE_PARTY)
-        return list(dict.fromkeys(out))[:50]
+    # -- grouping --------------------------------------------------------------------------
+    def group_key(self, target: URIRef) -> tuple[Any, ...] | None:
+        """The asset group of ``target``; None when it is no asset (no offer, no catalog)."""
+        offers = offers_of(self.graph, target)
+        spaces = dataspaces_of(self.graph, target)
+        if not offers and not spaces:
+            return None
+        self._offers[target] = offers
+        return group_key(self.graph, target, offers, spaces)
 
-    def witness(self, target: URIRef, action: URIRef, rules: list[Rule],
-                holds: Callable[[Request], bool]) -> Request | None:
-        """A request on ``target``/``action`` for which ``holds`` is true, if one is found."""
-        conditions = [c for rule in rules for c in _leaves(_conditions(rule))]
-        pools = candidates(self.graph, conditions)
-        operands = sorted(pools)
-        tried = 0
-        for assignee in self._parties(target, rules):
-            for combo in itertools.product(*(pools[o] for o in operands)):
-                tried += 1
-                if tried > MAX_COMBINATIONS:
-                    return None
-                request = _request(assignee, action, target, dict(zip(operands, combo,
-                                                                      strict=True)))
-                if holds(request):
-                    return request
-        return None
-
-    def _active(self, governing: Governing, rule: Rule, request: Request) -> RuleResult:
-        return self.evaluator.rule(governing, rule, request)
-
-    def check_asset(self, target: URIRef) -> None:
-        effective = effective_policy(self.graph, target)
+    # -- one asset ---------------------------------------------------------------------------
+    def check_asset(self, target: URIRef, members: list[URIRef] | None = None) -> None:
+        """Every pair of rules governing ``target`` (and, alike, ``members``)."""
+        self._members = members or [target]
+        effective = effective_policy(self.graph, target, parsed=self.parsed)
         for problem in effective.problems:
             self._add(("problem", problem.kind, *problem.path),
-                      Finding(problem.kind, problem.detail, extra={"path": problem.path}))
+                      Finding(problem.kind, problem.detail, extra={"path": problem.path},
+                              cls="problem"))
         ranked = effective.by_rank()
+        prohibitions = [(g, r) for g in ranked for r in g.policy.of_kind("prohibition")]
         for low in ranked:
             for perm in low.policy.of_kind("permission"):
+                for high, prohibition in prohibitions:
+                    kind = self._relation(low, high)
+                    if kind is not None:
+                        self._permitted_and_prohibited(kind, target, low, perm, high,
+                                                       prohibition)
                 for high in ranked:
-                    if high.rank < low.rank:
-                        continue
-                    for prohibition in high.policy.of_kind("prohibition"):
-                        if high.rank > low.rank:
-                            self._prohibited(target, low, perm, high, prohibition)
-                        else:
-                            self._same_tier(target, low, perm, high, prohibition)
                     if high.rank > low.rank:
                         self._widens(target, low, perm, high)
-        for one in ranked:
-            for prohibition in one.policy.of_kind("prohibition"):
-                for other in ranked:
-                    for rule in other.policy.of_kind("obligation"):
-                        self._owed_but_prohibited(target, other, rule, None, one, prohibition)
-                    for perm in other.policy.of_kind("permission"):
-                        for duty in perm.duties:
-                            self._owed_but_prohibited(target, other, duty, perm, one,
-                                                      prohibition)
+            owed: list[tuple[Rule, Rule | None]] = [
+                (r, None) for r in low.policy.of_kind("obligation")]
+            owed += [(d, p) for p in low.policy.of_kind("permission") for d in p.duties]
+            for duty, owner in owed:  # whatever the tiers: doing what is owed is denied
+                for other, prohibition in prohibitions:
+                    self._owed_but_prohibited(target, low, duty, owner, other, prohibition)
 
-    def _prohibited(self, target: URIRef, low: Governing, perm: Rule, high: Governing,
-                    prohibition: Rule) -> None:
-        key = ("prohibited", perm.id, prohibition.id)
-        if key in self._seen:
-            return
-        action = self._overlap(perm, prohibition)
+    @staticmethod
+    def _relation(low: Governing, high: Governing) -> str | None:
+        """How the evaluator weighs a permission of ``low`` against a prohibition of
+        ``high``: across tiers, within one, or not against each other."""
+        if high.rank < low.rank or _alternatives(low, high):
+            return None  # a lower tier may narrow a higher one; offers are alternatives
+        if high.rank > low.rank:
+            return "prohibited"
+        if low.policy.id == high.policy.id and low.policy.conflict in (ODRL.perm,
+                                                                       ODRL.prohibit):
+            return None  # the policy's own strategy settles it
+        return "conflicting"
+
+    # -- the kinds ---------------------------------------------------------------------------
+    def _permitted_and_prohibited(self, kind: str, target: URIRef, low: Governing, perm: Rule,
+                                  high: Governing, prohibition: Rule) -> None:
+        key = (kind, perm.id, prohibition.id)
+        action = self._request_action(perm, prohibition)
         if action is None:
             return
 
-        def holds(request: Request) -> bool:
-            return (self._active(low, perm, request).active is True
-                    and self._active(high, prohibition, request).active is True)
+        def holds(ev: Evaluator, request: Request) -> bool:
+            return (ev.rule(low, perm, request).active is True
+                    and ev.rule(high, prohibition, request).active is True)
 
-        example = self.witness(target, action, [perm, prohibition], holds)
-        if example is None:
-            return
-        self._add(key, Finding(
-            "prohibited",
-            f"the {low.layer} rule `{compact(perm.id)}` permits {name(action)} where the "
-            f"{high.layer} rule `{compact(prohibition.id)}` prohibits it",
-            _rule_json(low, perm), _rule_json(high, prohibition), example_json(example)))
+        def confirm(ev: Evaluator, request: Request) -> bool:
+            decision = ev.evaluate(request)
+            deciding = decision.deciding
+            return (decision.decision == "deny" and deciding is not None
+                    and deciding.status in ("prohibits", "void")
+                    and deciding.governing.rank == high.rank
+                    and _outcome(decision, high, prohibition) in ("prohibits", "void")
+                    and _active(decision, low, perm))
 
-    def _same_tier(self, target: URIRef, low: Governing, perm: Rule, high: Governing,
-                   prohibition: Rule) -> None:
-        """A permission and a prohibition of one tier that can both apply: the conflict
-        strategy of their policy settles it when they share one (``perm``/``prohibit``: no
-        conflict), otherwise the evaluator voids or denies."""
-        if low.policy.id == high.policy.id and low.policy.conflict in (ODRL.perm,
-                                                                       ODRL.prohibit):
-            return
-        key = ("conflicting", *sorted((perm.id, prohibition.id)))
-        action = self._overlap(perm, prohibition)
-        if key in self._seen or action is None:
-            return
-
-        def holds(request: Request) -> bool:
-            return (self._active(low, perm, request).active is True
-                    and self._active(high, prohibition, request).active is True
-                    and self.evaluator.evaluate(request).decision == "deny")
-
-        example = self.witness(target, action, [perm, prohibition], holds)
-        if example is None:
-            return
-        self._add(key, Finding(
-            "conflicting",
-            f"the {low.layer} rule `{compact(perm.id)}` permits {name(action)} where the "
-            f"{high.layer} rule `{compact(prohibition.id)}` prohibits it",
-            _rule_json(low, perm), _rule_json(high, prohibition), example_json(example)))
+        where = "" if kind == "prohibited" else " in the same tier"
+        detail = (f"the {low.layer} rule `{compact(perm.id)}` permits {name(action)} where the "
+                  f"{high.layer} rule `{compact(prohibition.id)}` prohibits it{where}")
+        self._search_and_add(key, kind, detail, target, action, [perm, prohibition],
+                             holds, confirm, (low, perm), (high, prohibition))
 
     def _owed_but_prohibited(self, target: URIRef, owner: Governing, duty: Rule,
                              perm: Rule | None, other: Governing, prohibition: Rule) -> None:
@@ -354,51 +230,168 @@ class ConflictFinder:
         request to do what is owed is denied."""
         kind = "obligation-prohibited" if perm is None else "duty-prohibited"
         key = (kind, duty.id, prohibition.id)
-        action = self._overlap(duty, prohibition)
-        if key in self._seen or action is None:
+        action = self._request_action(duty, prohibition)
+        if action is None:
             return
+        done = tuple(a.iri for a in duty.actions)
 
-        def holds(request: Request) -> bool:
-            return (self._active(other, prohibition, request).active is True
-                    and self.evaluator.evaluate(request).decision == "deny")
+        def holds(ev: Evaluator, request: Request) -> bool:
+            if ev.rule(other, prohibition, request).active is not True:
+                return False
+            if perm is None:
+                owed = ev.rule(owner, duty, request)  # owed unless known not to apply
+                return owed.relevant and owed.active is not False
+            exercise = replace(request, action=perm.actions[0].iri, duties_done=frozenset())
+            return (ev.rule(owner, perm, exercise).active is True
+                    and ev.duty(duty, exercise).owed)
 
-        example = self.witness(target, action, [r for r in (perm, duty, prohibition) if r],
-                               holds)
-        if example is None:
-            return
+        def confirm(ev: Evaluator, request: Request) -> bool:
+            decision = ev.evaluate(request)
+            return (decision.decision == "deny" and decision.deciding is not None
+                    and decision.deciding.status == "prohibits"
+                    and _outcome(decision, other, prohibition) == "prohibits")
+
         owed = "an obligation" if perm is None else f"a duty of `{compact(perm.id)}`"
-        self._add(key, Finding(
-            kind,
-            f"the {owner.layer} rule `{compact(duty.id)}` ({owed}) requires "
-            f"{name(action)}, which the {other.layer} rule `{compact(prohibition.id)}` "
-            "prohibits",
-            _rule_json(owner, duty), _rule_json(other, prohibition), example_json(example)))
+        detail = (f"the {owner.layer} rule `{compact(duty.id)}` ({owed}) requires "
+                  f"{name(action)}, which the {other.layer} rule `{compact(prohibition.id)}` "
+                  "prohibits")
+        rules = [r for r in (perm, duty, prohibition) if r is not None]
+        self._search_and_add(key, kind, detail, target, action, rules, holds, confirm,
+                             (owner, duty), (other, prohibition), done=done)
 
     def _widens(self, target: URIRef, low: Governing, perm: Rule, high: Governing) -> None:
         key = ("widens", perm.id, high.policy.id)
         speaking = [p for p in high.policy.of_kind("permission")
                     if self._overlap(p, perm) is not None]
-        if key in self._seen or not speaking:
+        if not speaking:
             return
         action = self._overlap(perm, speaking[0])
         assert action is not None
 
-        def holds(request: Request) -> bool:
-            if self._active(low, perm, request).active is not True:
+        def holds(ev: Evaluator, request: Request) -> bool:
+            if ev.rule(low, perm, request).active is not True:
                 return False
-            results = [self._active(high, p, request) for p in speaking]
+            results = [ev.rule(high, p, request) for p in speaking]
             relevant = [r for r in results if r.relevant]
             return bool(relevant) and all(r.active is False for r in relevant)
 
-        example = self.witness(target, action, [perm, *speaking], holds)
+        def confirm(ev: Evaluator, request: Request) -> bool:
+            return ev.evaluate(request).decision == "deny"
+
+        detail = (f"the {low.layer} rule `{compact(perm.id)}` permits {name(action)} beyond "
+                  f"what the {high.layer} policy `{compact(high.policy.id)}` permits "
+                  f"(`{compact(speaking[0].id)}`)")
+        self._search_and_add(key, "widens", detail, target, action, [perm, *speaking], holds,
+                             confirm, (low, perm), (high, speaking[0]), hypothetical=False,
+                             parties_of=[perm])
+
+    # -- witnesses ---------------------------------------------------------------------------
+    def _search_and_add(self, key: tuple[str, ...], kind: str, detail: str, target: URIRef,
+                        action: URIRef, rules: list[Rule], holds: Holds, confirm: Holds,
+                        lower: tuple[Governing, Rule], higher: tuple[Governing, Rule], *,
+                        done: Iterable[URIRef] = (), hypothetical: bool = True,
+                        parties_of: list[Rule] | None = None) -> None:
+        """Search this asset group for a witness of the pair; a pair found on an earlier group
+        is counted here only if it arises here too (its example, moved to this asset, first)."""
+        known = self._by_key.get(key)
+        if known is not None and known.cls == "conflict" and known.request is not None:
+            replay = replace(known.request, target=target)
+            if holds(self.evaluator, replay) and confirm(self.evaluator, replay):
+                self._count(known)
+                return
+        example = self.witness(self.evaluator, target, action, rules, holds, confirm,
+                               done=done, parties_of=parties_of)
+        assuming: list[tuple[Node, Node, Node]] = []
+        if example is None and hypothetical and (known is None or known.cls == "ambiguous"):
+            for facts in assumptions(self.graph, target, rules):
+                world: Any = Assumed(self.graph, facts)
+                evaluator = Evaluator(world, self.evaluator.actions, extend=False,
+                                      parsed=self.parsed)
+                example = self.witness(evaluator, target, action, rules, holds, confirm,
+                                       done=done, hypothetical=True, parties_of=parties_of)
+                if example is not None:
+                    assuming = facts
+                    break
         if example is None:
             return
-        self._add(key, Finding(
-            "widens",
-            f"the {low.layer} rule `{compact(perm.id)}` permits {name(action)} beyond what "
-            f"the {high.layer} policy `{compact(high.policy.id)}` permits "
-            f"(`{compact(speaking[0].id)}`)",
-            _rule_json(low, perm), _rule_json(high, speaking[0]), example_json(example)))
+        if known is not None:
+            self._count(known)
+            if known.cls == "ambiguous" and not assuming:  # here it is a plain conflict
+                known.cls, known.assuming = "conflict", []
+                known.example, known.request = example_json(example), example
+            return
+        self._add(key, Finding(kind, detail, _rule_json(*lower), _rule_json(*higher),
+                               example_json(example),
+                               cls="ambiguous" if assuming else "conflict",
+                               assuming=[triple_json(t) for t in assuming], request=example))
+
+    def witness(self, evaluator: Evaluator, target: URIRef, action: URIRef, rules: list[Rule],
+                holds: Holds, confirm: Holds | None = None, *, done: Iterable[URIRef] = (),
+                hypothetical: bool = False, parties_of: list[Rule] | None = None
+                ) -> Request | None:
+        """A request on ``target``/``action`` the rules accept (``holds``) and the full
+        evaluation decides as the conflict predicts (``confirm``), if one is found. Only
+        parties every rule of ``parties_of`` (default: all) can be assigned are tried, so
+        the budget of combinations goes to the constraints."""
+        conditions = [c for rule in rules for c in leaves(conditions_of(rule))]
+        pools = candidates(evaluator.graph, conditions)
+        if hypothetical:
+            for operand, concept in concepts(rules).items():
+                pools.setdefault(operand, []).insert(0, concept)
+        operands = sorted(pools)
+        parties = ([EXAMPLE_PARTY] if hypothetical
+                   else self._parties(evaluator.graph, target, rules))
+        parties = [p for p in parties if all(
+            evaluator.match_party(r.assignees, make_request(p, action, target, {}))[0]
+            is not False for r in (rules if parties_of is None else parties_of))]
+        tried = confirmed = 0
+        for assignee in parties:
+            for combo in itertools.product(*(pools[o] for o in operands)):
+                tried += 1
+                if tried > MAX_COMBINATIONS:
+                    return None
+                request = make_request(assignee, action, target,
+                                       dict(zip(operands, combo, strict=True)), done)
+                if not holds(evaluator, request):
+                    continue
+                if confirm is None or confirm(evaluator, request):
+                    return request
+                confirmed += 1
+                if confirmed >= MAX_CONFIRMATIONS:
+                    return None
+        return None
+
+    def _parties(self, graph: Any, target: URIRef, rules: list[Rule]) -> list[URIRef]:
+        """Assignees worth trying: those the rules name, members of the collections and data
+        spaces involved, anyone."""
+        out: list[URIRef] = []
+        for rule in rules:
+            for party in rule.assignees:
+                if isinstance(party.node, URIRef) and not party.collection:
+                    out.append(party.node)
+                group = party.source or party.node
+                out.extend(m for ms in graph.subjects(ORG.organization, group)
+                           for m in graph.objects(ms, ORG.member) if isinstance(m, URIRef))
+                out.extend(_part_members(graph, group))
+        for space in dataspaces_of(graph, target):
+            out.extend(m for ms in sorted(graph.subjects(ORG.organization, space), key=str)
+                       for m in graph.objects(ms, ORG.member) if isinstance(m, URIRef))
+        out.append(EXAMPLE_PARTY)
+        return list(dict.fromkeys(out))[:50]
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _request_action(self, first: Rule, prohibition: Rule) -> URIRef | None:
+        """An action a request can name that both ``first`` and the prohibition concern
+        (a prohibition also reaches the actions that imply its own)."""
+        found = self._overlap(first, prohibition)
+        if found is not None:
+            return found
+        for action in first.actions:
+            for implied in self.evaluator.actions.implied(action.iri):
+                if any(self.evaluator.actions.covers(p.iri, implied)
+                       for p in prohibition.actions):
+                    return action.iri
+        return None
 
     def _overlap(self, a: Rule, b: Rule) -> URIRef | None:
         for first in a.actions:
@@ -408,70 +401,101 @@ class ConflictFinder:
                     return found
         return None
 
+    def _count(self, finding: Finding) -> None:
+        finding.asset_count += len(self._members)
+        room = 5 - len(finding.assets)
+        if room > 0:
+            finding.assets.extend(str(m) for m in self._members[:room])
+
     def _add(self, key: tuple[str, ...], finding: Finding) -> None:
-        if key not in self._seen:
-            self._seen.add(key)
-            self.findings.append(finding)
+        if key in self._by_key:
+            return
+        self._by_key[key] = finding
+        if finding.lower is not None:
+            self._count(finding)
+        self.findings.append(finding)
 
     def assigners(self, target: URIRef) -> None:
         """Offers on ``target`` whose assigner is not a member of its data space(s)."""
+        offers = self._offers.get(target)
+        if offers is None:
+            offers = offers_of(self.graph, target)
+        knowledge = self.evaluator.knowledge
         for space in dataspaces_of(self.graph, target):
-            for offer in offers_of(self.graph, target):
+            for offer in offers:
                 assigners = set(self.graph.objects(offer, ODRL.assigner))
                 for rule_prop in (ODRL.permission, ODRL.prohibition, ODRL.obligation):
                     for rule in self.graph.objects(offer, rule_prop):
                         assigners.update(self.graph.objects(rule, ODRL.assigner))
                 for assigner in sorted(assigners, key=str):
-                    orgs = self.evaluator.knowledge.org_ancestors(assigner)
-                    if any(space in self.evaluator.knowledge.organisations_of(o) for o in orgs):
+                    key = ("assigner", str(offer), str(assigner), str(space))
+                    if key in self._by_key or any(
+                            space in knowledge.organisations_of(o)
+                            for o in knowledge.org_ancestors(assigner)):
                         continue
-                    self._add(("assigner", str(offer), str(assigner), str(space)), Finding(
+                    self._add(key, Finding(
                         "assigner-not-member",
                         f"offer `{compact(offer)}` on {name(target)} is assigned by "
                         f"{name(assigner)}, which is not a member of {name(space)}",
                         extra={"policy": str(offer), "assigner": str(assigner),
-                               "dataspace": str(space), "target": str(target)}))
+                               "dataspace": str(space), "target": str(target)},
+                        cls="problem"))
 
 
-def assets(graph: Graph) -> list[URIRef]:
-    """Every asset with an offer or listed in a catalog."""
-    found = {*graph.subjects(ODRL.hasPolicy, None), *graph.objects(None, DCAT.dataset),
-             *graph.objects(None, ODRL.target)}
-    return sorted(t for t in found if isinstance(t, URIRef)
-                  and (offers_of(graph, t) or dataspaces_of(graph, t)))
+def _alternatives(a: Governing, b: Governing) -> bool:
+    """Two offers (with their parents) of one dataset: a requester takes one of them."""
+    return (a.rank == OFFER_RANK == b.rank and bool(a.groups) and bool(b.groups)
+            and not a.groups & b.groups)
 
 
-def find_conflicts(graph: Graph) -> ConflictReport:
+def _result(decision: Any, governing: Governing, rule: Rule) -> RuleResult | None:
+    for policy in decision.results:
+        if policy.governing.policy.id == governing.policy.id:
+            for result in policy.rules:
+                if result.rule.id == rule.id:
+                    return result
+    return None
+
+
+def _outcome(decision: Any, governing: Governing, rule: Rule) -> str | None:
+    result = _result(decision, governing, rule)
+    return None if result is None else result.outcome
+
+
+def _active(decision: Any, governing: Governing, rule: Rule) -> bool:
+    result = _result(decision, governing, rule)
+    return result is not None and result.active is True
+
+
+def _part_members(graph: Any, group: Node) -> list[URIRef]:
+    """Parties (transitively) ``odrl:partOf`` a party collection."""
+    out: list[URIRef] = []
+    seen, frontier = {group}, [group]
+    while frontier:
+        for member in graph.subjects(ODRL.partOf, frontier.pop()):
+            if member not in seen:
+                seen.add(member)
+                frontier.append(member)
+                if isinstance(member, URIRef):
+                    out.append(member)
+    return out
+
+
+def find_conflicts(graph: Graph | Triples | Any) -> ConflictReport:
     """The conflict report over a governance graph (see the module doc)."""
     finder = ConflictFinder(graph)
-    targets = assets(graph)
+    targets = []
+    groups: dict[tuple[Any, ...], list[URIRef]] = {}
+    for target in candidate_assets(graph):
+        key = finder.group_key(target)
+        if key is not None:
+            targets.append(target)
+            groups.setdefault(key, []).append(target)
+    for members in groups.values():
+        finder.check_asset(members[0], members)
     for target in targets:
-        finder.check_asset(target)
         finder.assigners(target)
-    order = {"prohibited": 0, "conflicting": 1, "obligation-prohibited": 2,
-             "duty-prohibited": 3, "widens": 4, "cycle": 5, "missing-parent": 6,
-             "assigner-not-member": 7}
-    finder.findings.sort(key=lambda f: (order.get(f.kind, 9), f.detail))
-    return ConflictReport(finder.findings, len(targets))
+    finder.findings.sort(key=lambda f: (ORDER.get(f.kind, 9), f.cls, f.detail))
+    return ConflictReport(finder.findings, len(targets), len(groups))
 
 
-# -- loading from a store ---------------------------------------------------------------------
-def load_governance(store: Store, *, timeout: float | None = None) -> Graph:
-    """Every policy with its body, and the links and facts the conflict report reads."""
-    graph = Graph()
-
-    def add(query: str) -> None:
-        rows = store.query(query, timeout=timeout).rows
-        graph.addN((s, p, o, graph) for s, p, o in rows)  # type: ignore[misc]
-
-    for query in (*ALL_BODIES_QUERIES, ALL_LINKS_QUERY):
-        add(query)
-    operands = {c.left for c in _leaves(parse_condition(graph, node)
-                                        for node in graph.objects(None, ODRL.refinement))
-                if c.left is not None}
-    props = set(operands)
-    for operand in operands:
-        props.update(ASSET_PROPERTIES.get(operand, ()) + PARTY_PROPERTIES.get(operand, ()))
-    if props:
-        add(FACTS_QUERY % " ".join(term_n3(p) for p in sorted(props)))
-    return graph

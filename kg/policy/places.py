@@ -53,6 +53,10 @@ def _code(text: str) -> frozenset[str] | None:
     return None
 
 
+#: Where the IRIs of places start (``codes`` reads no others).
+NAMED_PLACES = (str(EU_COUNTRY), str(DSKG), DEFAULT_ID_BASE)
+
+
 def codes(value: Node) -> frozenset[str] | None:
     """The alpha-2 codes a place denotes, or None when ``value`` is not a known place."""
     if isinstance(value, Literal):

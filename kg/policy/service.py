@@ -9,10 +9,11 @@ from typing import Any
 from rdflib import Graph
 
 from kg.errors import BadRequest, PayloadTooLarge
-from kg.policy.conflicts import ConflictReport, find_conflicts
+from kg.policy.conflicts import ConflictReport, find_conflicts, load_governance
 from kg.policy.evaluator import Decision
 from kg.policy.request import Request, request_from_json
 from kg.policy.source import GraphSource, PolicyEngine, StoreSource
+from kg.policy.triples import Triples
 from kg.store.base import Store
 
 #: Exit codes of `dskg evaluate` (2, bad input, comes from BadRequest).
@@ -69,4 +70,4 @@ def evaluate_batch_json(store: Store, body: Any, *, timeout: float | None = 10.0
 
 
 def conflicts(store: Store, *, timeout: float | None = None) -> ConflictReport:
-    return find_conflicts(StoreSource(store, timeout=timeout).governance_graph())
+    return find_conflicts(load_governance(store, timeout=timeout, into=Triples()))

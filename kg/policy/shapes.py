@@ -14,20 +14,25 @@ names the evaluator never compares with anything outside the dataset's own rows:
 
 and none of them a place (places compare by their IRI's text), a term of the question, or
 the start of a duty named in the question; nor found in the rows the slice shares (tier
-policies, the party, concept hierarchies: the caller checks those after deciding). Under
+policies, the party, concept hierarchies, the offers of the asset collections above the
+target: the caller checks those after deciding). What an asset collection above the target
+holds is compared by name (the collection's offers are the same for all its members). Under
 such a renaming every test the evaluator makes (identity, membership, graph structure,
 Kleene combinations, the strongest denial, any granting offer) gives the same answer; only
 the explanation (which rule is named first) may differ, so the list decides each listed
 item itself.
 
-``shape`` renames those nodes to canonical labels; two datasets with the same key are
+``signature`` renames those nodes to canonical labels; two datasets with the same key are
 related by a renaming of that kind, so their verdicts are equal. A poor labelling only puts
-isomorphic datasets in different groups (decided twice), never different ones in one.
+isomorphic datasets in different groups (decided twice), never different ones in one. It
+keeps only places by name: a question's terms and duties are left to the caller (a dataset
+with one of them among its renamed nodes is decided alone), so that one key per dataset,
+kept in the shape index, serves every question.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rdflib import OWL, RDF, RDFS, BNode, URIRef
 from rdflib.namespace import SKOS
@@ -58,7 +63,7 @@ TARGET_READS = frozenset((
 _ODRL = str(ODRL)
 
 Row = tuple[Node, Node, Node]
-Key = frozenset[tuple[str, Node, str]]
+Key = frozenset[tuple[str, str, str]]
 _concat = str.__add__
 
 
@@ -74,16 +79,12 @@ class Question:
         # a duty named by a generated id of a blank-node policy: no renaming at all
         self.usable = not any(d.startswith("_:") for d in self.duties)
 
-    def fixed(self, iri: URIRef) -> bool:
-        text = str(iri)
-        return (iri in self.terms or places.codes(iri) is not None
-                or any(d.startswith(text) for d in self.duties))
-
 
 def term_key(term: Node) -> str:
-    """A plain string standing for ``term`` (hashed in C, unlike rdflib's terms)."""
+    """A plain string standing for ``term`` (hashed in C, unlike rdflib's terms): IRIs and
+    blank nodes as SPARQL TSV results write them."""
     if type(term) is URIRef:
-        return _concat("<", term)
+        return f"<{term}>"
     if isinstance(term, BNode):
         return _concat("_:", term)
     return term.n3()
@@ -116,50 +117,74 @@ def readable(left_operands: Iterable[Node]) -> frozenset[Node]:
     return frozenset(found)
 
 
-def shape(target: URIRef, rows: Iterable[Row], question: Question,
-          reads: frozenset[Node]) -> tuple[Key, frozenset[str]] | None:
+def place_fixed(key: str) -> bool:
+    """What keeps its name whatever the question: places (compared by their IRI's text)."""
+    return (key.startswith(_PLACE_STARTS)  # the only IRIs ``places.codes`` reads
+            and places.codes(URIRef(key[1:-1])) is not None)
+
+
+def key_set(terms: Iterable[Node]) -> frozenset[str]:
+    return frozenset(term_key(t) for t in terms)
+
+
+_STRUCTURE_KEYS = key_set(STRUCTURE)
+_UP_KEYS = key_set(_UP)
+_LEFT_KEY, _INHERIT_KEY, _ASSIGNER_KEY = (term_key(_LEFT), term_key(_INHERIT),
+                                          term_key(_ASSIGNER))
+_ODRL_KEY = "<" + _ODRL
+_PLACE_STARTS = tuple("<" + str(base) for base in places.NAMED_PLACES)
+
+
+def signature(target: str, rows: Iterable[tuple[str, str, str]], reads: frozenset[str],
+              fixed: Callable[[str], bool] = place_fixed
+              ) -> tuple[Key, frozenset[str]] | None:
     """The key of ``target``'s own rows (links and offer bodies) with its renameable nodes
-    labelled, and those nodes (``term_key``); None when the dataset is to be decided alone.
+    labelled, and those nodes; None when the dataset is to be decided alone. Terms are
+    ``term_key`` strings (the form of SPARQL TSV results).
     ``reads``: the target's properties that count (``readable`` over every operand of the
-    slice); the others (title, description, ...) and every ``odrl:assigner`` (never read by
-    the evaluator) are left out, so that datasets described differently still share a key."""
-    if not question.usable or question.fixed(target):
+    store); the others (title, description, ...) and every ``odrl:assigner`` (never read by
+    the evaluator) are left out, so that datasets described differently still share a key.
+    ``fixed``: the IRIs that keep their names (places); a question's terms are left to the
+    caller (a dataset with one of them among its renamed nodes is decided alone)."""
+    if fixed(target):
         return None
-    kept: list[tuple[str, Node, str]] = []
-    held: dict[str, Node] = {}  # IRIs held by a structure link
+    kept: list[tuple[str, str, str]] = []
+    held: set[str] = set()  # IRIs held by a structure link
     valued: set[str] = set()  # nodes seen where their name may matter
     blanks: set[str] = set()
     out: dict[str, list[tuple[str, str]]] = {}
-    itself = frozenset((target,))  # set tests: rdflib's `==` is Python, a set's hash is C
+    rows = list(rows)
+    # the collections above the target: what they hold (their offers) is the same for all
+    # their members and is compared by name (their offers' rows are shared rows)
+    collections = {o for _, p, o in rows if p in _UP_KEYS}
     for s, p, o in rows:
-        if p in _ASSIGNERS or (s in itself and p not in reads and not (
-                isinstance(p, str) and p.startswith(_ODRL))):
+        if p == _ASSIGNER_KEY or (s == target and p not in reads
+                                  and not p.startswith(_ODRL_KEY)):
             continue
-        if p in _UP or (p in _LEFTS and o in STRUCTURE) or (
-                p in _INHERITS and isinstance(o, BNode)):
-            return None  # collections and blank parents bring rows of their own
-        skey, okey = term_key(s), term_key(o)
-        kept.append((skey, p, okey))
-        if isinstance(s, BNode):
-            blanks.add(skey)
-        out.setdefault(skey, []).append((_concat("<", p), okey))  # type: ignore[arg-type]
-        if isinstance(o, BNode):
-            blanks.add(okey)
-        elif p in STRUCTURE:
-            held[okey] = o
+        if (p in _UP_KEYS and not o.startswith("<")) or (
+                p == _LEFT_KEY and o in _STRUCTURE_KEYS) or (
+                p == _INHERIT_KEY and o.startswith("_:")):
+            return None  # blank collections and parents bring rows of their own
+        kept.append((s, p, o))
+        if s.startswith("_:"):
+            blanks.add(s)
+        out.setdefault(s, []).append((p, o))
+        if o.startswith("_:"):
+            blanks.add(o)
+        elif p in _STRUCTURE_KEYS and o.startswith("<") and s not in collections:
+            held.add(o)
         else:
-            valued.add(okey)
-    tkey = term_key(target)
-    renamed: set[str] = {tkey} | blanks
-    for okey, node in held.items():
-        if okey not in valued and not question.fixed(node):  # type: ignore[arg-type]
-            renamed.add(okey)
-    if any(term_key(p) in renamed for _, p, _ in kept):
+            valued.add(o)
+    renamed: set[str] = {target} | blanks
+    for node in held:
+        if node not in valued and not fixed(node):
+            renamed.add(node)
+    if any(p in renamed for _, p, _ in kept):
         return None
     # Labels: breadth first from the target, then from the other renamed nodes (rules that
     # name the target); siblings in order of link and kept object, then of name.
-    labels: dict[str, str] = {tkey: "#0"}
-    queue = [tkey]
+    labels: dict[str, str] = {target: "#0"}
+    queue = [target]
     rest = sorted(renamed)
     while queue or rest:
         if not queue:

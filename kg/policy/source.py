@@ -243,8 +243,10 @@ class StoreSource(PolicySource):
             if any(p in _ASSET_UP for _, p, _ in rows):
                 links = Triples(r for r in rows if r[1] in _ASSET_UP)
                 for collection in asset_ancestors(links, target)[1:]:  # type: ignore[arg-type]
-                    if isinstance(collection, URIRef):
-                        rows += self._rows(OFFERS_TEMPLATE.format(t=term_n3(collection)))
+                    if isinstance(collection, URIRef):  # the same for all its members
+                        rows += self.cache.get("collection", collection, lambda c=collection:
+                                               self._rows(OFFERS_TEMPLATE.format(
+                                                   t=term_n3(c))))
         else:
             rows = [t for t in rows if not (t[0] == target and t[1] == _HAS_POLICY)]
             for parent in sorted(_uris(self.overlay.objects(None, ODRL.inheritFrom))):

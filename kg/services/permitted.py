@@ -2,24 +2,22 @@
 
 The datasets matching the listing's other filters are decided by the policy evaluator (the
 same code and store slices as ``POST /policies/evaluate``); those it permits are the list, in
-IRI order, each item with the rule that decided. Their offers and links are read in chunks of
-a few queries; datasets whose own rows have the same shape up to the names of their offers'
-nodes (``kg.policy.shapes``) get one decision, made on the first of them; the items of the
-page are decided each (their reason and deciding rule are their own). Verdicts are kept per
-store (``kg.policy.cache``) until the store changes, so the next page costs only its
-summaries.
+IRI order, each item with the rule that decided. The shape index (``kg.policy.shapeindex``,
+kept current by the store's change events) groups the datasets whose own rows have the same
+shape up to the names of their own nodes (``kg.policy.shapes``); one decision per group, made
+on its first dataset, is the verdict of all of them; the items of the page are decided each
+(their reason and deciding rule are their own). The list is kept per store
+(``kg.policy.cache``) until the store changes, so the next page costs only its summaries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from rdflib import URIRef
-from rdflib.term import Node
 
 from kg.errors import BadRequest
 from kg.policy import shapes
@@ -27,6 +25,7 @@ from kg.policy.cache import PolicyCache, policy_cache_for
 from kg.policy.evaluator import Decision
 from kg.policy.explain import deciding_json
 from kg.policy.request import Request, build_request
+from kg.policy.shapeindex import ShapeIndex, shape_index_for
 from kg.policy.source import PolicyEngine, StoreSource
 from kg.services.context import ServiceContext
 from kg.services.kinds import KINDS
@@ -49,7 +48,7 @@ CHUNK = 500
 MAX_KEPT = 250_000
 MAX_QUESTIONS = 64
 #: The policy cache's tables of rows that slices share.
-SHARED_TABLES = ("space", "body", "party", "concept", "catalog")
+SHARED_TABLES = ("space", "body", "party", "concept", "catalog", "collection")
 QUERY_FIELDS = ("may", "assignee", "purpose", "at", "spatial", "dutiesDone")
 
 
@@ -112,75 +111,90 @@ def candidates(ctx: ServiceContext, filters: Filters) -> list[URIRef]:
     return sorted(r[0] for r in rows if isinstance(r[0], URIRef))
 
 
-def decide(ctx: ServiceContext, question: Question, targets: Iterable[URIRef]
-           ) -> dict[URIRef, str]:
-    """The evaluator's verdict on each target (kept until the store changes).
+def permitted_targets(ctx: ServiceContext, question: Question) -> list[URIRef]:
+    """Every dataset ``question`` is permitted on, in IRI order (kept until the store
+    changes).
 
-    Targets are read in chunks (a few queries each); those whose own rows have the same
-    shape (``kg.policy.shapes``) share one decision; the others are decided one by one."""
+    The shape index (``kg.policy.shapeindex``) groups the datasets whose own rows have the
+    same key; one dataset of each group is decided and its verdict given to the others,
+    unless a renamed node of theirs is named by the question or held in the rows the slices
+    share (tier policies, parties, concepts: checked after deciding); those, and the
+    datasets the index could not group, are decided one by one."""
     cache = policy_cache_for(ctx.store)
-    table = _verdicts(cache, question)
-    out: dict[URIRef, str] = {}
-    missing: list[URIRef] = []
-    for target in targets:
-        known = table.get(target)
-        if known is None:
-            missing.append(target)
-        else:
-            out[target] = known
-    if not missing:
-        return out
-    source = StoreSource(ctx.store, timeout=ctx.settings.query_timeout, cache=cache)
-    engine = PolicyEngine(source)
-    fixed = shapes.Question(question.request(str(missing[0])))
-    # per shape: its first dataset, that one's renamed nodes and the properties read
-    reps: dict[shapes.Key, tuple[URIRef, frozenset[str], frozenset[Node]]] = {}
-    followers: list[tuple[URIRef, frozenset[str], frozenset[Node], URIRef, frozenset[str],
-                          frozenset[Node]]] = []
+    timeout = ctx.settings.query_timeout
+    with shape_index_for(ctx.store).current(timeout) as index:
+        key = (question, index.generation)
+        known = cache.table("permitted-list").get(key)
+        if known is not None:
+            return known  # type: ignore[no-any-return]
+        source = StoreSource(ctx.store, timeout=timeout, cache=cache)
+        engine = PolicyEngine(source)
+        verdicts = _verdicts(cache, question)
+        fixed = shapes.Question(question.request("urn:dskg:probe"))
+        alone = (set(index.alone) | _named(index, fixed) if fixed.usable
+                 else set(index.entries))
+        groups: dict[int, str] = {}
+        while True:
+            reps = {}
+            for group, members in index.members.items():
+                if group not in groups:
+                    rep = min((t for t in members if t not in alone), default=None)
+                    if rep is not None:
+                        reps[group] = rep
+            _decide(engine, source, cache, question, verdicts,
+                    [t for t in sorted(reps.values()) if t not in verdicts])
+            for group, rep in reps.items():
+                groups[group] = verdicts[rep]
+            tables = [cache.table(name) for name in SHARED_TABLES]
+            needed = shapes.readable(shapes.operands(
+                row for table in tables for rows in list(table.values()) for row in rows))
+            if not shapes.key_set(needed) <= index.reads:  # unseen by the index: build again
+                index.build(timeout)
+                alone, groups = set(index.entries), {}
+                break
+            newly: set[URIRef] = set()
+            for node in shapes.shared_nodes(tables):
+                newly |= index.renamed_as(node)
+            newly -= alone
+            if not newly:
+                break
+            alone |= newly
+            for group, rep in reps.items():
+                if rep in newly:
+                    del groups[group]
+        _decide(engine, source, cache, question, verdicts,
+                sorted(t for t in alone if t not in verdicts))
+        allowed = [t for group, verdict in groups.items() if verdict == "permit"
+                   for t in index.members[group] if t not in alone]
+        allowed += [t for t in alone if verdicts[t] == "permit"]
+        allowed.sort()
+        cache.get("permitted-list", key, lambda: allowed, MAX_QUESTIONS)
+        return allowed
 
-    def decide_each(chunk: list[URIRef]) -> None:
+
+def _named(index: ShapeIndex, question: shapes.Question) -> set[URIRef]:
+    """The datasets with a renamed node the question names (a term of it, or the start of
+    a duty it says is done)."""
+    out: set[URIRef] = set()
+    for term in question.terms:
+        out |= index.renamed_as(shapes.term_key(term))
+    for duty in question.duties:
+        for end in range(1, len(duty) + 1):
+            out |= index.renamed_as(f"<{duty[:end]}>")
+    return out
+
+
+def _decide(engine: PolicyEngine, source: StoreSource, cache: PolicyCache,
+            question: Question, verdicts: dict[URIRef, str], targets: list[URIRef]) -> None:
+    """Decide each of ``targets`` (read a chunk at a time), keeping the verdicts."""
+    for start in range(0, len(targets), CHUNK):
+        chunk = targets[start:start + CHUNK]
+        source.prefetch(chunk)
         for target, decision in zip(chunk, engine.evaluate_many(
                 [question.request(str(t)) for t in chunk]), strict=True):
-            out[target] = _keep(cache, question, target, decision)
-
-    for start in range(0, len(missing), CHUNK):
-        chunk = missing[start:start + CHUNK]
-        own = source.prefetch(chunk)
-        reads = shapes.readable(source.preload(own.values()) | shapes.operands(
-            row for rows in own.values() for row in rows))
-        alone: list[URIRef] = []
-        for target in chunk:
-            rows = own.get(target)
-            found = None if rows is None else shapes.shape(target, rows, fixed, reads)
-            if found is None:
-                alone.append(target)
-                continue
-            key, renamed = found
-            rep = reps.get(key)
-            if rep is None:
-                reps[key] = (target, renamed, reads)
-                alone.append(target)
-            else:
-                followers.append((target, renamed, reads, *rep))
-        decide_each(alone)
+            # here too: a write meanwhile gives the cache new tables
+            verdicts[target] = _keep(cache, question, target, decision)
         source.forget()
-    # A renamed node found in the rows slices share (tier policies, the party, concepts) ties
-    # the decision to its name, and an operand found there may read a property left out of
-    # the key: such datasets are decided alone.
-    tables = [cache.table(name) for name in SHARED_TABLES]
-    shared = shapes.shared_nodes(tables)
-    needed = shapes.readable(shapes.operands(
-        row for table in tables for rows in list(table.values()) for row in rows))
-    again: list[URIRef] = []
-    for target, renamed, reads, first, first_renamed, first_reads in followers:
-        if (renamed.isdisjoint(shared) and first_renamed.isdisjoint(shared)
-                and needed <= reads and needed <= first_reads):
-            out[target] = table[target] = out[first]
-        else:
-            again.append(target)
-    for start in range(0, len(again), CHUNK):
-        decide_each(again[start:start + CHUNK])
-    return out
 
 
 def _keep(cache: PolicyCache, question: Question, target: URIRef, decision: Decision) -> str:
@@ -236,9 +250,10 @@ def permitted(ctx: ServiceContext, filters: Filters, question: Question, *,
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise BadRequest("offset must not be negative")
-    targets = candidates(ctx, filters)
-    verdicts = decide(ctx, question, targets)
-    allowed = [t for t in targets if verdicts[t] == "permit"]
+    allowed = permitted_targets(ctx, question)
+    if filters.given():
+        keep = set(candidates(ctx, filters))
+        allowed = [t for t in allowed if t in keep]
     page = allowed[offset:offset + limit]
     items = summaries(ctx, KINDS["datasets"], page)
     details = explain(ctx, question, page)

@@ -35,6 +35,7 @@ from kg.store.base import (
     Store,
     Triple,
 )
+from kg.store.lookups import INLINE_ROWS, point_lookup
 from kg.store.results import rows_at_most, rows_exactly
 from kg.store.sparql_text import bind_variables, term_n3
 from kg.store.terms import from_ox, ox_quad, to_ox
@@ -446,6 +447,18 @@ class EmbeddedStore(Store):
         timeout = options.get("timeout")
         if self._pool is None or timeout is None:
             return await super().query_serialized_async(sparql, media_type, **options)
+        if point_lookup(sparql) and not options.get("default_graphs") \
+                and not options.get("named_graphs"):
+            # bounded by one subject's triples: answered here, no worker round trip, while
+            # small (a long answer is written by a worker, off the event loop)
+            limit = options.get("limit")
+            try:
+                return self.query_serialized(sparql, media_type, **{
+                    **options, "timeout": None,
+                    "limit": INLINE_ROWS if limit is None else min(limit, INLINE_ROWS)})
+            except ResultTooLarge:
+                if limit is not None and limit <= INLINE_ROWS:
+                    raise
         fmt = RESULT_FORMATS.get(media_type) or GRAPH_FORMATS.get(media_type)
         if fmt is None:
             raise NotAcceptable(f"{media_type} is not a format this endpoint writes")
