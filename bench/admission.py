@@ -7,7 +7,7 @@ For each size, a store with the default graph and a synthetic ecosystem of N dat
 (bench.generate); the submission is tests/fixtures/admission/seine.ttl (a data space with
 its authority, rulebook, catalog, one dataset, two memberships). Measured, median of runs:
 
-- baseline: the shapes with store context (``writepath.validate_descriptions``: what
+- baseline: the shapes with store context (``kg.write.validate_descriptions``: what
   ``POST /validate`` and every write do);
 - checks: the whole submission check (``kg.admission.service.evaluate``: parse, shapes,
   authority and members, frameworks, inheritance, conflicts, registration numbers, quality,
@@ -36,7 +36,7 @@ def measure(n_datasets: int) -> list[object]:
     from kg.services.context import ServiceContext
     from kg.settings import Settings
     from kg.store.embedded import EmbeddedStore
-    from kg.writepath import Origin, commit, validate_descriptions
+    from kg.write import Origin, commit, validate_descriptions
 
     store = EmbeddedStore()
     load_default_graph(store, BASE)

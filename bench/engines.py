@@ -39,7 +39,7 @@ def _store(server: object) -> object:
 def dskg_load(path: Path) -> tuple[float, int]:
     """As `dskg load` does it: the whole write path, exclusive (journaled bulk route)."""
     from harness.servers import virtuoso_server
-    from kg.writepath import Origin, write_bytes
+    from kg.write import Origin, write_bytes
 
     with tempfile.TemporaryDirectory() as folder, virtuoso_server(Path(folder), PASSWORD) as v:
         store = _store(v)
@@ -58,7 +58,7 @@ def dskg_load_dump(path: Path) -> tuple[float, int]:
     """As `dskg load` takes a single-file catalog dump: split, validated, journaled."""
     from harness.servers import virtuoso_server
     from kg.split import split_dump, write_dump
-    from kg.writepath import Origin
+    from kg.write import Origin
 
     base = "http://127.0.0.1:8000/"
     with tempfile.TemporaryDirectory() as folder, virtuoso_server(Path(folder), PASSWORD) as v:

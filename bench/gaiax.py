@@ -33,7 +33,7 @@ from kg.gaiax.proof import canonical_nquads, gaiax_payload, without_proof
 from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import verify_batch, verify_document
 from kg.store import memory_store
-from kg.writepath import Origin
+from kg.write import Origin
 
 BASE_IRI = "http://127.0.0.1:8000/"
 

@@ -71,7 +71,7 @@ def child_dump(path: str) -> dict:
     committed through the bulk path (the process holds the store alone)."""
     from kg.split import split_dump, write_dump
     from kg.store.embedded import EmbeddedStore
-    from kg.writepath import Origin
+    from kg.write import Origin
 
     base = "http://127.0.0.1:8000/"
     with tempfile.TemporaryDirectory() as folder:
@@ -91,7 +91,7 @@ def child_dump(path: str) -> dict:
 
 def child_validated(path: str) -> dict:
     from kg.store.embedded import EmbeddedStore
-    from kg.writepath import Origin, write_bytes
+    from kg.write import Origin, write_bytes
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -109,7 +109,7 @@ def child_rejected(path: str) -> dict:
     """The same file with one dataset's title removed: rejected, and the store left empty."""
     from kg.errors import ValidationFailed
     from kg.store.embedded import EmbeddedStore
-    from kg.writepath import Origin, write_bytes
+    from kg.write import Origin, write_bytes
 
     lines = Path(path).read_bytes().splitlines(keepends=True)
     cut = next(i for i, line in enumerate(lines)

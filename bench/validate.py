@@ -230,7 +230,7 @@ def _ownership_cost(store: object, data: object, runs: int) -> tuple[float, str]
     from kg.errors import OwnershipRefused
     from kg.namespaces import DCAT, DSKG, RDF
     from kg.ownership import Writer
-    from kg.writepath import Description, Origin, graph_iri_for, review_ownership
+    from kg.write import Description, Origin, graph_iri_for, review_ownership
 
     root = next(s for s in data.subjects(RDF.type, DCAT.Dataset))  # type: ignore[attr-defined]
     # The copied dataset's data space (the new one sits in the same catalog).

@@ -120,8 +120,8 @@ def check_store(path: Path | str, ledger: Ledger, expect: Callable[[Any], list[s
                 | None = None) -> StoreCheck:
     """Open the on-disk store and check it against the ledger (and ``expect``)."""
     from kg.backup import check_integrity
-    from kg.bulkcommit import recover_interrupted_loads
     from kg.store.embedded import EmbeddedStore
+    from kg.write import recover_interrupted_loads
 
     check = StoreCheck()
     try:

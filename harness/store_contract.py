@@ -12,7 +12,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg.errors import QuerySyntaxError, ResultTooLarge
-from kg.store import Store
+from kg.store import Store, memory_store
 
 EX = "http://example.org/"
 G1, G2, META = URIRef(EX + "g1"), URIRef(EX + "g2"), URIRef(EX + "meta")
@@ -115,3 +115,20 @@ class StoreContract:
 
     def test_ping(self, empty_store: Store) -> None:
         assert empty_store.ping()
+
+    def test_add_triples_keeps_what_is_there(self, empty_store: Store) -> None:
+        empty_store.replace_graphs({G1: [(A, P, Literal("kept"))]})
+        node = BNode()
+        empty_store.add_triples(G1, [(A, Q, node), (node, P, Literal("new"))])
+        assert empty_store.triple_count(G1) == 3
+        result = empty_store.query("SELECT ?v WHERE { GRAPH ?g { ?a ?q ?n . ?n ?p ?v } }",
+                                   {"g": G1, "a": A, "q": Q, "p": P})
+        assert result.column("v") == [Literal("new")]
+
+    def test_copy_into_another_store(self, empty_store: Store) -> None:
+        empty_store.replace_graphs({G1: [(A, P, Literal("x"))], G2: [(B, P, Literal(5))]})
+        target = memory_store()
+        target.replace_graphs({META: [(A, Q, B)]})
+        empty_store.copy_into(target)
+        assert sorted(target.graph_names()) == [G1, G2, META]
+        assert set(target.get_graph(G2)) == {(B, P, Literal(5))}

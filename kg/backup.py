@@ -13,7 +13,8 @@ from the store after loading. Being a comment, the manifest keeps the file loada
 N-Quads reader, ``dskg load`` included.
 
 The snapshot is consistent: the embedded engine exports from one read snapshot while writes
-go on; for any other store the export holds the write lock of this process.
+go on; for any other store the export holds off the writers of this process
+(``kg.write.transaction``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import IO, BinaryIO
@@ -34,6 +35,7 @@ from kg.errors import BadRequest, Conflict, DskgError
 from kg.namespaces import DSKG, META_GRAPH, RDF
 from kg.store import Store
 from kg.store.parsing import parse_quads
+from kg.write import transaction
 
 MANIFEST_PREFIX = b"# dskg-backup "
 FORMAT_VERSION = 1
@@ -196,19 +198,16 @@ def check_integrity(store: Store) -> Integrity:
 
 
 # -- backup ------------------------------------------------------------------------------
-def _snapshot_lock(store: Store) -> object:
-    from kg.store.embedded import EmbeddedStore
-    from kg.writepath import WRITE_LOCK
-
-    # The embedded engine exports from one read snapshot; others need writers held off.
-    return nullcontext() if isinstance(store, EmbeddedStore) else WRITE_LOCK
+def _snapshot_lock(store: Store) -> AbstractContextManager[object]:
+    # An engine that exports one read snapshot needs no one held off.
+    return nullcontext() if store.export_is_snapshot else transaction(store)
 
 
 def snapshot(store: Store) -> tuple[IO[bytes], Manifest]:
     """Export the store to a temporary file and describe it; the caller closes the file."""
     dump = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
     try:
-        with _snapshot_lock(store):  # type: ignore[attr-defined]
+        with _snapshot_lock(store):
             taken = datetime.now(UTC)
             store.export(dump, "nquads")
         digest = hashlib.sha256()

@@ -10,7 +10,7 @@ from rdflib import Dataset, Graph, URIRef
 from kg.paths import project_root
 from kg.rdfio import iter_quads
 from kg.store import Store
-from kg.writepath import Description, Origin, commit, split_dataset
+from kg.write import Description, Origin, commit, split_dataset
 
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/dskg/graph/ontology")
 DEFAULT_GRAPH_AGENT = "dskg-default-graph"

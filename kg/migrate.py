@@ -19,7 +19,7 @@ from kg import ownership
 from kg.namespaces import DSKG, META_GRAPH
 from kg.store.base import Store
 from kg.store.sparql_text import term_n3
-from kg.writepath import WRITE_LOCK, graph_iri_for
+from kg.write import graph_iri_for, transaction
 
 Triple = tuple[Node, Node, Node]
 log = logging.getLogger("dskg")
@@ -67,7 +67,7 @@ def _old_tombstones(store: Store, base_iri: str) -> list[URIRef]:
 
 def migrate(store: Store, base_iri: str) -> Migration:
     """Rename resource-named graphs and give records owners, atomically (see module doc)."""
-    with WRITE_LOCK:
+    with transaction(store):
         old_names = _resource_named_graphs(store)
         unowned = _records_without_owner(store)
         tombstones = _old_tombstones(store, base_iri)

@@ -4,7 +4,7 @@
 
 1. open the configured store (unless one is given, as tests and benchmarks do);
 2. read the token file, so a damaged one stops the start with its position;
-3. undo a ``dskg load`` that was killed half-way (``kg.bulkcommit``);
+3. undo a ``dskg load`` that was killed half-way (``kg.write.recover_interrupted_loads``);
 4. migrate a store of an earlier version (``kg.migrate``: graphs, owners);
 5. load the default graph on first start (unless the settings or the caller say not to);
 6. when serving: start building the text index, and prepare the change feed that learns of
@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from kg.bulkcommit import recover_interrupted_loads
 from kg.defaultgraph import load_default_graph
 from kg.migrate import migrate
 from kg.services.changefeed import ChangeFeed
@@ -28,6 +27,7 @@ from kg.services.textindex import text_index_for
 from kg.settings import Settings
 from kg.store import Store, open_store
 from kg.tokens import check_tokens_file
+from kg.write import recover_interrupted_loads
 
 
 @dataclass

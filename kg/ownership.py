@@ -23,7 +23,7 @@ from rdflib.term import Node
 from kg.errors import OwnershipRefused
 from kg.namespaces import DCAT, DSKG, FOAF, META_GRAPH, ODRL, ORG, RDF, SKOS, compact
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, terms_n3, values_list
 
 Triple = tuple[Node, Node, Node]
 
@@ -162,10 +162,10 @@ def holders(store: Store, iris: Iterable[URIRef], exclude: set[URIRef]
     links = ", ".join(term_n3(p) for p in sorted(LINKS))
     meta = term_n3(URIRef(META_GRAPH))
     for chunk in _chunks(sorted(set(iris))):
-        values = " ".join(term_n3(i) for i in chunk)
+        values = values_list("s", chunk)
         rows = store.query(
-            f"SELECT ?s ?g ?owner WHERE {{ VALUES ?s {{ {values} }} "
-            f"{{ SELECT DISTINCT ?s ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o "
+            f"SELECT ?s ?g ?owner WHERE {{ {values} "
+            f"{{ SELECT DISTINCT ?s ?g WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o "
             f"FILTER(?p NOT IN ({links})) }} FILTER(?g != {meta}) }} }} "
             f"OPTIONAL {{ GRAPH {meta} {{ ?g {term_n3(DSKG.owner)} ?owner }} }} }}").rows
         for s, g, owner in rows:
@@ -179,11 +179,10 @@ def current_owners(store: Store, names: Iterable[URIRef]) -> dict[URIRef, URIRef
     """The recorded owner of each existing graph among ``names`` (None: no owner recorded)."""
     found: dict[URIRef, URIRef | None] = {}
     for chunk in _chunks(sorted(set(names))):
-        values = " ".join(term_n3(n) for n in chunk)
         rows = store.query(
             # EXISTS: one row per graph, not one per triple (Virtuoso refuses the latter on
             # big writes by its execution-time estimate).
-            f"SELECT ?g ?owner WHERE {{ VALUES ?g {{ {values} }} "
+            f"SELECT ?g ?owner WHERE {{ {values_list('g', chunk)} "
             f"FILTER EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} }} "
             f"OPTIONAL {{ GRAPH {term_n3(URIRef(META_GRAPH))} {{ ?g {term_n3(DSKG.owner)} "
             f"?owner }} }} }}").rows
@@ -255,7 +254,8 @@ class Review:
                 elif first != claim.name:
                     self.refuse(claim.name, f"{subject} is described by two descriptions of "
                                 f"this write ({first} and {claim.name}); one must own it")
-        pointed = {t[2] for c in claims for t in _held_pointers(c.graph)}
+        pointed = {t[2] for c in claims for t in _held_pointers(c.graph)
+                   if isinstance(t[2], URIRef)}
         subjects = {s for c in claims for s in c.graph.subjects()
                     if isinstance(s, URIRef) and not _reserved(s)}
         elsewhere = holders(self.store, subjects | pointed, exclude=names)
@@ -452,8 +452,7 @@ def placements(store: Store, roots: Iterable[URIRef], *, whole: bool = False
                 f"PREFIX odrl: <{ODRL}> ")
     wanted = set(roots)
     queries = [prologue + _PLACEMENT.replace("VALUES ?r { %(r)s } ", "")] if whole else [
-        prologue + _PLACEMENT % {"r": " ".join(term_n3(r) for r in chunk)}
-        for chunk in _chunks(sorted(wanted))]
+        prologue + _PLACEMENT % {"r": terms_n3(chunk)} for chunk in _chunks(sorted(wanted))]
     for query in queries:
         for row in store.query(query).dicts():
             if whole and row["r"] not in wanted:
@@ -492,6 +491,7 @@ def owner_for(writer: Writer, place: dict[str, set[Node]] | None,
     if writer.role == "authority":
         return authority_owner(writer.jurisdiction or "EU")
     if writer.role == "steward":
-        spaces = sorted(s for s in (place or {}).get("space", set()) if s in writer.spaces)
-        return spaces[0] if spaces else sorted(writer.spaces)[0]  # type: ignore[return-value]
+        spaces = sorted(s for s in (place or {}).get("space", set())
+                        if isinstance(s, URIRef) and s in writer.spaces)
+        return spaces[0] if spaces else sorted(writer.spaces)[0]
     return natural_owner(place, nationals)

@@ -18,6 +18,7 @@ from kg.namespaces import META_GRAPH
 from kg.settings import Settings
 from kg.store import QueryResult, SerializedResult, Store
 from kg.store.sparql_text import blank_opaque
+from kg.write import update_provenance
 
 # Tokens that can contain the word SERVICE without being the keyword.
 _SKIP = re.compile(
@@ -297,8 +298,6 @@ class QueryService:
             raise ServiceNotAllowed(f"LOAD <{source}> would fetch from the network and is "
                                     "refused; load files with `dskg load`; no request was "
                                     "made", endpoint=source)
-        from kg.writepath import update_provenance
-
         blanked = blank_opaque(sparql_update)
         _check_meta(blanked, sparql_update)
         sparql_update = guard_variable_graphs(sparql_update)

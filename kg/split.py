@@ -47,7 +47,7 @@ from kg.rdfio import BOM, parse_dataset
 from kg.store import Store
 from kg.store.parsing import default_graph_ntriples
 from kg.store.sparql_text import term_n3
-from kg.writepath import (
+from kg.write import (
     BULK_BYTES,
     BULK_GRAPHS,
     KIND_OF_CLASS,
@@ -56,6 +56,7 @@ from kg.writepath import (
     Origin,
     WriteResult,
     bulk_write,
+    commit_split,
     delete_graphs,
     graph_iri_for,
     slugify,
@@ -438,8 +439,6 @@ def _write_parts(store: Store, dump: SplitDump, parts: list[Part], *, base_iri: 
     data = dump.nquads(parts)
     roots = {p.name: p.root for p in parts}
     if len(parts) > BULK_GRAPHS or len(data) > BULK_BYTES:
-        from kg.splitcommit import commit_split
-
         done = commit_split(store, dump, parts, data, base_iri=base_iri, origin=origin, mode=mode,
                             exclusive=exclusive)
         if done is not None:

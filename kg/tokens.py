@@ -13,8 +13,8 @@ import os
 import secrets
 from pathlib import Path
 
-from kg.auth import ROLES, Principal, _same, agent_name, token_digest
 from kg.errors import BadRequest, ConfigError
+from kg.principals import ROLES, Principal, agent_name, same_digest, token_digest
 from kg.settings import Settings
 
 
@@ -69,7 +69,7 @@ def check_tokens_file(settings: Settings) -> int:
 
 def lookup(digest: str, settings: Settings) -> Principal | None:
     for entry in _read(tokens_file(settings)):
-        if _same(digest, entry["sha256"]):
+        if same_digest(digest, entry["sha256"]):
             return Principal(subject=entry["subject"], role=entry["role"],
                              dataspaces=frozenset(entry.get("dataspaces", [])),
                              jurisdiction=entry.get("jurisdiction"),

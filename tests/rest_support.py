@@ -62,7 +62,7 @@ def agent_of(headers: dict[str, str], role: str = "steward") -> URIRef:
     """The agent IRI the provenance gives writes made with these Authorization headers (the
     role and a hash of the token, never its subject: issue 22)."""
     from kg.auth import agent_name, token_digest
-    from kg.writepath import agent_iri
+    from kg.write import agent_iri
 
     token = headers["Authorization"].split()[-1]
     return agent_iri(agent_name(role, token_digest(token)))

@@ -22,7 +22,7 @@ def test_an_attached_gaiax_credential_must_verify(tmp_path: Path,
     from harness import gaiax_factory as factory
     from kg.gaiax.importer import import_document
     from kg.gaiax.trust import TrustStore
-    from kg.writepath import Origin
+    from kg.write import Origin
 
     trusted, empty = tmp_path / "trust", tmp_path / "empty"
     empty.mkdir()

@@ -19,11 +19,10 @@ from rdflib.compare import isomorphic
 
 from harness.generate import generate_lines
 from kg.backup import check_integrity
-from kg.bulkcommit import interrupted_loads
 from kg.errors import ValidationFailed
 from kg.namespaces import DSKG, META_GRAPH, PROV
 from kg.store.embedded import EmbeddedStore
-from kg.writepath import Origin, bulk_write, write_bytes
+from kg.write import Origin, bulk_write, interrupted_loads, write_bytes
 
 BASE = "http://127.0.0.1:8000/"
 META = URIRef(META_GRAPH)
@@ -133,7 +132,7 @@ KILLED_LOAD = textwrap.dedent("""
     import os, sys
     from pathlib import Path
     from kg.store.embedded import EmbeddedStore
-    from kg.writepath import Origin, write_bytes
+    from kg.write import Origin, write_bytes
 
     real = EmbeddedStore.bulk_import
     calls = []

@@ -42,7 +42,7 @@ def violations(data: Graph, shapes: Graph) -> list[tuple[str, str, str]]:
     return [(str(f), str(p), str(m)) for f, p, m in rows]  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("query", ["", "?page=2&pageSize=10"])
+@pytest.mark.parametrize("query", ["", "?page=2&pageSize=10", "?all=true"])
 def test_catalog_passes_semic_shapes_and_range_alone(node: str, semic: Graph,
                                                      query: str) -> None:
     answer = httpx.get(f"{node}/catalog{query}", headers={"Accept": "text/turtle"})

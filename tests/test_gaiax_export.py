@@ -21,7 +21,7 @@ from kg.gaiax.trust import TrustStore, did_document
 from kg.gaiax.verify import verify_document
 from kg.namespaces import DSKG
 from kg.store import Store
-from kg.writepath import Origin
+from kg.write import Origin
 
 BASE = "http://127.0.0.1:8000/"
 ORG = URIRef("https://w3id.org/dskg/id/organisation/acme")

@@ -14,7 +14,7 @@ from kg.gaiax.importer import CredentialRejectedError, import_document, import_i
 from kg.gaiax.trust import TrustStore
 from kg.namespaces import DSKG, META_GRAPH
 from kg.store import Store
-from kg.writepath import Origin
+from kg.write import Origin
 
 BASE = "http://127.0.0.1:8000/"
 ORG = URIRef("https://w3id.org/dskg/id/organisation/provider-example")

@@ -14,7 +14,7 @@ from kg.gaiax.importer import CredentialRejectedError, import_document
 from kg.gaiax.trust import TrustStore
 from kg.namespaces import DCAT, DCT, DSKG, ODRL, ORG, RDF, SKOS
 from kg.store import Store
-from kg.writepath import Origin
+from kg.write import Origin
 
 BASE = "http://127.0.0.1:8000/"
 B = f.LOIRE_BASE

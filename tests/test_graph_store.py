@@ -14,7 +14,7 @@ from harness.servers import serve_app
 from kg.namespaces import DSKG, META_GRAPH, RDF, RDFS
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
-from kg.writepath import agent_iri
+from kg.write import agent_iri
 from tests.rest_support import ADMIN, app_for, attributed_to
 
 G = "https://example.org/graphs/notes"

@@ -178,7 +178,7 @@ def test_gaiax_import_keeps_every_literal(tmp_path: Path) -> None:
     from harness import gaiax_factory as factory
     from kg.gaiax.importer import import_document
     from kg.gaiax.trust import TrustStore
-    from kg.writepath import Origin
+    from kg.write import Origin
 
     issuer = factory.Issuer(factory.rsa_key())
     issuer.write(tmp_path)

@@ -294,10 +294,10 @@ def test_a_dump_restating_what_another_description_owns_is_refused(
 
 def test_the_dump_route_writes_what_bulk_write_writes(dump_file: Path, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The bulk route cut for dumps (kg.splitcommit) answers from the split what bulk_write
+    """The bulk route cut for dumps (kg.write.dump) answers from the split what bulk_write
     asks its staging store: the same graphs and the same provenance records (owners, roots,
     counts, hashes, source, outcome), times and the load's own IRI aside."""
-    from kg.writepath import Origin
+    from kg.write import Origin
 
     monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)
     dump = split_dump(dump_file.read_bytes(), "turtle", base_iri=BASE)
@@ -306,7 +306,7 @@ def test_the_dump_route_writes_what_bulk_write_writes(dump_file: Path, tmp_path:
     written = []
     for route in ("dump", "bulk_write"):
         if route == "bulk_write":
-            monkeypatch.setattr("kg.splitcommit.commit_split", lambda *a, **k: None)
+            monkeypatch.setattr("kg.split.commit_split", lambda *a, **k: None)
         store = EmbeddedStore(tmp_path / route)
         try:
             done = write_dump(store, dump, base_iri=BASE, exclusive=True,

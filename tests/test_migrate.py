@@ -47,7 +47,7 @@ def test_an_old_store_is_migrated_once_on_open(tmp_path: Path) -> None:
     # its export restores exactly
     dump = io.BytesIO()
     store.export(dump, "nquads")
-    from kg.writepath import Origin, write_bytes
+    from kg.write import Origin, write_bytes
 
     restored = EmbeddedStore()
     write_bytes(restored, dump.getvalue(), "nquads", base_iri=BASE, origin=Origin(),

@@ -11,7 +11,7 @@ from rdflib import URIRef
 
 from kg.services.examples import TURTLE
 from kg.store import Store
-from kg.writepath import graph_iri_for
+from kg.write import graph_iri_for
 from tests.rest_support import (
     ADMIN,
     BASE,

@@ -16,7 +16,7 @@ from kg.jsonld import DSKG_CONTEXT_URL, shipped_context
 from kg.namespaces import DCT, DSKG, META_GRAPH, RDF, SKOS
 from kg.services.examples import EXAMPLE_IDS, JSONLD, TURTLE
 from kg.store import Store
-from kg.writepath import agent_iri, graph_iri_for
+from kg.write import agent_iri, graph_iri_for
 from tests.rest_support import (
     ADMIN,
     BASE,

@@ -24,7 +24,7 @@ from kg.services.examples import TURTLE
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
 from kg.tokens import create_token
-from kg.writepath import agent_iri
+from kg.write import agent_iri
 from tests.rest_support import (
     ADMIN,
     ADMIN_TOKEN,
@@ -99,7 +99,7 @@ def test_tokens_are_compared_as_digests_in_constant_time(
         calls.append((a, b))
         return compare(a, b)
 
-    monkeypatch.setattr(auth.hmac, "compare_digest", spy)
+    monkeypatch.setattr(hmac, "compare_digest", spy)
     config = settings()
     assert auth.principal_for(ADMIN_TOKEN, config).role == "admin"
     assert auth.principal_for(_token(tokens["steward"]), config).subject == "stella"

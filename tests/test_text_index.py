@@ -23,7 +23,7 @@ from kg.settings import Settings
 from kg.sparql import QueryService
 from kg.store import Store
 from kg.store.embedded import EmbeddedStore
-from kg.writepath import Origin, delete_graphs, graph_iri_for, write_bytes
+from kg.write import Origin, delete_graphs, graph_iri_for, write_bytes
 
 BASE = "http://127.0.0.1:8000/"
 SETTINGS = Settings(store="memory", load_default_graph=False, base_iri=BASE)

@@ -37,7 +37,7 @@ from kg.namespaces import DCT, DSKG, META_GRAPH
 from kg.settings import Settings
 from kg.store import Store, open_store
 from kg.store.remote import EngineCredentials, RemoteStore
-from kg.writepath import Origin, delete_graphs, write_bytes
+from kg.write import Origin, delete_graphs, write_bytes
 
 pytestmark = [pytest.mark.virtuoso, pytest.mark.skipif(
     VIRTUOSO is None or ISQL is None,

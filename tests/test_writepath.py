@@ -12,7 +12,7 @@ from rdflib.compare import isomorphic
 from kg.errors import Conflict, NotFound, ParseError, RemoteContextRefused, ValidationFailed
 from kg.namespaces import DSKG, META_GRAPH, PROV, RDF, SKOS
 from kg.store import Store
-from kg.writepath import Origin, delete_graphs, graph_iri_for, write_bytes
+from kg.write import Origin, delete_graphs, graph_iri_for, write_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "core"
 BASE = "http://127.0.0.1:8000/"

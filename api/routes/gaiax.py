@@ -17,7 +17,7 @@ from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import verify_batch
 from kg.services import ServiceContext
 from kg.services.kinds import kind_named
-from kg.writepath import Origin
+from kg.write import Origin
 
 router = APIRouter(tags=["Gaia-X"])
 

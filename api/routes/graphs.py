@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from rdflib import Graph, URIRef
@@ -43,9 +43,10 @@ _BODY = {"required": True, "content": {
     "application/ld+json": {"schema": {"type": "object"}, "example": {
         "@id": "https://example.org/a", "http://www.w3.org/2000/01/rdf-schema#label": "A"}},
 }}
-_PROBLEM = {"content": {"application/problem+json": {"schema": {"type": "object"}}}}
-_ERRORS = {400: _PROBLEM, 401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM, 415: _PROBLEM,
-           422: _PROBLEM}
+_PROBLEM: dict[str, Any] = {
+    "content": {"application/problem+json": {"schema": {"type": "object"}}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: _PROBLEM for status in (400, 401, 403, 404, 415, 422)}
 
 
 def default_graph_iri(ctx: ServiceContext) -> URIRef:
@@ -76,7 +77,8 @@ def _multipart(body: bytes, content_type: str, base_iri: str) -> tuple[bytes, st
         raise BadRequest("multipart/form-data without parts (is the boundary right?)")
     merged = Graph()
     for part in message.iter_parts():
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         merged += parse_graph(data, format_for_media_type(part.get_content_type()), base_iri)
     if not len(merged):
         raise BadRequest("the multipart body holds no triples")

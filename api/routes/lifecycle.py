@@ -168,9 +168,10 @@ class AccessLogMiddleware:
 
 def _hook_sigterm(app: FastAPI, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
     """Put a draining SIGTERM handler in front of the server's; returns the undo."""
-    previous = signal.getsignal(signal.SIGTERM)
-    if not callable(previous):
+    handler = signal.getsignal(signal.SIGTERM)
+    if not callable(handler):
         return lambda: None
+    previous: Callable[[int, Any], Any] = handler
     lifecycle: Lifecycle = app.state.lifecycle
 
     async def drain_then_stop(sig: int) -> None:
@@ -180,18 +181,21 @@ def _hook_sigterm(app: FastAPI, loop: asyncio.AbstractEventLoop) -> Callable[[],
         finished = await lifecycle.drained()
         log.info("drained (%s); shutting down", "all writes done" if finished else "timed out",
                  extra={"event": "drained", "complete": finished})
-        previous(sig, None)  # type: ignore[operator]
+        previous(sig, None)
 
     def on_sigterm(sig: int, frame: Any) -> None:
         if lifecycle.draining:  # a second SIGTERM: stop now
-            previous(sig, frame)  # type: ignore[operator]
+            previous(sig, frame)
             return
         lifecycle.begin_drain()
         loop.call_soon_threadsafe(lambda: lifecycle.tasks.add(loop.create_task(
             drain_then_stop(sig))))
 
     signal.signal(signal.SIGTERM, on_sigterm)
-    return lambda: signal.signal(signal.SIGTERM, previous)
+    def undo() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return undo
 
 
 @asynccontextmanager

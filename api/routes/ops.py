@@ -95,9 +95,9 @@ class Metrics:
                       "# TYPE dskg_http_request_duration_seconds histogram"]
             for (method, route), buckets in sorted(self.latency.items()):
                 labels = f'method="{method}",route="{_escape(route)}"'
-                for bound, count in zip((*BUCKETS, "+Inf"), buckets, strict=True):
+                for bound, seen in zip((*BUCKETS, "+Inf"), buckets, strict=True):
                     lines.append(f'dskg_http_request_duration_seconds_bucket{{{labels},'
-                                 f'le="{bound}"}} {count:g}')
+                                 f'le="{bound}"}} {seen:g}')
                 lines.append(f"dskg_http_request_duration_seconds_sum{{{labels}}} "
                              f"{self.latency_sum[(method, route)]:.6f}")
                 lines.append(f"dskg_http_request_duration_seconds_count{{{labels}}} "

@@ -160,7 +160,8 @@ _LIST_SCHEMA = {"type": "object", "required": ["total", "limit", "offset", "item
 _WRITE_SCHEMA = {"type": "object", "properties": {
     "@id": {"type": "string"}, "id": {"type": "string"}, "href": {"type": "string"},
     "created": {"type": "boolean"}, "warnings": {"type": "array"}}}
-_PROBLEM = {"content": {"application/problem+json": {"schema": {"type": "object"}}}}
+_PROBLEM: dict[str, Any] = {
+    "content": {"application/problem+json": {"schema": {"type": "object"}}}}
 _RDF_CONTENT = {media: {"schema": {"type": "string"}} for media in OFFERED
                 if media != "application/ld+json"} | {
     "application/ld+json": {"schema": {"type": "object"}}}
@@ -225,7 +226,8 @@ def _add_kind_routes(kind: Kind) -> None:
                                 "examples": {"jsonld": {"summary": f"A {kind.singular} in "
                                                         "JSON-LD", "value": examples["jsonld"]}}},
     }}
-    errors = {400: _PROBLEM, 401: _PROBLEM, 403: _PROBLEM, 415: _PROBLEM, 422: _PROBLEM}
+    errors: dict[int | str, dict[str, Any]] = {
+        status: _PROBLEM for status in (400, 401, 403, 415, 422)}
     router.add_api_route(
         f"/{kind.name}", list_kind, methods=["GET"], tags=[tag], name=f"list_{kind.name}",
         summary=f"List {kind.title.lower()} (filters, paging, total)",

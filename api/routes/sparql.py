@@ -18,7 +18,7 @@ from kg.services import ServiceContext
 from kg.services.ids import parse_iri
 from kg.settings import Settings
 from kg.sparql import QueryService, query_form
-from kg.store.base import GRAPH_FORMATS
+from kg.store.answers import GRAPH_FORMATS
 
 router = APIRouter(tags=["SPARQL"])
 

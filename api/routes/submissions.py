@@ -31,6 +31,7 @@ from kg.auth import Principal, principal_for
 from kg.errors import DskgError
 from kg.services import ServiceContext
 from kg.web import validateui
+from kg.write import Description, validate_descriptions
 
 router = APIRouter(tags=["Admission"])
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
@@ -230,8 +231,6 @@ def _detail(request: Request, ctx: ServiceContext, submission: Submission, token
     reviewer = principal is not None and service.may_review(principal, submission)
     descriptions = review_model.descriptions_of(submission)
     graph = review_model.union(descriptions)
-    from kg.writepath import Description, validate_descriptions
-
     report = validate_descriptions(ctx.store, [Description(n, g) for n, g in
                                                descriptions.items()])
     chain = review_model.picture(ctx, submission)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -26,7 +26,7 @@ EXAMPLE = """@prefix dcat: <http://www.w3.org/ns/dcat#> .
 <https://example.org/id/dataset/soil> a dcat:Dataset ;
     dct:title "Soil moisture"@en ;
     dct:publisher <https://w3id.org/dskg/id/organisation/european-commission> ."""
-_PROBLEM = {"content": {"application/problem+json": {}}}
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def _validate(store: Store, data: bytes, media_type: str | None, base_iri: str,

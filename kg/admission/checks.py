@@ -16,6 +16,8 @@ from kg import validation
 from kg.admission.content import Content
 from kg.errors import DskgError, OwnershipRefused
 from kg.gaiax.shapes import lei_valid
+from kg.gaiax.trust import TrustStore
+from kg.gaiax.verify import verify_document
 from kg.namespaces import DCAT, DSKG, META_GRAPH, ODRL, ORG, RDF, SKOS
 from kg.ownership import Claim, Review, Writer
 from kg.policy.conflicts import ConflictFinder
@@ -23,7 +25,7 @@ from kg.policy.places import codes
 from kg.policy.queries import BODY, CONCEPTS_QUERIES, DESCRIBED, PREFIXES
 from kg.policy.source import _right_operands
 from kg.services.context import ServiceContext
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, terms_n3, values_list
 from kg.validation.quality import score_graph
 
 PROBE = URIRef("urn:dskg:admission:probe-dataset")
@@ -59,8 +61,9 @@ def _no_paths(text: str) -> str:
     return _PATH.sub("<path>", text)
 
 
-def _values(iris: Iterable[Node]) -> str:
-    return " ".join(term_n3(i) for i in sorted(iris, key=str) if isinstance(i, URIRef))
+def _values(variable: str, iris: Iterable[Node]) -> str:
+    """``VALUES ?variable { ... }`` over the IRIs among ``iris``, in a stable order."""
+    return values_list(variable, sorted((i for i in iris if isinstance(i, URIRef)), key=str))
 
 
 def _rows(ctx: ServiceContext, query: str) -> list[tuple]:
@@ -114,8 +117,8 @@ class Checker:
         here = {i for i in iris if (i, None, None) in self.graph}
         rest = iris - here
         if rest:
-            here |= {r[0] for r in _rows(self.ctx, f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ "
-                                                   f"{_values(rest)} }} ?s a ?t }}")}
+            here |= {r[0] for r in _rows(self.ctx, f"SELECT DISTINCT ?s WHERE {{ "
+                                                   f"{_values('s', rest)} ?s a ?t }}")}
         return here
 
     def authority_and_members(self) -> None:
@@ -156,8 +159,8 @@ class Checker:
         chain: dict[URIRef, dict[str, Any]] = {}
         if starts:
             for f, tier, country in _rows(self.ctx, (
-                    f"SELECT DISTINCT ?f ?tier ?country WHERE {{ VALUES ?x {{ {_values(starts)}"
-                    f" }} ?x {term_n3(DSKG.subjectTo)}* ?f . OPTIONAL {{ ?f "
+                    f"SELECT DISTINCT ?f ?tier ?country WHERE {{ {_values('x', starts)}"
+                    f" ?x {term_n3(DSKG.subjectTo)}* ?f . OPTIONAL {{ ?f "
                     f"{term_n3(DSKG.tier)} ?tier }} OPTIONAL {{ ?f {term_n3(DSKG.country)} "
                     "?country } }")):
                 entry = chain.setdefault(f, {"tiers": set(), "countries": set()})
@@ -175,11 +178,11 @@ class Checker:
         countries = self.countries()
         if countries:
             known: dict[str, list[URIRef]] = {}
-            literals = " ".join(term_n3(Literal(c)) for c in sorted(countries))
-            tiers = " ".join(term_n3(t) for t in NATIONAL_TIERS)
+            literals = values_list("c", [Literal(c) for c in sorted(countries)])
+            tiers = values_list("t", NATIONAL_TIERS)
             for f, c in _rows(self.ctx, (
-                    f"SELECT DISTINCT ?f ?c WHERE {{ VALUES ?c {{ {literals} }} VALUES ?t {{ "
-                    f"{tiers} }} ?f a {term_n3(DSKG.LegalFramework)} ; {term_n3(DSKG.tier)} ?t"
+                    f"SELECT DISTINCT ?f ?c WHERE {{ {literals} {tiers} "
+                    f"?f a {term_n3(DSKG.LegalFramework)} ; {term_n3(DSKG.tier)} ?t"
                     f" ; {term_n3(DSKG.country)} ?c }}")):
                 known.setdefault(str(c), []).append(f)
             for code, nodes in sorted(countries.items()):
@@ -219,8 +222,8 @@ class Checker:
             return
         by_tier: dict[str, set[Node]] = {"EU": set(), "national": set()}
         if chain:
-            for f, p in _rows(self.ctx, f"SELECT ?f ?p WHERE {{ VALUES ?f {{ {_values(set(chain))}"
-                                        f" }} ?f {term_n3(ODRL.hasPolicy)} ?p }}"):
+            for f, p in _rows(self.ctx, f"SELECT ?f ?p WHERE {{ {_values('f', set(chain))}"
+                                        f" ?f {term_n3(ODRL.hasPolicy)} ?p }}"):
                 tiers = chain[f]["tiers"]
                 if DSKG.EUTier in tiers:
                     by_tier["EU"].add(p)
@@ -232,7 +235,7 @@ class Checker:
             ancestors = set(parents)
             if parents:
                 ancestors |= {r[0] for r in _rows(
-                    self.ctx, f"SELECT DISTINCT ?a WHERE {{ VALUES ?x {{ {_values(parents)} }} "
+                    self.ctx, f"SELECT DISTINCT ?a WHERE {{ {_values('x', parents)} "
                               f"?x {term_n3(ODRL.inheritFrom)}+ ?a }}")}
             if not parents:
                 self.add("inheritance", "fail", "the rulebook's policy inherits from no tier "
@@ -263,11 +266,10 @@ class Checker:
         roots = {p for p in self.graph.objects(None, ODRL.inheritFrom) if isinstance(p, URIRef)}
         anchors = set(chain) | roots
         if anchors:
-            values = _values(anchors)
             for query in (
-                    f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {_values(set(chain))} }} ?s ?p ?o "
+                    f"SELECT ?s ?p ?o WHERE {{ {_values('s', set(chain))} ?s ?p ?o "
                     f"FILTER(?p NOT IN ({term_n3(DCAT.dataset)})) }}" if chain else None,
-                    PREFIXES + f"SELECT ?s ?p ?o WHERE {{ VALUES ?x {{ {values} }} "
+                    PREFIXES + f"SELECT ?s ?p ?o WHERE {{ {_values('x', anchors)} "
                     f"?x odrl:hasPolicy? ?root . ?root {BODY}* ?s . ?s ?p ?o . {DESCRIBED} }}"):
                 if query:
                     for s, p, o in _rows(self.ctx, query):
@@ -278,7 +280,8 @@ class Checker:
         operands = _right_operands(graph)
         if operands:
             for query in CONCEPTS_QUERIES:
-                for _c, s, p, o in _rows(self.ctx, query % _values(operands)):
+                for _c, s, p, o in _rows(self.ctx, query % terms_n3(
+                        sorted((i for i in operands if isinstance(i, URIRef)), key=str))):
                     if None not in (s, p, o):
                         graph.add((s, p, o))
         return graph
@@ -349,13 +352,10 @@ class Checker:
             return
         links = {(m, t) for m in members for t in self.graph.objects(m, DSKG.selfDescription)}
         links |= {(m, t) for m, t in _rows(self.ctx, (
-            f"SELECT ?m ?t WHERE {{ VALUES ?m {{ {_values(members)} }} "
+            f"SELECT ?m ?t WHERE {{ {_values('m', members)} "
             f"?m {term_n3(DSKG.selfDescription)} ?t }}"))}
         if not links:
             return
-        from kg.gaiax.trust import TrustStore
-        from kg.gaiax.verify import verify_document
-
         trust = TrustStore.from_env()
         for member, target in sorted(links, key=str):
             docs = [r[0] for r in _rows(self.ctx, (
@@ -419,7 +419,7 @@ def countries_of(ctx: ServiceContext, content: Content) -> dict[str, set[Node]]:
     found: dict[str, set[Node]] = {}
     nodes = [content.dataspace, *content.members()]
     stored: dict[Node, list[Node]] = {}
-    for s, c in _rows(ctx, f"SELECT ?s ?c WHERE {{ VALUES ?s {{ {_values(nodes)} }} "
+    for s, c in _rows(ctx, f"SELECT ?s ?c WHERE {{ {_values('s', nodes)} "
                            f"?s {term_n3(DSKG.country)} ?c }}"):
         stored.setdefault(s, []).append(c)
     for node in nodes:

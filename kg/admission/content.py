@@ -13,7 +13,7 @@ from rdflib.term import Node
 from kg.errors import BadRequest
 from kg.namespaces import DCAT, DCT, DSKG, FOAF, ORG, RDF, SKOS
 from kg.rdfio import format_for_media_type, parse_dataset, require_statements
-from kg.writepath import Description, graph_iri_for, normalise
+from kg.write import Description, graph_iri_for, normalise
 
 #: Classes whose instances get a description of their own, in this order of precedence.
 MAIN_CLASSES = (DSKG.DataSpace, ORG.Membership, DCAT.Dataset, DCAT.DataService,

@@ -19,7 +19,7 @@ from kg.services.context import ServiceContext
 from kg.store import Store
 from kg.store.sparql_text import term_n3
 from kg.tokens import create_token, tokens_file
-from kg.writepath import Origin, Triple, agent_iri, commit, record_activity
+from kg.write import Origin, Triple, agent_iri, commit, record_activity
 
 DECISIONS = {"admit": "admitted", "reject": "rejected"}
 

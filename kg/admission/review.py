@@ -17,7 +17,7 @@ from kg.services.context import ServiceContext
 from kg.services.documents import locate
 from kg.services.governance import CHAIN, governance_chain
 from kg.store import memory_store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 from kg.web import diagram
 
 MAX_DIFF_LINES = 400
@@ -54,9 +54,9 @@ def picture(ctx: ServiceContext, submission: Submission) -> dict[str, Any]:
     scratch = memory_store()
     rows: list = []
     if starts:
-        values = " ".join(term_n3(s) for s in sorted(starts))
         rows = ctx.store.query(
-            f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?x {{ {values} }} ?x ({path})* ?s . "
+            f"SELECT DISTINCT ?s ?p ?o WHERE {{ {values_list('x', sorted(starts))} "
+            f"?x ({path})* ?s . "
             f"?s ?p ?o }}", timeout=ctx.settings.query_timeout).rows
     name = URIRef("urn:dskg:admission:scratch")
     scratch.replace_graphs({name: [*content, *(r for r in rows if None not in r)]})

@@ -27,7 +27,7 @@ from kg.ownership import Writer
 from kg.services.context import ServiceContext
 from kg.services.scope import steward_spaces
 from kg.store.sparql_text import term_n3
-from kg.writepath import validate_descriptions
+from kg.write import validate_descriptions
 
 OPEN = ("pending", "needs-changes")
 

@@ -19,7 +19,7 @@ from kg.rdfio import format_for_path
 from kg.settings import check_admin_token
 from kg.sparql import QueryService
 from kg.stats import graph_stats
-from kg.writepath import Origin, write_bytes
+from kg.write import Mode, Origin, write_bytes
 
 PROGRESS_MIN_BYTES = 1024 * 1024
 
@@ -81,7 +81,7 @@ def load(
     if graph and len(files) > 1:
         raise BadRequest("--graph names one graph: give exactly one file")
     config = settings()
-    mode = "replace" if replace else "create" if create else "upsert"
+    mode: Mode = "replace" if replace else "create" if create else "upsert"
     total = sum(f.stat().st_size for f in files)
     with opened_store(config) as store:
         progress = None

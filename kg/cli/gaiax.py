@@ -146,6 +146,6 @@ def did_document_command() -> None:
     if signer is None:
         raise NotFound("no signing key configured: set DSKG_GAIAX_KEY and DSKG_GAIAX_DID")
     did, _, fragment = signer.verification_method.partition("#")
-    public: PublicKey = signer.key.public_key()  # type: ignore[assignment]
+    public: PublicKey = signer.key.public_key()
     document = did_document(did, public, fragment)
     stdout_bytes(json.dumps(document, indent=2).encode("utf-8") + b"\n")

@@ -37,7 +37,7 @@ from kg.settings import Settings
 from kg.store import Store
 from kg.store.sparql_text import term_n3, triples_block
 from kg.validation.report import ValidationReport, short
-from kg.writepath import Description, Origin, bulk_write, commit, delete_graphs
+from kg.write import Description, Origin, bulk_write, commit, delete_graphs
 
 #: Descriptions per transaction on the small path (rdflib graphs, per-description reasons).
 BATCH = 250
@@ -244,10 +244,10 @@ def _reasons(report: ValidationReport, subjects: dict[URIRef, set[Node]]
             owner.setdefault(subject, name)
     reasons: dict[URIRef, list[str]] = {}
     for result in report.results:
-        name = owner.get(result.focus)
-        if result.severity == "Violation" and name is not None:
+        named = owner.get(result.focus)
+        if result.severity == "Violation" and named is not None:
             where = f"{short(result.focus)} {short(result.path) if result.path else ''}".strip()
-            reasons.setdefault(name, []).append(f"{where}: {result.message}")
+            reasons.setdefault(named, []).append(f"{where}: {result.message}")
     return reasons
 
 
@@ -263,8 +263,9 @@ def _commit_batch(store: Store, peer: Peer, origin: Origin, batch: list[_Change]
     the report names (rejected, with its messages) and commit the rest."""
     pending = list(batch)
     while pending:
-        descriptions = [Description(name=c.name, graph=c.item.graph(), root=c.item.root)
-                        for c in pending]  # type: ignore[arg-type]
+        descriptions = [Description(name=c.name, graph=c.item.graph(),
+                                    root=c.item.root if isinstance(c.item.root, URIRef) else None)
+                        for c in pending]
         origin.per_graph = _provenance(peer, pending)
         try:
             result = commit(store, descriptions, origin, mode="upsert", validate=not peer.trust)
@@ -304,12 +305,17 @@ def _note_trimmed(trimmed: dict[URIRef, list[tuple[Node, Node, Node]]], changes:
             f"{s.n3()} {p.n3()} [ ... ]" for s, p, o in triples if not isinstance(s, BNode)]))
 
 
+def _apart(term: Node, i: int) -> Node:
+    """Blank node labels of description ``i``, kept apart from the other descriptions'."""
+    return BNode(f"d{i}x{term}") if isinstance(term, BNode) else term
+
+
 def _as_trig(changes: list[_Change]) -> bytes:
     """The descriptions as one TriG document, blank nodes kept apart per description."""
     parts = []
     for i, change in enumerate(changes):
-        triples = [tuple(BNode(f"d{i}x{t}") if isinstance(t, BNode) else t for t in triple)
-                   for triple in change.item.graph()]
+        triples = [(_apart(s, i), _apart(p, i), _apart(o, i))
+                   for s, p, o in change.item.graph()]
         parts.append(f"{term_n3(change.name)} {{\n{triples_block(triples)}\n}}\n")
     return "".join(parts).encode("utf-8")
 

@@ -31,7 +31,7 @@ from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import Verification, verify_batch
 from kg.namespaces import CRED, DSKG, PROV, RDF, XSD
 from kg.store.base import Store
-from kg.writepath import Description, Origin, commit
+from kg.write import Description, Origin, commit
 
 
 class CredentialRejectedError(DskgError):

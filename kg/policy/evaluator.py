@@ -18,7 +18,7 @@ no rule on the action at all the request is not applicable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rdflib import Graph, URIRef
@@ -27,9 +27,11 @@ from rdflib.term import Node
 
 from kg.namespaces import DCT, DSKG, ODRL, ORG
 from kg.policy.actions import ActionHierarchy, odrl_actions
+from kg.policy.explain import decision_json, decision_text, reason
 from kg.policy.knowledge import Knowledge
 from kg.policy.model import Asset, Condition, LogicalConstraint, Party, Policy, Rule
 from kg.policy.operators import Comparator, kleene_all, kleene_any
+from kg.policy.outcome import ConditionResult, DutyResult, PolicyResult, RuleResult
 from kg.policy.request import Request
 from kg.policy.tiers import (
     OFFER_RANK,
@@ -60,54 +62,6 @@ SEVERITY = {"prohibits": 5, "void": 4, "obligation-unmet": 3, "duty-unmet": 2,
 
 
 @dataclass
-class ConditionResult:
-    condition: Condition
-    scope: str  # rule | action | party | asset | duty
-    held: bool | None
-    values: tuple[Node, ...] = ()
-    members: list[ConditionResult] = field(default_factory=list)
-
-
-@dataclass
-class DutyResult:
-    duty: Rule
-    owed: bool
-    done: bool
-    conditions: list[ConditionResult] = field(default_factory=list)
-
-
-@dataclass
-class RuleResult:
-    governing: Governing
-    rule: Rule
-    relevant: bool
-    matched_action: URIRef | None = None
-    via_implies: bool = False
-    party: bool | None = True
-    party_detail: str = ""
-    conditions: list[ConditionResult] = field(default_factory=list)
-    duties: list[DutyResult] = field(default_factory=list)
-    active: bool | None = None
-    outcome: str = "not-relevant"
-
-    @property
-    def unmet_duties(self) -> list[DutyResult]:
-        return [d for d in self.duties if d.owed and not d.done]
-
-
-@dataclass
-class PolicyResult:
-    governing: Governing
-    rules: list[RuleResult]
-    status: str = "silent"  # permits | prohibits | void | obligation-unmet | duty-unmet
-    #                         | not-permitted | silent
-    deciding: list[RuleResult] = field(default_factory=list)
-
-    def of_kind(self, kind: str) -> list[RuleResult]:
-        return [r for r in self.rules if r.rule.kind == kind]
-
-
-@dataclass
 class Decision:
     decision: str  # permit | deny | not-applicable
     reason: str
@@ -117,13 +71,9 @@ class Decision:
     deciding: PolicyResult | None = None
 
     def to_json(self) -> dict[str, Any]:
-        from kg.policy.explain import decision_json
-
         return decision_json(self)
 
     def to_text(self) -> str:
-        from kg.policy.explain import decision_text
-
         return decision_text(self)
 
 
@@ -340,8 +290,6 @@ class Evaluator:
 
     # -- the decision --------------------------------------------------------------------
     def evaluate(self, request: Request) -> Decision:
-        from kg.policy.explain import reason
-
         effective = effective_policy(self.graph, request.target,  # type: ignore[arg-type]
                                      parsed=self.parsed)
         results = [self.policy(g, request) for g in effective.by_rank()]

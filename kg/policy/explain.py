@@ -11,9 +11,10 @@ from kg.namespaces import ODRL, compact
 from kg.policy import places
 from kg.policy.model import Constraint, LogicalConstraint
 from kg.policy.operators import OPERATOR_WORDS
+from kg.policy.outcome import ConditionResult, PolicyResult, RuleResult
 
-if TYPE_CHECKING:
-    from kg.policy.evaluator import ConditionResult, Decision, PolicyResult, RuleResult
+if TYPE_CHECKING:  # annotations only: the evaluator makes decisions and explains them here
+    from kg.policy.evaluator import Decision
 
 _TIME_WORDS = {"lt": "is before", "lteq": "is not after", "gt": "is after",
                "gteq": "is not before"}

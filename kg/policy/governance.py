@@ -18,7 +18,7 @@ from kg.policy.tiers import dataspaces_of, offers_of
 from kg.policy.triples import Triples
 from kg.policy.witness import leaves
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import terms_n3
 
 #: The facts of an asset the evaluator reads (besides the catalogs listing it).
 ASSET_FACTS = (ODRL.partOf, DCT.isPartOf, *{p for ps in ASSET_PROPERTIES.values() for p in ps},
@@ -122,8 +122,8 @@ def load_governance(store: Store, *, timeout: float | None = None,
     for operand in operands:
         props.update(ASSET_PROPERTIES.get(operand, ()) + PARTY_PROPERTIES.get(operand, ()))
     if props:
-        add(FACTS_QUERY % " ".join(term_n3(p) for p in sorted(props)))
+        add(FACTS_QUERY % terms_n3(sorted(props)))
     concepts = {o for o in graph.objects(None, ODRL.rightOperand) if isinstance(o, URIRef)}
     if concepts:
-        add(NARROWER_QUERY % " ".join(term_n3(c) for c in sorted(concepts)))
+        add(NARROWER_QUERY % terms_n3(sorted(concepts)))
     return graph

@@ -50,7 +50,7 @@ from kg.policy.queries import (
 )
 from kg.services.kinds import KINDS
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import terms_n3, values_list
 
 log = logging.getLogger("dskg.policy")
 
@@ -94,7 +94,7 @@ FOLLOWED_LINKS = (*BODY_LINKS, "odrl:hasPolicy", "odrl:partOf", "dct:isPartOf", 
                   "dcat:catalog", "dskg:catalog")
 FOLLOWED = shapes.key_set(
     (ODRL[c[5:]] if c.startswith("odrl:") else
-     DCT[c[4:]] if c.startswith("dct:") else DCAT[c[5:]] if c.startswith("dcat:") else
+     DCT[c[4:]] if c.startswith("dct:") else DCAT[c[5:]] if c.startswith("dcat:") else  # type: ignore[misc]
      DSKG[c[5:]] if c.startswith("dskg:") else
      URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#" + c[4:]))
     for c in FOLLOWED_LINKS)
@@ -315,6 +315,7 @@ class ShapeIndex:
                whole: bool) -> None:
         tkey = shapes.term_key(target)
         found = shapes.signature(tkey, rows, self.reads) if whole and rows else None
+        renamed: tuple[int, ...]
         if found is None:
             group, renamed = None, (hash(tkey),)
             self.alone.add(target)
@@ -389,7 +390,7 @@ class ShapeIndex:
         for graph in graphs:
             code = hash(shapes.term_key(graph))
             affected |= _targets(self._by_graph, code) or set()
-            cats |= _targets(self._catalog_graphs, code) or set()  # type: ignore[arg-type]
+            cats |= _targets(self._catalog_graphs, code) or set()
         affected |= self._catalogs_changed(cats, timeout)
         # the meta graph (touched by every write) holds records about graphs, never a
         # dataset's rows: what it held before counts (above), its whole content does not
@@ -398,7 +399,7 @@ class ShapeIndex:
         objects: set[Node] = set()
         operands: set[Node] = set()
         for start in range(0, len(names), CHUNK):
-            values = " ".join(term_n3(g) for g in names[start:start + CHUNK])
+            values = terms_n3(names[start:start + CHUNK])
             for query, into in ((CHANGED_SUBJECTS, subjects), (CHANGED_OBJECTS, objects),
                                 (CHANGED_OPERANDS, operands)):
                 into.update(r[0] for r in store.query(query % values, timeout=timeout).rows
@@ -417,8 +418,8 @@ class ShapeIndex:
             code = hash(shapes.term_key(node))
             affected |= _targets(self._by_object, code) or set()
             # a new link into a catalog's chain (a parent catalog, a data space)
-            more = (_targets(self._catalog_nodes, code) or set()) - cats  # type: ignore[arg-type]
-            cats |= more  # type: ignore[arg-type]
+            more = (_targets(self._catalog_nodes, code) or set()) - cats
+            cats |= more
             affected |= self._catalogs_changed(more, timeout)  # type: ignore[arg-type]
         candidates = sorted({n for n in subjects if isinstance(n, URIRef)} | affected)
         datasets = _datasets(store, candidates, timeout)
@@ -448,8 +449,8 @@ def _datasets(store: Store, nodes: list[URIRef], timeout: float | None) -> set[U
     kind = KINDS["datasets"]
     out: set[URIRef] = set()
     for start in range(0, len(nodes), CHUNK):
-        values = " ".join(term_n3(n) for n in nodes[start:start + CHUNK])
-        rows = store.query(f"{PREFIXES}SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} "
+        values = values_list("s", nodes[start:start + CHUNK])
+        rows = store.query(f"{PREFIXES}SELECT DISTINCT ?s WHERE {{ {values} "
                            f"{kind.type_pattern('s')} }}", timeout=timeout).rows
         out.update(r[0] for r in rows if isinstance(r[0], URIRef))
     return out
@@ -497,15 +498,15 @@ def _read(store: Store, targets: list[URIRef], present: frozenset[str],
     keys = [shapes.term_key(t) for t in targets]
     links: dict[str, tuple[dict[TRow, None], set[str]]] = {k: ({}, set()) for k in keys}
     for query in OWN_QUERIES:
-        for k, (rows, graphs) in _collect(store, query, keys, timeout).items():
-            links[k][0].update(rows)
-            links[k][1].update(graphs)
+        for k, (own_rows, own_graphs) in _collect(store, query, keys, timeout).items():
+            links[k][0].update(own_rows)
+            links[k][1].update(own_graphs)
     listing = {k: [s for s, p, o in rows if p == _DATASET_KEY and o == k]
                for k, (rows, _) in links.items()}
     missing = sorted({c for cats in listing.values() for c in cats
                       if c.startswith("<") and c not in catalogs})
-    for cat, (rows, graphs) in _collect(store, CATALOGS_QUERY, missing, timeout).items():
-        catalogs[cat] = (list(rows), graphs)
+    for cat, (cat_rows, cat_graphs) in _collect(store, CATALOGS_QUERY, missing, timeout).items():
+        catalogs[cat] = (list(cat_rows), cat_graphs)
     roots: dict[str, set[str]] = {k: set() for k in keys}
     values = " ".join(keys)
     for query in MANY_ROOTS_QUERIES:
@@ -519,10 +520,10 @@ def _read(store: Store, targets: list[URIRef], present: frozenset[str],
         query = narrowed(BLANK_BODIES_QUERY, present) % " ".join(blank)
         for k, r, s, p, o, g in _tsv(store, query, timeout):
             if r in roots.get(k, ()) and s and p and o:
-                rows, graphs = bodies.setdefault(f"{k} {r}", ({}, set()))
-                rows[(s, p, o)] = None
+                kept, in_graphs = bodies.setdefault(f"{k} {r}", ({}, set()))
+                kept[(s, p, o)] = None
                 if g:
-                    graphs.add(g)
+                    in_graphs.add(g)
     out: dict[URIRef, tuple[list[TRow], set[str], bool]] = {}
     for target, k in zip(targets, keys, strict=True):
         rows_seen, graphs = links[k]

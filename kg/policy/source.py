@@ -19,7 +19,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from rdflib import OWL, RDF, Graph, URIRef
 from rdflib.collection import Collection
@@ -31,6 +32,7 @@ from kg.policy.actions import odrl_actions
 from kg.policy.cache import PolicyCache, policy_cache_for
 from kg.policy.conflicts import load_governance
 from kg.policy.evaluator import Decision, Evaluator
+from kg.policy.model import Policy
 from kg.policy.queries import (
     BODY_LINKS,
     BODY_QUERY,
@@ -52,7 +54,7 @@ from kg.policy.request import Request
 from kg.policy.tiers import asset_ancestors
 from kg.policy.triples import Triples
 from kg.store.base import Store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, terms_n3
 
 
 class PolicySource(ABC):
@@ -95,7 +97,8 @@ def _right_operands(graph: Graph | Triples) -> set[URIRef]:
             if isinstance(value, URIRef):
                 found.add(value)
             elif (value, RDF.first, None) in graph:
-                found.update(_uris(Collection(graph, value)))
+                # a Triples slice reads like a Graph (objects, value, __contains__)
+                found.update(_uris(Collection(cast(Graph, graph), value)))
             else:  # an action with refinements: [ rdf:value odrl:use ; odrl:refinement ... ]
                 found.update(_uris(graph.objects(value, RDF.value)))
     return found
@@ -109,6 +112,10 @@ _LEFT_OPERAND, _DATASET = ODRL.leftOperand, DCAT.dataset
 _CATALOGS, _DATASETS, _INHERITS = (frozenset((_CATALOG,)), frozenset((_DATASET,)),
                                    frozenset((_INHERIT_FROM,)))
 _ASSET_UP = frozenset((ODRL.partOf, DCT.isPartOf))
+
+
+def _given(rows: Rows) -> Rows:
+    return rows
 
 
 @dataclass
@@ -151,7 +158,7 @@ class StoreSource(PolicySource):
 
     def _rows(self, sparql: str, bindings: dict[str, URIRef] | None = None) -> Rows:
         result = self._query(sparql, bindings, limit=self.limit)
-        return [row for row in result.rows  # type: ignore[misc]
+        return [row for row in result.rows
                 if row[0] is not None and row[1] is not None and row[2] is not None]
 
     def _space(self, space: URIRef) -> Rows:
@@ -166,14 +173,14 @@ class StoreSource(PolicySource):
         blank-node offer is left out (asked alone: labels differ between queries)."""
         if self.overlay is not None or not targets:
             return {}
-        values = " ".join(term_n3(t) for t in targets)
+        values = terms_n3(targets)
         links: dict[Node, Rows] = {t: [] for t in targets}
 
         def read_links(queries: Sequence[str]) -> None:
             for query in queries:
                 for t, s, p, o in self._query(query % values).rows:
                     if s is not None and p is not None and o is not None and t in links:
-                        links[t].append((s, p, o))  # type: ignore[arg-type]
+                        links[t].append((s, p, o))
 
         # the catalogs above the ones listing a target come from the cache (as in _own)
         read_links(MANY_LINKS_QUERIES[:3])
@@ -183,9 +190,9 @@ class StoreSource(PolicySource):
             read_links(MANY_LINKS_QUERIES[3:])  # a blank-node catalog: asked with the rest
         else:
             for t, cats in listing.items():
-                for catalog in sorted(cats):  # type: ignore[type-var]
-                    links[t] += self.cache.get("catalog", catalog, lambda c=catalog: self._rows(
-                        CATALOG_QUERY, {"cat": c}))
+                for catalog in sorted(c for c in cats if isinstance(c, URIRef)):
+                    links[t] += self.cache.get("catalog", catalog, partial(
+                        self._rows, CATALOG_QUERY, {"cat": catalog}))
         roots: dict[Node, set[Node]] = {t: set() for t in targets}
         for query in MANY_ROOTS_QUERIES:
             for t, root in self._query(query % values).rows:
@@ -194,10 +201,10 @@ class StoreSource(PolicySource):
         every = sorted({r for rs in roots.values() for r in rs if isinstance(r, URIRef)})
         bodies: dict[Node, Rows] = {r: [] for r in every}
         for start in range(0, len(every), 500):
-            chunk = " ".join(term_n3(r) for r in every[start:start + 500])
+            chunk = terms_n3(every[start:start + 500])
             for r, s, p, o in self._query(MANY_BODIES_QUERY % chunk).rows:
                 if s is not None and p is not None and o is not None and r in bodies:
-                    bodies[r].append((s, p, o))  # type: ignore[arg-type]
+                    bodies[r].append((s, p, o))
         own: dict[URIRef, Rows] = {}
         for target in targets:
             if any(not isinstance(r, URIRef) for r in roots[target]):
@@ -242,11 +249,10 @@ class StoreSource(PolicySource):
         if self.overlay is None:  # offers on the collections the asset is (transitively) in
             if any(p in _ASSET_UP for _, p, _ in rows):
                 links = Triples(r for r in rows if r[1] in _ASSET_UP)
-                for collection in asset_ancestors(links, target)[1:]:  # type: ignore[arg-type]
+                for collection in asset_ancestors(links, target)[1:]:
                     if isinstance(collection, URIRef):  # the same for all its members
-                        rows += self.cache.get("collection", collection, lambda c=collection:
-                                               self._rows(OFFERS_TEMPLATE.format(
-                                                   t=term_n3(c))))
+                        rows += self.cache.get("collection", collection, partial(
+                            self._rows, OFFERS_TEMPLATE.format(t=term_n3(collection))))
         else:
             rows = [t for t in rows if not (t[0] == target and t[1] == _HAS_POLICY)]
             for parent in sorted(_uris(self.overlay.objects(None, ODRL.inheritFrom))):
@@ -257,13 +263,15 @@ class StoreSource(PolicySource):
     def _own(self, target: URIRef, assignee: URIRef | None) -> Rows:
         """The target's links and offers with their own bodies in one query (with the
         assignee's party rows, kept in the cache, when asked)."""
+        rows: Rows
         if assignee is None:
             rows = self._rows(TARGET_TEMPLATE.format(t=term_n3(target)))
         else:
             result = self._query(
                 TARGET_PARTY_TEMPLATE.format(t=term_n3(target), a=term_n3(assignee)),
                 limit=self.limit)
-            rows, party = [], []
+            rows = []
+            party: Rows = []
             for s, p, o, k in result.rows:
                 if s is not None and p is not None and o is not None:
                     (rows if k is None else party).append((s, p, o))
@@ -271,9 +279,9 @@ class StoreSource(PolicySource):
         catalogs = [s for s, p, o in rows if p in _DATASETS and o == target]
         if any(not isinstance(c, URIRef) for c in catalogs):  # a blank-node catalog
             return rows + self._rows(LINKS_TEMPLATE.format(t=term_n3(target)))
-        for catalog in sorted(catalogs):  # type: ignore[type-var]
-            rows += self.cache.get("catalog", catalog, lambda c=catalog: self._rows(
-                CATALOG_QUERY, {"cat": c}))
+        for catalog in sorted(c for c in catalogs if isinstance(c, URIRef)):
+            rows += self.cache.get("catalog", catalog, partial(
+                self._rows, CATALOG_QUERY, {"cat": catalog}))
         return rows
 
     def _with_parents(self, target: URIRef, rows: Rows) -> Rows:
@@ -305,15 +313,15 @@ class StoreSource(PolicySource):
         missing = sorted(a for a in anchors if a not in table)
         if missing:
             found: dict[Node, Rows] = {a: [] for a in missing}
-            values = " ".join(term_n3(a) for a in missing)
+            block = terms_n3(missing)
             for query in CONCEPTS_QUERIES:
-                result = self.store.query(query % values, timeout=self.timeout,
+                result = self.store.query(query % block, timeout=self.timeout,
                                           limit=self.limit)
                 for c, s, p, o in result.rows:
                     if s is not None and p is not None and o is not None and c in found:
-                        found[c].append((s, p, o))  # type: ignore[arg-type]
-            for anchor, rows in found.items():
-                self.cache.get("concept", anchor, lambda rows=rows: rows)
+                        found[c].append((s, p, o))
+            for anchor, anchor_rows in found.items():
+                self.cache.get("concept", anchor, partial(_given, anchor_rows))
         rows: Rows = []
         for anchor in sorted(anchors):
             rows += self.cache.get("concept", anchor, lambda: [])
@@ -341,7 +349,8 @@ class StoreSource(PolicySource):
                              or str(t[0]).startswith(str(ODRL)))
         actions = self.cache.get("actions", declared,
                                  lambda: odrl_actions().extended(graph))  # type: ignore[arg-type]
-        parsed = None if self.overlay is not None else self.cache.table("policy")
+        parsed = None if self.overlay is not None else cast(
+            dict[Node, Policy], self.cache.table("policy"))
         return Evaluator(graph, actions, extend=False, parsed=parsed)
 
     def evaluator_for(self, request: Request) -> Evaluator:

@@ -17,7 +17,7 @@ from kg.namespaces import META_GRAPH
 from kg.rdfio import format_for_media_type, parse_dataset
 from kg.services.context import ServiceContext
 from kg.sparql import META_REFUSAL
-from kg.writepath import Description, Origin, delete_graphs, split_dataset, write_descriptions
+from kg.write import Description, Origin, delete_graphs, split_dataset, write_descriptions
 
 
 @dataclass

@@ -126,7 +126,7 @@ def permitted_targets(ctx: ServiceContext, question: Question) -> list[URIRef]:
         key = (question, index.generation)
         known = cache.table("permitted-list").get(key)
         if known is not None:
-            return known  # type: ignore[no-any-return]
+            return known
         source = StoreSource(ctx.store, timeout=timeout, cache=cache)
         engine = PolicyEngine(source)
         verdicts = _verdicts(cache, question)

@@ -25,15 +25,15 @@ from kg.services.context import ServiceContext
 from kg.services.documents import graph_etag, locate, tag_hashes
 from kg.services.kinds import Kind, kind_for_types
 from kg.services.scope import authorize_write, writer_for
-from kg.store.sparql_text import term_n3
-from kg.writepath import (
-    WRITE_LOCK,
+from kg.store.sparql_text import values_list
+from kg.write import (
     Description,
     Origin,
     commit,
     delete_graphs,
     normalise,
     split_dataset,
+    transaction,
 )
 
 #: Kinds whose descriptions depend on what they reference: ``?cascade=true`` deletes them
@@ -123,9 +123,8 @@ def _taken(ctx: ServiceContext, candidate: URIRef) -> bool:
     own_base = ctx.base_iri + "id/"
     if str(candidate).startswith(own_base):
         names.append(URIRef(DEFAULT_ID_BASE + str(candidate)[len(own_base):]))
-    values = " ".join(term_n3(n) for n in names)
     return bool(ctx.store.query(
-        f"ASK {{ VALUES ?x {{ {values} }} {{ ?x ?p ?o }} UNION {{ GRAPH ?x {{ ?s ?p ?o }} }} }}"
+        f"ASK {{ {values_list('x', names)} {{ ?x ?p ?o }} UNION {{ GRAPH ?x {{ ?s ?p ?o }} }} }}"
     ).boolean)
 
 
@@ -227,9 +226,9 @@ def _referrers(ctx: ServiceContext, graph_name: URIRef, exclude: set[URIRef]
     subjects = _subjects(ctx, graph_name)
     if not subjects:
         return {}
-    values = " ".join(term_n3(s) for s in sorted(subjects))
     result = ctx.store.query(
-        f"SELECT DISTINCT ?g ?o WHERE {{ VALUES ?o {{ {values} }} GRAPH ?g {{ ?x ?p ?o }} "
+        f"SELECT DISTINCT ?g ?o WHERE {{ {values_list('o', sorted(subjects))} "
+        f"GRAPH ?g {{ ?x ?p ?o }} "
         f"FILTER(?g != <{META_GRAPH}>) }}", timeout=ctx.settings.query_timeout)
     found: dict[URIRef, list[URIRef]] = {}
     for g, o in result.rows:
@@ -278,14 +277,14 @@ def delete(ctx: ServiceContext, principal: Principal | None, kind: Kind, resourc
            *, cascade: bool = False, if_match: str | None = None) -> list[URIRef]:
     """DELETE: drop the description (and, with ``cascade``, its dependants) atomically.
 
-    Returns the graphs dropped. The plan is made and carried out under the write lock, so
+    Returns the graphs dropped. The plan is made and carried out in one ``transaction``, so
     no reference can appear in between.
     """
     require(principal, "steward")
     iri = ctx.ids.resolve(ctx.store, kind, resource_id)
     location = _own_location(ctx, kind, iri)
     authorize_write(ctx, principal, kind, iri)
-    with WRITE_LOCK:
+    with transaction(ctx.store):
         check = _if_match(ctx, location, if_match)
         if check is not None:
             check()

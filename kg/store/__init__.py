@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from kg.settings import Settings
-from kg.store.base import QueryResult, SerializedResult, Store
+from kg.store.answers import QueryResult, SerializedResult
+from kg.store.base import Store
 
 
 def open_store(settings: Settings) -> Store:

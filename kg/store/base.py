@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -18,10 +19,13 @@ from typing import Any, BinaryIO, Literal
 from rdflib import Graph, URIRef
 from rdflib.term import Identifier, Node
 
+from kg.store.answers import GRAPH_FORMATS, QueryResult, SerializedResult
+from kg.store.results import serialize_result
+from kg.store.sparql_text import replace_graphs_update
+
 Triple = tuple[Node, Node, Node]
 #: Called after a write with the graphs it changed, or None when they are not known.
 ChangeListener = Callable[[frozenset[URIRef] | None], None]
-QueryKind = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 
 
 def touched_by(graphs: Mapping[URIRef, object], drop: Iterable[URIRef],
@@ -30,50 +34,39 @@ def touched_by(graphs: Mapping[URIRef, object], drop: Iterable[URIRef],
     """The graphs a ``replace_graphs`` call changes (what its change event names)."""
     return {*graphs, *drop, *(add or {}), *(remove_subjects or {})}
 
-#: Result formats the store can serialise natively (media type -> short name).
-RESULT_FORMATS = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
-GRAPH_FORMATS = {
-    "text/turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-}
+
+@dataclass
+class Watch:
+    """What a streamed CONSTRUCT wrote, as far as the parts after it ask: its IRI
+    subjects, their (IRI) types, and the IRI values of the watched ``predicates``."""
+
+    predicates: frozenset[URIRef]
+    subjects: set[URIRef] = field(default_factory=set)
+    types: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+    objects: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+
+    def note(self, graph: Iterable[Triple]) -> None:
+        """Note triples (the stores that cannot watch the engine's own stream)."""
+        rdf_type = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+        for s, p, o in graph:
+            if isinstance(s, URIRef):
+                self.subjects.add(s)
+                if p == rdf_type and isinstance(o, URIRef):
+                    self.types.add((s, o))
+            if p in self.predicates and isinstance(o, URIRef):
+                self.objects.setdefault(p, set()).add(o)  # type: ignore[arg-type]
 
 
 @dataclass
-class QueryResult:
-    """A query answer in rdflib terms.
+class ConstructPart:
+    """A CONSTRUCT query in ``Store.construct_stream``; ``watch`` is filled as it is
+    written (complete once the parts after it are asked for)."""
 
-    SELECT: ``variables`` and ``rows`` (tuples aligned with ``variables``; ``None`` = unbound).
-    ASK: ``boolean``. CONSTRUCT/DESCRIBE: ``graph``.
-    """
-
-    kind: QueryKind
-    variables: list[str] = field(default_factory=list)
-    rows: list[tuple[Identifier | None, ...]] = field(default_factory=list)
-    boolean: bool | None = None
-    graph: Graph | None = None
-
-    def dicts(self) -> Iterator[dict[str, Identifier | None]]:
-        for row in self.rows:
-            yield dict(zip(self.variables, row, strict=True))
-
-    def column(self, name: str) -> list[Identifier | None]:
-        i = self.variables.index(name)
-        return [row[i] for row in self.rows]
+    sparql: str
+    watch: Watch | None = None
 
 
-@dataclass
-class SerializedResult:
-    """A query answer already in a wire format (for the SPARQL endpoint)."""
-
-    media_type: str
-    body: bytes
+StreamPart = str | ConstructPart | Iterable[Triple]
 
 
 class Store(ABC):
@@ -88,6 +81,9 @@ class Store(ABC):
     shared_with_other_writers: bool = False
     #: Graph operations (DROP ...) the store takes in one update request.
     max_update_operations: int = 2000
+    #: Whether ``export`` reads one snapshot while writes go on (else a consistent backup
+    #: holds the writers off: ``kg.write.transaction``).
+    export_is_snapshot: bool = False
 
     def __init__(self) -> None:
         self._listeners: list[ChangeListener] = []
@@ -142,8 +138,6 @@ class Store(ABC):
         """Run a query and serialise the answer as ``media_type`` (one of RESULT_FORMATS for
         SELECT/ASK, GRAPH_FORMATS for CONSTRUCT/DESCRIBE). Raises NotAcceptable otherwise.
         ``base_iri`` resolves relative IRIs in the query (the service's base)."""
-        from kg.store.results import serialize_result
-
         if base_iri:
             sparql = f"BASE <{base_iri}>\n{sparql}"
         result = self.query(sparql, timeout=timeout, limit=limit,
@@ -156,6 +150,35 @@ class Store(ABC):
         runs in a thread; stores that can wait without one override it."""
         return await asyncio.to_thread(
             functools.partial(self.query_serialized, sparql, media_type, **options))
+
+    def construct_stream(self, parts: Iterable[StreamPart], media_type: str,
+                         prefixes: Mapping[str, str] | None = None) -> Iterator[bytes]:
+        """One RDF document (``media_type`` of GRAPH_FORMATS) holding the triples of each
+        part, in order: a CONSTRUCT query (a string, or a ``ConstructPart`` that also notes
+        what it wrote), or triples at hand. ``parts`` and its parts are read lazily, so a
+        later part may be worked out from what earlier ones wrote, while those are on
+        their way. Bytes come as they are written where the engine can stream (embedded);
+        here, all at once, written by rdflib. A stream has no deadline: bound the parts'
+        queries yourself. An error after the first bytes ends the body early."""
+        if media_type not in GRAPH_FORMATS:
+            from kg.errors import NotAcceptable
+
+            raise NotAcceptable(f"{media_type} is not an RDF graph format")
+        graph = Graph()
+        for prefix, namespace in (prefixes or {}).items():
+            graph.bind(prefix, namespace, override=True, replace=True)
+        for part in parts:
+            if isinstance(part, str | ConstructPart):
+                sparql = part if isinstance(part, str) else part.sparql
+                answer = self.query(sparql).graph or Graph()
+                if isinstance(part, ConstructPart) and part.watch is not None:
+                    part.watch.note(answer)
+                graph += answer
+            else:
+                for triple in part:
+                    graph.add(triple)
+        fmt = {"ntriples": "nt"}.get(GRAPH_FORMATS[media_type], GRAPH_FORMATS[media_type])
+        yield graph.serialize(format=fmt, encoding="utf-8")
 
     @property
     def query_concurrency(self) -> int | None:
@@ -190,12 +213,24 @@ class Store(ABC):
         subject is listed in ``remove_subjects[G]``, then add ``add``'s triples to those
         graphs (kept content; used for the provenance records). All or nothing: it is one
         SPARQL Update request, which engines apply as one transaction."""
-        from kg.store.sparql_text import replace_graphs_update
-
         graphs, drop = dict(graphs), list(drop)
         request = replace_graphs_update(graphs, drop, add, remove_subjects)
         if request:
             self.update(request, touched=touched_by(graphs, drop, add, remove_subjects))
+
+    def add_triples(self, graph: URIRef, triples: Iterable[Triple]) -> None:
+        """Add triples to ``graph`` as they are, in one transaction. Not a write path:
+        nothing is validated or recorded (scratch stores: the validation workspace, the
+        write path's staging). The embedded store keeps blank-node labels, so results on
+        blank nodes map back to the input."""
+        self.replace_graphs({}, add={graph: list(triples)})
+
+    def copy_into(self, other: Store) -> None:
+        """Copy every quad of this store into ``other`` in one transaction (the bulk
+        path's staging store into the store)."""
+        buffer = io.BytesIO()
+        self.export(buffer, "nquads")
+        other.import_quads(buffer.getvalue(), "nquads")
 
     @abstractmethod
     def update(self, sparql_update: str, *, timeout: float | None = None,
@@ -222,7 +257,7 @@ class Store(ABC):
                     base_iri: str | None = None) -> None:
         """Add quads with the engine's fastest loader. Unless ``bulk_import_is_atomic``, a
         failure or a crash can leave part of them: the write path journals such loads
-        (``kg.bulkcommit``) and only uses them while it holds the store alone."""
+        (``kg.write.bulk``) and only uses them while it holds the store alone."""
         self.import_quads(data, format, base_iri=base_iri)
 
     def close(self) -> None:  # noqa: B027 - optional hook

@@ -8,7 +8,7 @@ lines"), and one request past about 300-1,000 graph operations (``MOVE``, ``DROP
 Query too large"). ``oxigraph serve`` took 500k triples in one request. So the remote store
 sends at most ``chunk`` triples (``DSKG_STORE_CHUNK``, 1000 by default) and at most
 ``MAX_OPERATIONS`` graph operations per request, and journals a write that needs several
-requests the way ``kg.bulkcommit`` journals a bulk load, in the meta graph:
+requests the way ``kg.write.bulk`` journals a bulk load, in the meta graph:
 
 1. ``<urn:uuid:…> a dskg:BulkLoad, dskg:ChunkedWrite``, its start, a lease and its writer
    (``host pid``): a write still running in another process is never undone;
@@ -20,7 +20,7 @@ requests the way ``kg.bulkcommit`` journals a bulk load, in the meta graph:
    and the removal of the journal, in one request (the commit point).
 
 A write that fails before its commit point is undone at once; one cut short by a crash is
-undone when a process next opens the store (``kg.bulkcommit.recover_interrupted_loads``):
+undone when a process next opens the store (``kg.write.recover_interrupted_loads``):
 its new graphs and staging graphs are dropped, the graphs it would have replaced are as
 they were. Only a commit with more than ``MAX_OPERATIONS`` graph operations spans several
 requests (more than 200 existing graphs replaced in one write).
@@ -41,6 +41,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from kg.namespaces import DSKG, META_GRAPH, PROV, RDF, XSD
+from kg.store.journal import undo_load
 from kg.store.sparql_text import term_n3, triples_block, values_list
 
 Triple = tuple[Node, Node, Node]
@@ -288,8 +289,6 @@ class ChunkedWrite:
         self._renewed = time.monotonic()
 
     def undo(self) -> None:
-        from kg.bulkcommit import undo_load
-
         try:
             undo_load(self.store, self.iri)  # type: ignore[arg-type]
         except Exception as exc:  # the next open finishes it

@@ -27,14 +27,8 @@ from kg.errors import (
     ServiceTimeout,
     StoreUnavailable,
 )
-from kg.store.base import (
-    GRAPH_FORMATS,
-    RESULT_FORMATS,
-    QueryResult,
-    SerializedResult,
-    Store,
-    Triple,
-)
+from kg.store.answers import GRAPH_FORMATS, RESULT_FORMATS, QueryResult, SerializedResult
+from kg.store.base import Store, StreamPart, Triple
 from kg.store.lookups import INLINE_ROWS, point_lookup
 from kg.store.results import rows_at_most, rows_exactly
 from kg.store.sparql_text import bind_variables, term_n3
@@ -312,6 +306,8 @@ class EmbeddedStore(Store):
 
     #: Oxigraph's bulk loader writes index files directly, outside any transaction.
     bulk_import_is_atomic = False
+    #: Oxigraph's ``dump`` reads one snapshot of the store.
+    export_is_snapshot = True
 
     def __init__(self, path: str | Path | None = None, *, query_workers: int = 0) -> None:
         super().__init__()
@@ -471,6 +467,17 @@ class EmbeddedStore(Store):
         form, body = await self._pool.run_async(request, timeout)
         return _checked(form, body, media_type)
 
+    def construct_stream(self, parts: Iterable[StreamPart], media_type: str,
+                         prefixes: Mapping[str, str] | None = None) -> Iterator[bytes]:
+        """The engine runs the queries and writes the document itself, streamed."""
+        from kg.store.streaming import stream_document
+
+        fmt = GRAPH_FORMATS.get(media_type)
+        if fmt is None:
+            raise NotAcceptable(f"{media_type} is not an RDF graph format")
+        return stream_document(self._ox, parts, GRAPH_WRITERS[fmt], dict(prefixes or {}),
+                               on_error=engine_error)
+
     def get_graph(self, name: URIRef) -> Graph:
         graph = Graph(identifier=name)
         for quad in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(str(name))):
@@ -550,12 +557,6 @@ class EmbeddedStore(Store):
         name = ox.NamedNode(str(graph))
         with self._writing():
             self._ox.extend(ox_quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in triples)
-
-    def copy_into(self, other: Store) -> None:
-        """Copy every quad of this store into ``other`` in one transaction."""
-        buffer = io.BytesIO()
-        self.export(buffer, "nquads")
-        other.import_quads(buffer.getvalue(), "nquads")
 
     def close(self) -> None:
         if self._pool is not None:

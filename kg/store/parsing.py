@@ -9,7 +9,7 @@ from xml.parsers import expat
 
 import pyoxigraph as ox
 from rdflib import URIRef
-from rdflib.term import Identifier
+from rdflib.term import Identifier, Node
 
 from kg.errors import ParseError, PayloadTooLarge
 from kg.store.embedded import RDF_FORMATS
@@ -168,14 +168,14 @@ def _check_xml_entities(data: bytes) -> None:
                          f"{MAX_XML_ENTITY_BYTES:,} are allowed", format="xml")
 
 
-def serialize_quads(quads: Iterable[Quad]) -> bytes:
+def serialize_quads(quads: Iterable[tuple[Node, Node, Node, URIRef | None]]) -> bytes:
     """N-Quads of ``quads`` written by the engine's serialiser (fast, exact escaping)."""
     default = ox.DefaultGraph()
     # Provenance records repeat the same predicates and values on every line: convert
     # each distinct term once.
-    converted: dict[Identifier, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+    converted: dict[Node, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
 
-    def term(t: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    def term(t: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         found = converted.get(t)
         if found is None:
             found = converted[t] = to_ox(t)

@@ -31,14 +31,8 @@ from kg.errors import (
     ResultTooLarge,
     StoreUnavailable,
 )
-from kg.store.base import (
-    RESULT_FORMATS,
-    QueryResult,
-    SerializedResult,
-    Store,
-    Triple,
-    touched_by,
-)
+from kg.store.answers import RESULT_FORMATS, QueryResult, SerializedResult
+from kg.store.base import Store, Triple, touched_by
 from kg.store.chunked import (
     DEFAULT_CHUNK,
     MAX_OPERATIONS,
@@ -136,7 +130,7 @@ class RemoteStore(Store):
     """SPARQL 1.1 endpoint(s). ``update_url`` and ``gsp_url`` default to ``query_url``."""
 
     shared_with_other_writers = True
-    #: Split and journaled by the write path's bulk load too (kg.bulkcommit).
+    #: Split and journaled by the write path's bulk load too (kg.write.bulk).
     bulk_import_is_atomic = False
     max_update_operations = MAX_OPERATIONS
 

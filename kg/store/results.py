@@ -11,7 +11,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 
 from kg.errors import NotAcceptable
-from kg.store.base import GRAPH_FORMATS, RESULT_FORMATS, QueryResult, SerializedResult
+from kg.store.answers import GRAPH_FORMATS, RESULT_FORMATS, QueryResult, SerializedResult
 from kg.store.sparql_text import term_n3
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -50,12 +50,18 @@ def triples_block(triples: Iterable[tuple[Node, Node, Node]]) -> str:
     return "\n".join(f"{term_n3(s)} {term_n3(p)} {term_n3(o)} ." for s, p, o in triples)
 
 
+def terms_n3(terms: Iterable[Node]) -> str:
+    """The terms escaped, one space apart: the inside of a VALUES block, for query templates
+    that hold ``VALUES ?x { %s }`` themselves (``values_list`` writes the whole block)."""
+    return " ".join(term_n3(t) for t in terms)
+
+
 def values_list(variable: str, terms: Iterable[Node]) -> str:
     """``VALUES ?x { <a> <b> }``: one variable ranging over ``terms`` (escaped, name checked);
     no terms give an empty block, which matches nothing."""
     if not _NAME.match(variable):
         raise ValueError(f"not a SPARQL variable name: {variable!r}")
-    return f"VALUES ?{variable} {{ {' '.join(term_n3(t) for t in terms)} }}"
+    return f"VALUES ?{variable} {{ {terms_n3(terms)} }}"
 
 
 def values_block(bindings: Mapping[str, Identifier]) -> str:
@@ -64,7 +70,7 @@ def values_block(bindings: Mapping[str, Identifier]) -> str:
         if not _NAME.match(name):
             raise ValueError(f"not a SPARQL variable name: {name!r}")
     names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(term_n3(term) for term in bindings.values())
+    values = terms_n3(bindings.values())
     return f"VALUES ({names}) {{ ({values}) }}"
 
 

@@ -18,8 +18,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 from kg.namespaces import RDF, RDFS, SH, XSD
-from kg.store.base import Store
-from kg.store.embedded import EmbeddedStore
+from kg.store import Store, memory_store
 from kg.store.sparql_text import term_n3, values_list
 from kg.validation.compiler import ShapesModel, Targets, read_shapes
 from kg.validation.messages import default_message, expectation
@@ -211,7 +210,7 @@ def validate_graph(data: Graph, *, context: Graph | None = None,
     classes, predicates, nodes, extra = graph_profile(data, context)
     checks = [check for c in compiled_for(classes, predicates, nodes, extra, shapes)
               for check in c.checks if _relevant(check, classes, predicates, c)]
-    workspace = EmbeddedStore()  # a scratch in-memory store for this description
+    workspace = memory_store()  # a scratch in-memory store for this description
     workspace.add_triples(DATA_GRAPH, data)
     workspace.add_triples(CONTEXT_GRAPH, context)
     written = _as_stored([data, context, *([shapes] if shapes is not None else [])])
@@ -236,7 +235,7 @@ def _as_stored(graphs: list[Graph]) -> dict[Literal, Literal]:
         if isinstance(o, Literal) and o.datatype is not None and o.datatype != XSD.string))
     if not candidates:
         return {}
-    probe = EmbeddedStore()
+    probe = memory_store()
     probe.add_triples(DATA_GRAPH, [(URIRef(f"urn:dskg:literal:{i}"), STORED, lit)
                                    for i, lit in enumerate(candidates)])
     found: dict[Literal, Literal] = {}

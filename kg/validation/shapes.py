@@ -21,6 +21,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.term import Identifier
 
+from kg.jsonld import load_json, to_nquads
 from kg.namespaces import OWL, RDF, RDFS, SH
 from kg.paths import project_root
 from kg.store.parsing import triples_with
@@ -77,8 +78,6 @@ def ontology_dir() -> Path:
 
 def _documents(files: Iterable[Path]) -> Iterable[tuple[bytes, str]]:
     """(content, format) of each file; JSON-LD is expanded to N-Quads with shipped contexts."""
-    from kg.jsonld import load_json, to_nquads
-
     for path in files:
         if path.suffix == ".jsonld":
             yield to_nquads(load_json(path.read_bytes())).encode("utf-8"), "nquads"

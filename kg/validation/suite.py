@@ -23,6 +23,7 @@ from rdflib.term import Node
 
 from kg.namespaces import RDF, SH
 from kg.rdfio import parse_graph
+from kg.validation.engine import validate_with_shapes
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 SHT = Namespace("http://www.w3.org/ns/shacl-test#")
@@ -227,8 +228,6 @@ def run_suite(root: Path, engine: Engine) -> Iterator[Outcome]:
 # -- engines --------------------------------------------------------------------------------
 def ours(data: Graph, shapes: Graph) -> Graph:
     """``dskg validate DATA --shapes SHAPES``: the same call, its SHACL (Turtle) report graph."""
-    from kg.validation.engine import validate_with_shapes
-
     return validate_with_shapes(data, context=Graph(), shapes=shapes).to_rdf()
 
 

@@ -31,7 +31,8 @@ from kg.services.documents import best_literal, entity_tag
 from kg.services.ids import meant_as_iri, parse_iri
 from kg.services.resources import get_resource
 from kg.store.sparql_text import term_n3
-from kg.writepath import mint_iri
+from kg.web.resource import owner_value
+from kg.write import mint_iri
 
 ACCESS = Namespace("http://publications.europa.eu/resource/authority/access-right/")
 #: Properties of the dataset node the form manages (all other statements are kept).
@@ -248,8 +249,6 @@ def refusal_words(ctx: ServiceContext, error: DskgError, principal: Principal | 
     """A 403 or an ownership refusal in plain words (None: not such a refusal)."""
     if not isinstance(error, OwnershipRefused | Forbidden):
         return None
-    from kg.web.resource import owner_value  # the page's words for owners
-
     holder = "your token"
     if principal is not None:
         spaces = ", ".join(sorted(s.rsplit("/", 1)[-1] for s in principal.dataspaces))

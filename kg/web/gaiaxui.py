@@ -18,7 +18,7 @@ from kg.gaiax.trust import TrustStore
 from kg.gaiax.verify import verify_batch
 from kg.services.context import ServiceContext
 from kg.web.labels import lookup
-from kg.writepath import Origin
+from kg.write import Origin
 
 STEP_NAMES = {"parse": "Read with the shipped contexts", "envelope": "Envelope and dates",
               "proof": "Signature", "shapes": "Gaia-X shapes",

@@ -19,13 +19,16 @@ from rdflib.term import Node
 from kg.errors import BadRequest
 from kg.namespaces import ODRL, PREFIXES
 from kg.policy import service
-from kg.policy.evaluator import ConditionResult, Decision, PolicyResult, RuleResult
+from kg.policy.evaluator import Decision
 from kg.policy.iris import looks_like_iri
 from kg.policy.model import Constraint
+from kg.policy.outcome import ConditionResult, PolicyResult, RuleResult
 from kg.policy.request import build_request
 from kg.services.context import ServiceContext
 from kg.services.ids import SLUG
 from kg.services.kinds import KINDS
+from kg.services.listing import Filters
+from kg.services.permitted import permitted, question_from_params
 from kg.web.labels import Names, humanise, lookup
 from kg.web.policywords import action_words, constraint_words, noun, rule_words
 
@@ -266,9 +269,6 @@ class WhichAnswer:
 def which(ctx: ServiceContext, form: Mapping[str, str], duties: list[str],
           offset: int = 0) -> WhichAnswer:
     """The datasets the form's organisation may act on (``GET /datasets?may=...``)."""
-    from kg.services.listing import Filters
-    from kg.services.permitted import permitted, question_from_params
-
     action = form.get("action", "").strip() or "use"
     assignee = _resolve(ctx, form.get("assignee", ""), ("organisations", "dataspaces"),
                         "organisation")

@@ -18,7 +18,7 @@ from kg.services.context import ServiceContext
 from kg.validation import ValidationReport
 from kg.validation.report import path_text, short
 from kg.web.labels import lookup, property_label
-from kg.writepath import Description, validate_descriptions
+from kg.write import Description, validate_descriptions
 
 FORMATS = {"auto": "Detect", "turtle": "Turtle", "json-ld": "JSON-LD", "xml": "RDF/XML",
            "ntriples": "N-Triples", "trig": "TriG", "nquads": "N-Quads"}

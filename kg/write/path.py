@@ -4,281 +4,46 @@ CLI ``load``, REST writes, harvesting and Gaia-X import all come through here. A
 is one named graph; every commit also writes its provenance record into the meta graph, in
 the same transaction. Small inputs are handled as rdflib graphs; big multi-graph inputs take
 the bulk path (a staging in-memory store, validation compiled to SPARQL, one bulk commit).
+What the stages take and how descriptions are named: ``describe``; the provenance records
+they write: ``records``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import re
-import threading
-import unicodedata
-import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal as TypingLiteral
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.term import Identifier, Node
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from kg import ownership, validation
-from kg.bulkcommit import JournaledLoad
 from kg.errors import BadRequest, Conflict, NotFound, OwnershipRefused, ValidationFailed
-from kg.namespaces import (
-    DCAT,
-    DEFAULT_ID_BASE,
-    DSKG,
-    FOAF,
-    META_GRAPH,
-    ODRL,
-    ORG,
-    PROV,
-    RDF,
-    XSD,
-)
-from kg.ownership import NODE, Claim, Writer
+from kg.namespaces import DCAT, DEFAULT_ID_BASE, DSKG, META_GRAPH, PROV, RDF, XSD
+from kg.ownership import Claim
 from kg.rdfio import QUAD_FORMATS, iter_quads, jsonld_to_nquads
 from kg.store import Store, memory_store
 from kg.store.sparql_text import term_n3
 from kg.validation.links import refuse_unsafe_iris, refuse_unsafe_iris_in_store
-from kg.vocabulary import LABEL_PROPERTIES
+from kg.write.bulk import JournaledLoad
+from kg.write.describe import (
+    Description,
+    Mode,
+    Origin,
+    Triple,
+    WriteResult,
+    agent_iri,
+    normalise,
+    own_graph_name,
+    split_dataset,
+)
+from kg.write.records import description_record, provenance_record, shared_record
+from kg.write.transaction import transaction
 
-Mode = TypingLiteral["create", "replace", "upsert"]
-Triple = tuple[Node, Node, Node]
-
-#: Classes whose blank-node instances get a minted IRI, and the path segment for each.
-KIND_OF_CLASS: dict[URIRef, str] = {
-    DSKG.DataSpace: "dataspace",
-    ORG.Organization: "organisation",
-    ORG.OrganizationalCollaboration: "dataspace",
-    FOAF.Organization: "organisation",
-    DSKG.LegalFramework: "framework",
-    DSKG.Rulebook: "rulebook",
-    ORG.Membership: "membership",
-    DCAT.Dataset: "dataset",
-    DCAT.Distribution: "distribution",
-    DCAT.DataService: "service",
-    DCAT.Catalog: "catalog",
-    ODRL.Offer: "policy",
-    ODRL.Set: "policy",
-    ODRL.Agreement: "policy",
-    ODRL.Policy: "policy",
-}
 #: Inputs bigger than this (or with more graphs than BULK_GRAPHS) take the bulk path.
 BULK_BYTES = 4 * 1024 * 1024
 BULK_GRAPHS = 200
-
-# Commits are serialised inside one process: a check-then-write (create must not exist,
-# If-Match must still hold) and its commit happen under this lock.
-WRITE_LOCK = threading.RLock()
-
-
-@dataclass
-class Description:
-    """One description: the triples of one named graph and its main resource."""
-
-    name: URIRef
-    graph: Graph
-    root: URIRef | None = None
-
-
-@dataclass
-class WriteResult:
-    graphs: list[URIRef] = field(default_factory=list)
-    roots: dict[URIRef, URIRef | None] = field(default_factory=dict)
-    created: list[URIRef] = field(default_factory=list)
-    replaced: list[URIRef] = field(default_factory=list)
-    triples: int = 0
-    warnings: int = 0
-    report: validation.ValidationReport | None = None
-    #: per graph, the triples the ownership review dropped (restated or out of bounds)
-    trimmed: dict[URIRef, list[Triple]] = field(default_factory=dict)
-
-
-@dataclass
-class Origin:
-    """Who and where a write comes from (goes into the provenance record), and with what
-    authority (``writer``, checked against what the write touches: DESIGN 4a)."""
-
-    agent: str = "anonymous"
-    source: str | None = None
-    activity: str = "write"
-    writer: Writer = NODE
-    #: the node's base IRI: description graphs are named under ``{base_iri}graph/``
-    base_iri: str = "http://127.0.0.1:8000/"
-    extra: list[Triple] = field(default_factory=list)
-    #: extra provenance triples per graph (subject = the graph name), e.g. a harvest's ETag
-    per_graph: dict[URIRef, list[Triple]] = field(default_factory=dict)
-
-
-def agent_iri(agent: str) -> URIRef:
-    safe = re.sub(r"[^A-Za-z0-9._~:-]", "-", agent) or "anonymous"
-    return URIRef(f"https://w3id.org/dskg/agent/{safe}")
-
-
-def graph_iri_for(base_iri: str, root: URIRef) -> URIRef:
-    """The IRI of the graph describing ``root``: never the resource's own IRI, so that the
-    provenance record (about the graph) is not read as facts about the resource."""
-    text = str(root)
-    for stem in (f"{base_iri}id/", DEFAULT_ID_BASE):
-        if text.startswith(stem) and len(text) > len(stem):
-            return URIRef(f"{base_iri}graph/{text[len(stem):]}")
-    return URIRef(f"{base_iri}graph/r/{hashlib.sha256(text.encode()).hexdigest()[:32]}")
-
-
-def own_graph_name(description: Description, base_iri: str) -> Description:
-    """A description whose graph is named after a resource it describes gets a graph IRI
-    of its own (older inputs and stores name graphs after their main resource)."""
-    name = description.name
-    if (name, RDF.type, None) not in description.graph:
-        return description
-    return Description(name=graph_iri_for(base_iri, name), graph=description.graph,
-                       root=description.root or name)
-
-
-def slugify(text: str, limit: int = 60) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:limit].strip("-")
-
-
-# -- splitting ---------------------------------------------------------------------------
-def roots_of(graph: Graph) -> list[URIRef]:
-    """Typed IRI subjects that no other subject in the graph points at."""
-    objects = {o for s, _p, o in graph if s != o}
-    roots = {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}
-    return sorted(r for r in roots if r not in objects)
-
-
-def _root_for(graph: Graph) -> URIRef | None:
-    roots = roots_of(graph)
-    return roots[0] if len(roots) == 1 else None
-
-
-def split_dataset(dataset: Dataset, *, base_iri: str, name: URIRef | None = None
-                  ) -> list[Description]:
-    """Named graphs become descriptions; default-graph triples become one more.
-
-    ``name`` forces the graph name of the default-graph description (REST, ``--graph``).
-    """
-    descriptions: list[Description] = []
-    for context in dataset.graphs():
-        if len(context) == 0:
-            continue
-        graph = Graph()
-        for triple in context:
-            graph.add(triple)
-        if context.identifier == dataset.default_graph.identifier:
-            descriptions.append(Description(name=name or URIRef(""), graph=graph))
-        else:
-            assert isinstance(context.identifier, URIRef)
-            descriptions.append(Description(name=context.identifier, graph=graph,
-                                            root=_root_for(graph)))
-    return descriptions
-
-
-# -- normalising -------------------------------------------------------------------------
-def _label(graph: Graph, node: Identifier) -> str | None:
-    for prop in LABEL_PROPERTIES:
-        for value in graph.objects(node, prop):
-            if isinstance(value, Literal) and str(value).strip():
-                return str(value)
-    return None
-
-
-def _kind(graph: Graph, node: Identifier) -> str | None:
-    for cls in graph.objects(node, RDF.type):
-        kind = KIND_OF_CLASS.get(cls)  # type: ignore[call-overload]
-        if kind:
-            return kind
-    return None
-
-
-def mint_iri(base_iri: str, kind: str, label: str | None,
-             taken: Callable[[URIRef], bool]) -> URIRef:
-    stem = slugify(label) if label else ""
-    if not stem:
-        stem = uuid.uuid4().hex[:12]
-    candidate = URIRef(f"{base_iri}id/{kind}/{stem}")
-    suffix = 2
-    while taken(candidate):
-        candidate = URIRef(f"{base_iri}id/{kind}/{stem}-{suffix}")
-        suffix += 1
-    return candidate
-
-
-def normalise(description: Description, *, base_iri: str,
-              taken: Callable[[URIRef], bool]) -> Description:
-    """Mint IRIs for blank nodes of our main classes, and name the graph after its root."""
-    graph = description.graph
-    renames: dict[BNode, URIRef] = {}
-    minted: set[URIRef] = set()
-    for node in set(graph.subjects(RDF.type, None)):
-        if isinstance(node, BNode):
-            kind = _kind(graph, node)
-            if kind:
-                iri = mint_iri(base_iri, kind, _label(graph, node),
-                               lambda c: c in minted or taken(c))
-                minted.add(iri)
-                renames[node] = iri
-    if renames:
-        renamed = Graph()
-        for s, p, o in graph:
-            renamed.add((renames.get(s, s), p, renames.get(o, o)))  # type: ignore[arg-type]
-        graph = renamed
-    root = description.root or _root_for(graph)
-    root = renames.get(root, root) if isinstance(root, BNode) else root  # type: ignore[arg-type]
-    name = description.name
-    if str(name) == "":
-        name = (graph_iri_for(base_iri, root) if root is not None
-                else URIRef(f"{base_iri}graph/{uuid.uuid4().hex}"))
-    return own_graph_name(Description(name=name, graph=graph, root=root), base_iri)
-
-
-# -- provenance --------------------------------------------------------------------------
-def provenance_record(description: Description, origin: Origin, *, when: datetime,
-                      warnings: int, conforms: bool | None, owner: URIRef | None = None
-                      ) -> list[Triple]:
-    return description_record(description.name, len(description.graph), description.root,
-                              origin, shared_record(origin, when=when, warnings=warnings,
-                                                    conforms=conforms), owner)
-
-
-def shared_record(origin: Origin, *, when: datetime, warnings: int, conforms: bool | None
-                  ) -> list[tuple[Node, Node]]:
-    """The (predicate, object) pairs every record of one write shares."""
-    shared: list[tuple[Node, Node]] = [
-        (RDF.type, DSKG.Description),
-        (RDF.type, PROV.Entity),
-        (PROV.wasAttributedTo, agent_iri(origin.agent)),
-        (PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)),
-        (DSKG.activity, Literal(origin.activity)),
-        (DSKG.writerRole, Literal(origin.writer.role)),
-    ]
-    if origin.source:
-        # Not dct:source: DCAT-AP reserves dct:source on a dataset for another dataset, and
-        # stores written before graphs had IRIs of their own still say dskg:receivedFrom.
-        shared.append((DSKG.receivedFrom, Literal(origin.source)))
-    if conforms is not None:
-        shared.append((DSKG.conforms, Literal(conforms)))
-        shared.append((DSKG.warningCount, Literal(warnings)))
-    shared.extend((p, o) for _s, p, o in origin.extra)
-    return shared
-
-
-def description_record(name: URIRef, triples: int | Literal, root: URIRef | None,
-                       origin: Origin, shared: list[tuple[Node, Node]],
-                       owner: URIRef | None = None) -> list[Triple]:
-    """The provenance record of graph ``name``: the shared pairs and its own facts."""
-    record: list[Triple] = [(name, p, o) for p, o in shared]
-    record.append((name, DSKG.owner, owner or ownership.NODE_OWNER))
-    record.append((name, DSKG.tripleCount,
-                   triples if isinstance(triples, Literal) else Literal(triples)))
-    if root is not None:
-        record.append((name, DSKG.describes, root))
-    record.extend(origin.per_graph.get(name, []))
-    return record
 
 
 # -- the path ----------------------------------------------------------------------------
@@ -327,7 +92,7 @@ def commit(store: Store, descriptions: Sequence[Description], origin: Origin, *,
     warnings = 0 if report is None else sum(1 for r in report.results
                                             if r.severity != "Violation")
     when = datetime.now(UTC)
-    with WRITE_LOCK:
+    with transaction(store):
         if precondition is not None:
             precondition()
         created, replaced = _check_mode(store, names, mode)
@@ -415,7 +180,7 @@ def delete_graphs(store: Store, names: Sequence[URIRef], origin: Origin,
                        (name, PROV.invalidatedAtTime, when),
                        (name, DSKG.invalidatedBy, agent_iri(origin.agent)),
                        (name, DSKG.activity, Literal(origin.activity))]
-    with WRITE_LOCK:
+    with transaction(store):
         if precondition is not None:
             precondition()
         missing = [n for n in names if not store.has_graph(n)]
@@ -433,37 +198,9 @@ def delete_graphs(store: Store, names: Sequence[URIRef], origin: Origin,
 
 def record_activity(store: Store, triples: Sequence[Triple]) -> None:
     """Provenance of a step that changes no description (a submission refused admission):
-    added to the meta graph in one transaction, under the write lock."""
-    with WRITE_LOCK:
+    added to the meta graph in one transaction, as a writer (``transaction``)."""
+    with transaction(store):
         store.replace_graphs({}, add={URIRef(META_GRAPH): list(triples)})
-
-
-def update_provenance(graphs: Sequence[URIRef], agent: str) -> str:
-    """SPARQL Update operations that rewrite the records of ``graphs`` after a raw SPARQL
-    Update: appended to the same request, they run in its transaction and count the
-    triples the update left (a graph left empty gets a tombstone instead)."""
-    if not graphs:
-        return ""
-    values = " ".join(term_n3(g) for g in graphs)
-    meta = term_n3(URIRef(META_GRAPH))
-    who = term_n3(agent_iri(agent))
-    when = term_n3(Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime))
-    # Full IRIs, no PREFIX: engines differ on prologues after ';' inside one request.
-    d, p = (lambda name: term_n3(DSKG[name])), (lambda name: term_n3(PROV[name]))
-    counted = (f"{{ SELECT ?g (COUNT(?s) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
-               f"OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }} GROUP BY ?g }}")
-    return (
-        f"DELETE {{ GRAPH {meta} {{ ?g ?p ?o }} }} "
-        f"WHERE {{ VALUES ?g {{ {values} }} GRAPH {meta} {{ ?g ?p ?o }} }} ;\n"
-        f"INSERT {{ GRAPH {meta} {{ ?g a {d('Description')}, {p('Entity')} ; "
-        f"{p('wasAttributedTo')} {who} ; {p('generatedAtTime')} {when} ; "
-        f"{d('tripleCount')} ?n ; {d('activity')} \"sparql-update\" }} }} "
-        f"WHERE {{ {counted} FILTER(?n > 0) }} ;\n"
-        f"INSERT {{ GRAPH {meta} {{ ?g a {d('DeletedDescription')} ; "
-        f"{p('invalidatedAtTime')} {when} ; {d('invalidatedBy')} {who} ; "
-        f"{d('activity')} \"sparql-update\" }} }} "
-        f"WHERE {{ {counted} FILTER(?n = 0) }}"
-    )
 
 
 def write_bytes(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Origin,
@@ -533,7 +270,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
     Graph names are taken as given (no IRI minting); a restore of our own export keeps the
     provenance records it carries instead of writing new ones. ``exclusive``: the caller
     holds the store alone (``dskg load`` on an embedded store), so a load of new graphs may
-    use the engine's bulk loader, journaled (``kg.bulkcommit``), instead of a transaction;
+    use the engine's bulk loader, journaled (``kg.write.bulk``), instead of a transaction;
     the loader then runs while the staged copy is validated, and a rejected load is undone.
     ``known_roots``: the main resource of graphs, when the caller knows it (a split dump);
     the others are guessed from the graph's shape.
@@ -554,7 +291,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
     # the review refuses or accepts whole (never trims).
     if exclusive and origin.writer.is_admin and meta not in staged \
             and not store.bulk_import_is_atomic:
-        with WRITE_LOCK:
+        with transaction(store):
             created, replaced = _check_mode(store, names, mode)
             if not replaced:
                 owners, trimmed = _review_staged(store, staging, names, roots, origin)
@@ -569,7 +306,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
                     load.commit(staged_write.records)
                 return staged_write.result(created, [], trimmed)
     context = validation.context_for(store, staging) if validate else None
-    with WRITE_LOCK:
+    with transaction(store):
         created, replaced = _check_mode(store, names, mode)
         owners, trimmed = _review_staged(store, staging, names, roots, origin)
         if trimmed:  # descriptions trimmed to nothing are not written (see ``commit``)
@@ -589,7 +326,7 @@ def bulk_write(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Or
         else:
             if records:
                 staging.replace_graphs({}, add={meta: records})
-            staging.copy_into(store)  # type: ignore[attr-defined]
+            staging.copy_into(store)
     return staged_write.result(created, replaced, trimmed)
 
 
@@ -685,8 +422,9 @@ def _validate_staged(staging: Store, names: list[URIRef], origin: Origin, valida
     warnings = 0 if report is None else report.count("Warning") + report.count("Info")
     with_records = set(staging.query(
         "SELECT DISTINCT ?g WHERE { GRAPH <" + META_GRAPH + "> { ?g a ?t } }").column("g"))
-    counts = dict(staging.query(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows)
+    counts = {g: n for g, n in staging.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows
+        if isinstance(n, Literal)}
     shared = shared_record(origin, when=datetime.now(UTC), warnings=warnings,
                            conforms=None if report is None else report.conforms)
     records: list[Triple] = []
@@ -694,7 +432,7 @@ def _validate_staged(staging: Store, names: list[URIRef], origin: Origin, valida
         if name not in with_records:
             records += description_record(name, counts.get(name, Literal(0)), roots.get(name),
                                           origin, shared, owners.get(name))
-    total = sum(int(c) for c in counts.values() if c is not None)
+    total = sum(int(c) for c in counts.values())
     return _StagedWrite(names, report, warnings, records, roots, total)
 
 

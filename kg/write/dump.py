@@ -23,27 +23,24 @@ import is atomic, a writer below admin, a reload that replaces graphs) takes ``b
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from kg import ownership, validation
-from kg.bulkcommit import JournaledLoad
 from kg.errors import ValidationFailed
 from kg.namespaces import DSKG, META_GRAPH, XSD
-from kg.split import Part, SplitDump
 from kg.store import Store, memory_store
 from kg.store.terms import to_ox
-from kg.writepath import (
-    WRITE_LOCK,
-    Mode,
-    Origin,
-    WriteResult,
-    _check_mode,
-    _failure_summary,
-    agent_iri,
-    shared_record,
-)
+from kg.write.bulk import JournaledLoad
+from kg.write.describe import Mode, Origin, WriteResult, agent_iri
+from kg.write.path import _check_mode, _failure_summary
+from kg.write.records import shared_record
+from kg.write.transaction import transaction
+
+if TYPE_CHECKING:  # kg.split imports the write path: only its types are needed here
+    from kg.split import Part, SplitDump
 
 _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
@@ -100,7 +97,7 @@ def commit_split(store: Store, dump: SplitDump, parts: list[Part], data: bytes, 
     origin.base_iri = base_iri
     names = [p.name for p in parts]
     roots: dict[URIRef, URIRef | None] = {p.name: p.root for p in parts}
-    with WRITE_LOCK:
+    with transaction(store):
         created, replaced = _check_mode(store, names, mode)
         if replaced:
             return None

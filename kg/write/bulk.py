@@ -34,14 +34,12 @@ from rdflib.term import Node
 from kg.namespaces import DSKG, META_GRAPH, PROV, RDF, XSD
 from kg.store import Store
 from kg.store.chunked import is_abandoned, writer_id
+from kg.store.journal import undo_load
 from kg.store.parsing import serialize_quads
 from kg.store.sparql_text import term_n3
 
 Triple = tuple[Node, Node, Node]
 META = URIRef(META_GRAPH)
-#: Graphs removed per transaction when a load is undone (a crash part-way through an undo
-#: leaves the activity open, so the next open finishes it).
-UNDO_BATCH = 2000
 log = logging.getLogger("dskg.load")
 
 
@@ -137,34 +135,6 @@ def interrupted_loads(store: Store) -> list[URIRef]:
     return sorted({load for load, writer, lease in rows if isinstance(load, URIRef)
                    and is_abandoned(None if writer is None else str(writer),
                                     lease.toPython() if isinstance(lease, Literal) else None)})
-
-
-def undo_load(store: Store, load: URIRef) -> int:
-    """Remove what ``load`` wrote: its graphs and their records, in transactions of
-    UNDO_BATCH graphs, then the activity. Returns how many graphs were dropped."""
-    meta, by, tag = term_n3(META), term_n3(PROV.wasGeneratedBy), term_n3(load)
-    dropped = 0
-    size = min(UNDO_BATCH, store.max_update_operations)  # DROPs one request may hold
-    while True:
-        batch = [row[0] for row in store.query(
-            f"SELECT ?g WHERE {{ GRAPH {meta} {{ ?g {by} {tag} }} }} LIMIT {size}"
-        ).rows if isinstance(row[0], URIRef)]
-        if not batch:
-            break
-        values = " ".join(term_n3(g) for g in batch)
-        # DROP, not DELETE: the graphs themselves go too (an emptied graph would still be
-        # listed, and the next write to it would count as a replacement).
-        drops = " ;\n".join(f"DROP SILENT GRAPH {term_n3(g)}" for g in batch)
-        store.update(
-            f"{drops} ;\n"
-            f"DELETE {{ GRAPH {meta} {{ ?g ?p ?o }} }} WHERE {{ VALUES ?g {{ {values} }} "
-            f"GRAPH {meta} {{ ?g ?p ?o }} }}",
-            touched=[*batch, META])
-        dropped += len(batch)
-    store.update(f"DELETE WHERE {{ GRAPH {meta} {{ {tag} ?p ?o }} }}", touched=[META])
-    if not store.query(f"ASK {{ GRAPH {meta} {{ ?s ?p ?o }} }}").boolean:
-        store.update(f"DROP SILENT GRAPH {meta}", touched=[META])  # the load made it
-    return dropped
 
 
 def recover_interrupted_loads(store: Store) -> dict[URIRef, int]:
