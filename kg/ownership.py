@@ -414,9 +414,16 @@ def staged_subjects(staging: Store) -> dict[URIRef, set[URIRef]]:
 def review_staged(store: Store, staging: Store, names: Sequence[URIRef]) -> None:
     """An admin's bulk write: one owner per IRI, within the write and against the store
     (the finer checks of ``Review`` concern writers below admin, whose writes are small)."""
+    review_subjects(store, staged_subjects(staging), names)
+
+
+def review_subjects(store: Store | None, subjects_of: dict[URIRef, set[URIRef]],
+                    names: Sequence[URIRef]) -> None:
+    """``review_staged`` with the IRIs each graph claims already known (a split dump knows
+    them without asking the staging store); ``store`` None: it holds no description."""
     refusals: dict[URIRef, list[str]] = {}
     owned: dict[URIRef, URIRef] = {}
-    for graph, subjects in staged_subjects(staging).items():
+    for graph, subjects in subjects_of.items():
         for subject in subjects:
             if _reserved(subject):
                 continue
@@ -425,7 +432,8 @@ def review_staged(store: Store, staging: Store, names: Sequence[URIRef]) -> None
                 refusals.setdefault(graph, []).append(
                     f"{subject} is described by two descriptions of this write ({first} and "
                     f"{graph}); one must own it")
-    for subject, holder in holders(store, owned, exclude=set(names)).items():
+    held = {} if store is None else holders(store, owned, exclude=set(names))
+    for subject, holder in held.items():
         refusals.setdefault(owned[subject], []).append(
             f"{subject} belongs to the description {holder.graph} (owner "
             f"{holder.owner or NODE_OWNER}); a description may state triples only about what "
@@ -434,13 +442,21 @@ def review_staged(store: Store, staging: Store, names: Sequence[URIRef]) -> None
         raise OwnershipRefused(refusals)
 
 
-def placements(store: Store, roots: Iterable[URIRef]) -> dict[URIRef, dict[str, set[Node]]]:
-    """Where each root sits: its data spaces, tiers and countries, as ``store`` says."""
+def placements(store: Store, roots: Iterable[URIRef], *, whole: bool = False
+               ) -> dict[URIRef, dict[str, set[Node]]]:
+    """Where each root sits: its data spaces, tiers and countries, as ``store`` says.
+    ``whole``: one query for every node of ``store`` instead of one per chunk of roots (a
+    staging store that holds just the write: 15 times faster for 12k roots)."""
     found: dict[URIRef, dict[str, set[Node]]] = {}
     prologue = (f"PREFIX dskg: <{DSKG}> PREFIX org: <{ORG}> PREFIX dcat: <{DCAT}> "
                 f"PREFIX odrl: <{ODRL}> ")
-    for chunk in _chunks(sorted(set(roots))):
-        for row in store.query(prologue + _PLACEMENT % {"r": terms_n3(chunk)}).dicts():
+    wanted = set(roots)
+    queries = [prologue + _PLACEMENT.replace("VALUES ?r { %(r)s } ", "")] if whole else [
+        prologue + _PLACEMENT % {"r": terms_n3(chunk)} for chunk in _chunks(sorted(wanted))]
+    for query in queries:
+        for row in store.query(query).dicts():
+            if whole and row["r"] not in wanted:
+                continue
             slot = found.setdefault(row["r"], {"space": set(), "tier": set(),  # type: ignore[arg-type]
                                                "country": set()})
             for key in ("space", "tier", "country"):

@@ -111,6 +111,8 @@ class Settings:
     store_token: str | None = field(default=None, repr=False)
     #: Triples per update request to a remote engine (bigger writes are split, journaled).
     store_chunk: int = 1000
+    #: Graph Store POSTs under way at once when a bulk load writes to a remote engine.
+    store_gsp_workers: int = 4
     #: Seconds within which a write by another process on the same remote engine reaches
     #: this process's searches and page caches.
     shared_refresh: float = 2.0
@@ -168,6 +170,7 @@ class Settings:
             store_user=env.get("DSKG_STORE_USER") or None,
             store_token=env.get("DSKG_STORE_TOKEN") or None,
             store_chunk=_int(env, "DSKG_STORE_CHUNK", cls.store_chunk),
+            store_gsp_workers=_int(env, "DSKG_STORE_GSP_WORKERS", cls.store_gsp_workers),
             shared_refresh=_float(env, "DSKG_SHARED_REFRESH", cls.shared_refresh),
             base_iri=base,
             admin_token=env.get("DSKG_ADMIN_TOKEN") or None,

@@ -57,6 +57,8 @@ from kg.write import (
     Origin,
     WriteResult,
     bulk_write,
+    commit_split,
+    delete_graphs,
     graph_iri_for,
     slugify,
     write_descriptions,
@@ -89,6 +91,7 @@ COMPOSITION = frozenset(_n(p) for p in (
 _CATALOG, _LISTED = _n(DCAT.Catalog), frozenset(_n(c) for c in (
     DCAT.Dataset, f"{DCAT}DatasetSeries", DCAT.DataService))
 _LINKS = frozenset(_n(p) for p in LINKS)
+_CATALOG_LINK = _n(DCAT.catalog)
 _TYPE = _n(RDF.type)
 _RESERVED = tuple(RESERVED_NAMESPACES)
 _KINDS = {_n(c): kind for c, kind in KIND_OF_CLASS.items()}
@@ -106,6 +109,11 @@ class Part:
     root: URIRef
     triples: list[Triple]
     content_hash: str = ""
+    #: the IRIs it claims, N-Triples form: its IRI subjects, listing links and shared
+    #: vocabulary aside (what ownership checks)
+    claims: list[str] = field(default_factory=list)
+    #: whether it has blank nodes (to be labelled apart from other descriptions' ones)
+    blank: bool = True
 
 
 @dataclass
@@ -113,40 +121,44 @@ class SplitDump:
     parts: list[Part] = field(default_factory=list)
     #: triples in the file (each counted once)
     triples: int = 0
+    #: the file's one top catalog (listed by no other catalog), if it has exactly one: the
+    #: default identity of the dump across reloads
+    catalog: URIRef | None = None
+    #: IRIs the file points at (types aside) and does not describe, N-Triples form
+    referenced: set[str] = field(default_factory=set)
 
     def nquads(self, parts: Iterable[Part] | None = None) -> bytes:
         """The descriptions as N-Quads, blank nodes kept apart per description."""
         lines: list[str] = []
         for index, part in enumerate(self.parts if parts is None else parts):
             graph = f"<{part.name}>"
+            if not part.blank:
+                lines += [f"{s} {p} {o} {graph} .\n" for s, p, o in part.triples]
+                continue
             labels: dict[str, str] = {}
-
-            def term(t: str, index: int = index, labels: dict[str, str] = labels) -> str:
-                if not t.startswith("_:"):
-                    return t
-                found = labels.get(t)
-                if found is None:
-                    found = labels[t] = f"_:d{index}n{len(labels)}"
-                return found
-
-            lines += [f"{term(s)} {p} {term(o)} {graph} .\n" for s, p, o in part.triples]
+            for s, _p, o in part.triples:
+                if s[0] == "_" and s not in labels:
+                    labels[s] = f"_:d{index}n{len(labels)}"
+                if o[0] == "_" and o not in labels:
+                    labels[o] = f"_:d{index}n{len(labels)}"
+            get = labels.get
+            lines += [f"{get(s, s)} {p} {get(o, o)} {graph} .\n" for s, p, o in part.triples]
         return "".join(lines).encode("utf-8")
 
-    def records(self, parts: Iterable[Part] | None = None
+    def records(self, parts: Iterable[Part] | None = None, source: URIRef | None = None
                 ) -> dict[URIRef, list[tuple[Node, Node, Node]]]:
-        """The extra provenance of each description: its root and its content hash."""
+        """The extra provenance of each description: its root, its content hash and the dump
+        it came from (``source``: what a reload of the same dump finds it by)."""
         return {part.name: [(part.name, DSKG.describes, part.root),
-                            (part.name, DSKG.contentHash, Literal(part.content_hash))]
+                            (part.name, DSKG.contentHash, Literal(part.content_hash)),
+                            *([(part.name, DSKG.dumpSource, source)] if source else [])]
                 for part in (self.parts if parts is None else parts)}
 
 
 def _parse(text: str) -> list[Triple]:
-    triples = []
-    for line in text.split("\n"):  # not splitlines: a literal may hold U+2028
-        if line:
-            s, p, rest = line.split(" ", 2)
-            triples.append((s, p, rest[:-2]))  # " ." ends every line
-    return triples
+    # not splitlines: a literal may hold U+2028; " ." ends every line; the object is what
+    # follows the second space
+    return [tuple(line[:-2].split(" ", 2)) for line in text.split("\n") if line]  # type: ignore[misc]
 
 
 def is_catalog_dump(triples: list[Triple]) -> bool:
@@ -180,7 +192,7 @@ def split_dump(data: bytes, fmt: str, *, base_iri: str) -> SplitDump | None:
         return None  # named graphs, or RDF-star statements about statements
     if tags:
         text = recase_tags(text, tags)
-    triples = _parse(text)
+    triples = list(dict.fromkeys(_parse(text)))  # a statement the file repeats counts once
     if not is_catalog_dump(triples):
         return None
     dump = split_triples(triples, base_iri=base_iri)
@@ -198,7 +210,7 @@ def split_triples(triples: list[Triple], *, base_iri: str) -> SplitDump:
             types[s].add(o)
         elif o[0] in "<_":
             objects.add(o)
-    reserved = {s for s in by_subject if s.startswith("<") and s[1:].startswith(_RESERVED)}
+    reserved = {s for s in by_subject if s[0] == "<" and s[1:].startswith(_RESERVED)}
     roots = {s for s, ts in types.items() if ts & ROOT_CLASSES and s not in reserved}
     while True:
         reach = _reach(roots, by_subject, types, reserved)
@@ -207,9 +219,7 @@ def split_triples(triples: list[Triple], *, base_iri: str) -> SplitDump:
         # Held by none: stands alone, unless it is a vocabulary term something uses, or a
         # blank node something points at.
         more |= {s for s in by_subject if s not in reach and s not in roots
-                 and s not in objects}
-        more |= {s for s in by_subject if s not in reach and s not in roots
-                 and s[0] == "<" and s not in reserved}
+                 and (s not in objects or (s[0] == "<" and s not in reserved))}
         if not more:
             break
         roots |= more
@@ -220,7 +230,12 @@ def split_triples(triples: list[Triple], *, base_iri: str) -> SplitDump:
     # Blank roots (a dataset without an IRI) get one, from their kind and label.
     renamed = _blank_root_iris(sorted(r for r in roots if r[0] == "_"), by_subject, types,
                                base_iri)
-    dump = SplitDump(triples=len(triples))
+    dump = SplitDump(triples=len(triples),
+                     referenced={o for o in objects if o[0] == "<" and o not in by_subject})
+    listed = {o for s, p, o in triples if p == _CATALOG_LINK}
+    tops = [renamed.get(r, r) for r in roots if _CATALOG in types.get(r, ()) and r not in listed]
+    if len(tops) == 1:
+        dump.catalog = URIRef(tops[0][1:-1])
     for root in roots:
         nodes = [root, *sorted(members.get(root, ()))]
         part_triples = [(s, p, o) for s in nodes for p, o in by_subject[s]]
@@ -229,9 +244,15 @@ def split_triples(triples: list[Triple], *, base_iri: str) -> SplitDump:
             part_triples = [(renamed.get(s, s), p, renamed.get(o, o))
                             for s, p, o in part_triples]
         iri = URIRef(renamed.get(root, root)[1:-1])
+        claimed = [renamed.get(n, n) for n in nodes
+                   if (n[0] == "<" or n in renamed) and n not in reserved
+                   and any(p not in _LINKS for p, _o in by_subject[n])]
         dump.parts.append(Part(name=graph_iri_for(base_iri, iri), root=iri,
                                triples=part_triples,
-                               content_hash="sha256:" + content_hash(part_triples)))
+                               content_hash="sha256:" + content_hash(part_triples),
+                               claims=claimed,
+                               blank=any(s[0] == "_" or o[0] == "_"
+                                         for s, _p, o in part_triples)))
     dump.parts.sort(key=lambda part: str(part.name))
     return dump
 
@@ -301,7 +322,7 @@ def content_hash(triples: list[Triple]) -> str:
     labels blank nodes anew on every load; the hash must not change with the labels)."""
     outgoing: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for s, p, o in triples:
-        if s.startswith("_:"):
+        if s[0] == "_":
             outgoing[s].append((p, o))
     if not outgoing:  # no blank node: the sorted lines as they are
         return hashlib.sha256("\n".join(sorted({" ".join(t) for t in triples})).encode()
@@ -314,15 +335,17 @@ def content_hash(triples: list[Triple]) -> str:
         if node in path:
             return "_:cycle"
         inner = path | {node}
-        parts = sorted(f"{p} {name(o, inner) if o.startswith('_:') else o}"
+        parts = sorted(f"{p} {name(o, inner) if o[0] == '_' else o}"
                        for p, o in outgoing.get(node, ()))
         names[node] = "_:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
         return names[node]
 
+    top: frozenset[str] = frozenset()
     for s, _p, o in triples:
-        for t in (s, o):
-            if t[0] == "_" and t not in names:
-                name(t, frozenset())
+        if s[0] == "_" and s not in names:
+            name(s, top)
+        if o[0] == "_" and o not in names:
+            name(o, top)
     get = names.get
     lines = sorted({f"{get(s, s)} {p} {get(o, o)}" for s, p, o in triples})
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
@@ -337,6 +360,15 @@ def held_hashes(store: Store, names: list[URIRef]) -> dict[URIRef, str]:
     """The content hash recorded for each of ``names`` that the store holds."""
     held: dict[URIRef, str] = {}
     meta, hashed = term_n3(URIRef(META_GRAPH)), term_n3(DSKG.contentHash)
+    if len(names) > _HASH_BATCH:
+        # Every hash the store records, in one answer: cheaper than VALUES lists of
+        # thousands of graphs (Virtuoso takes seconds for each).
+        wanted = set(names)
+        for g, digest in store.query(f"SELECT ?g ?h WHERE {{ GRAPH {meta} {{ "
+                                     f"?g {hashed} ?h }} }}").rows:
+            if g in wanted:
+                held[g] = str(digest)  # type: ignore[index]
+        return held
     for start in range(0, len(names), _HASH_BATCH):
         values = " ".join(term_n3(n) for n in names[start:start + _HASH_BATCH])
         for g, digest in store.query(f"SELECT ?g ?h WHERE {{ VALUES ?g {{ {values} }} "
@@ -345,19 +377,46 @@ def held_hashes(store: Store, names: list[URIRef]) -> dict[URIRef, str]:
     return held
 
 
+def held_from(store: Store, source: URIRef) -> list[URIRef]:
+    """The descriptions an earlier load of the dump ``source`` wrote and the store holds."""
+    meta, by = term_n3(URIRef(META_GRAPH)), term_n3(DSKG.dumpSource)
+    rows = store.query(f"SELECT ?g WHERE {{ GRAPH {meta} {{ ?g {by} {term_n3(source)} }} "
+                       f"FILTER EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} }} }}").rows
+    return sorted({g for (g,) in rows if isinstance(g, URIRef)})
+
+
 @dataclass
 class DumpResult:
     result: WriteResult
     #: descriptions the store already held with the same content (left alone)
     unchanged: int = 0
+    #: descriptions an earlier load of the same dump wrote that it no longer holds (deleted)
+    removed: list[URIRef] = field(default_factory=list)
+    #: the dump's identity across loads (recorded as ``dskg:dumpSource``)
+    source: URIRef | None = None
+
+    def summary(self) -> str:
+        """``N new, M replaced, K unchanged, D removed``."""
+        return (f"{len(self.result.created)} new, {len(self.result.replaced)} replaced, "
+                f"{self.unchanged} unchanged, {len(self.removed)} removed")
+
+
+#: Descriptions deleted per transaction when a reload removes what left the dump.
+REMOVE_BATCH = 500
 
 
 def write_dump(store: Store, dump: SplitDump, *, base_iri: str, origin: Origin,
-               mode: Mode = "upsert", exclusive: bool = False) -> DumpResult:
+               mode: Mode = "upsert", exclusive: bool = False,
+               source: URIRef | None = None) -> DumpResult:
     """Commit a split dump through the write path: validated, provenance records with the
-    root and content hash of each description. Descriptions the store holds with the same
-    content hash are left alone (a reload rewrites only what changed); big dumps take the
-    bulk path (journaled with the engine's loader when ``exclusive``)."""
+    root, content hash and source of each description. Descriptions the store holds with the
+    same content hash are left alone (a reload rewrites only what changed), and those an
+    earlier load of the same ``source`` wrote that the dump no longer has are deleted, as a
+    re-harvest does (after the write: a rejected dump deletes nothing). ``source`` defaults
+    to the dump's top catalog, else to where the file came from (``origin.source``). Big
+    dumps take the bulk path (journaled with the engine's loader when ``exclusive``)."""
+    if source is None:
+        source = dump.catalog or (URIRef(origin.source) if origin.source else None)
     parts = dump.parts
     unchanged = 0
     if mode != "create":
@@ -365,18 +424,34 @@ def write_dump(store: Store, dump: SplitDump, *, base_iri: str, origin: Origin,
         changed = [p for p in parts if held.get(p.name) != p.content_hash]
         unchanged = len(parts) - len(changed)
         parts = changed
+    result = _write_parts(store, dump, parts, base_iri=base_iri, origin=origin, mode=mode,
+                          exclusive=exclusive, source=source)
+    gone: list[URIRef] = []
+    if source is not None and mode != "create":
+        kept = {p.name for p in dump.parts}
+        gone = [g for g in held_from(store, source) if g not in kept]
+        for start in range(0, len(gone), REMOVE_BATCH):
+            delete_graphs(store, gone[start:start + REMOVE_BATCH], origin)
+    return DumpResult(result, unchanged, gone, source)
+
+
+def _write_parts(store: Store, dump: SplitDump, parts: list[Part], *, base_iri: str,
+                 origin: Origin, mode: Mode, exclusive: bool, source: URIRef | None
+                 ) -> WriteResult:
     if not parts:
-        return DumpResult(WriteResult(), unchanged)
-    origin.per_graph = dump.records(parts)
+        return WriteResult()
+    origin.per_graph = dump.records(parts, source)
     data = dump.nquads(parts)
     roots = {p.name: p.root for p in parts}
     if len(parts) > BULK_GRAPHS or len(data) > BULK_BYTES:
-        return DumpResult(bulk_write(store, data, "nquads", base_iri=base_iri, origin=origin,
-                                     mode=mode, exclusive=exclusive, known_roots=roots),
-                          unchanged)
+        done = commit_split(store, dump, parts, data, base_iri=base_iri, origin=origin, mode=mode,
+                            exclusive=exclusive)
+        if done is not None:
+            return done
+        return bulk_write(store, data, "nquads", base_iri=base_iri, origin=origin, mode=mode,
+                          exclusive=exclusive, known_roots=roots)
     dataset = parse_dataset(data, "nquads", max_triples=None)
     descriptions = [Description(name=URIRef(g.identifier), graph=g,
                                 root=roots[URIRef(g.identifier)])
                     for g in dataset.graphs() if g.identifier in roots]
-    return DumpResult(write_descriptions(store, descriptions, base_iri=base_iri, origin=origin,
-                                         mode=mode), unchanged)
+    return write_descriptions(store, descriptions, base_iri=base_iri, origin=origin, mode=mode)

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
@@ -16,7 +16,7 @@ from harness.generate import generate, generate_turtle
 from kg.cli import app
 from kg.namespaces import DCAT, DSKG, META_GRAPH, PROV
 from kg.ownership import RESERVED_NAMESPACES
-from kg.split import _parse, content_hash, split_dump
+from kg.split import _parse, content_hash, split_dump, write_dump
 from kg.store.embedded import EmbeddedStore
 from kg.store.parsing import graph_bodies
 
@@ -167,7 +167,12 @@ def test_dskg_load_of_a_dump_round_trip(dump_file: Path, tmp_path: Path, route: 
     assert "1 description(s)" in whole
 
 
-def test_a_rejected_dump_leaves_the_store_unchanged(dump_file: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("route", ["small", "bulk"])
+def test_a_rejected_dump_leaves_the_store_unchanged(dump_file: Path, tmp_path: Path, route: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through both routes: the journaled bulk loader's graphs and records are undone."""
+    if route == "bulk":
+        monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)
     env = {"DSKG_STORE": str(tmp_path / "store"), "DSKG_DEFAULT_GRAPH": "0",
            "DSKG_BASE_IRI": BASE}
     broken = tmp_path / "broken.ttl"  # a dataset without its title
@@ -179,3 +184,142 @@ def test_a_rejected_dump_leaves_the_store_unchanged(dump_file: Path, tmp_path: P
     count = runner.invoke(app, ["query", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
                                 "--format", "csv"], env=env)
     assert count.stdout.splitlines()[1] == "0"
+
+
+def _graphs(store_path: Path) -> dict[str, str]:
+    """{root: graph} of the descriptions a store holds, from their records."""
+    store = EmbeddedStore(store_path)
+    try:
+        rows = store.query("SELECT ?r ?g WHERE { GRAPH ?m { ?g ?d ?r } "
+                           "FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } }",
+                           {"m": URIRef(META_GRAPH), "d": DSKG.describes}).rows
+        return {str(r): str(g) for r, g in rows}
+    finally:
+        store.close()
+
+
+def _without(source: Path, target: Path, iri: str) -> Path:
+    """``source`` without the description of ``iri`` (its triples, its parts' and blank
+    nodes', and the links to it)."""
+    graph = Graph().parse(source, format="turtle")
+    dump = split_dump(source.read_bytes(), "turtle", base_iri=BASE)
+    assert dump is not None
+    part = next(p for p in dump.parts if str(p.root) == iri)
+    queue: list = [URIRef(s[1:-1]) for s in part.claims]
+    seen: set = set()
+    while queue:
+        node = queue.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        queue += [o for o in graph.objects(node, None) if isinstance(o, BNode)]
+    for node in seen:
+        graph.remove((node, None, None))
+    graph.remove((None, None, URIRef(iri)))
+    graph.serialize(target, format="turtle")
+    return target
+
+
+def test_a_reload_removes_what_left_the_dump(dump_file: Path, tmp_path: Path) -> None:
+    """Descriptions an earlier load of the same dump wrote and the new one lacks are deleted
+    (with a tombstone), as a re-harvest does; another dump's descriptions are left alone."""
+    env = {"DSKG_STORE": str(tmp_path / "store"), "DSKG_DEFAULT_GRAPH": "0",
+           "DSKG_BASE_IRI": BASE}
+    dump = split_dump(dump_file.read_bytes(), "turtle", base_iri=BASE)
+    assert dump is not None and dump.catalog is None  # a catalog per data space: no top one
+    n = len(dump.parts)
+    export = tmp_path / "export.ttl"  # a portal's export, overwritten by its next one
+    export.write_bytes(dump_file.read_bytes())
+    assert f"{n} new, 0 replaced, 0 unchanged, 0 removed" in _load(env, str(export))
+    other = tmp_path / "other.ttl"  # another dump (its own top catalog is its identity)
+    other.write_text(PORTAL.replace('dct:title "', 'dct:description "A portal dataset." ; '
+                                    'dct:title "').replace(
+        "ex:open-offer a odrl:Offer ;", "ex:open-offer a odrl:Offer ; odrl:uid ex:open-offer ;"
+        " odrl:assigner ex:ministry ;"))
+    _load(env, str(other))
+    # Dataset 7 leaves the portal: its description goes, the catalog listing it changes.
+    _without(dump_file, export, f"{SYN}dataset/7")
+    assert f"0 new, 1 replaced, {n - 2} unchanged, 1 removed" in _load(env, str(export))
+    held = _graphs(tmp_path / "store")
+    assert f"{SYN}dataset/7" not in held and f"{SYN}dataset/8" in held
+    assert "https://portal.example/water" in held  # the other dump's
+    store = EmbeddedStore(tmp_path / "store")
+    try:  # the deletion is accountable: a tombstone says who removed it
+        gone = next(str(p.name) for p in dump.parts if str(p.root) == f"{SYN}dataset/7")
+        assert store.query("ASK { GRAPH ?m { ?g a ?t } }",
+                           {"m": URIRef(META_GRAPH), "g": URIRef(gone),
+                            "t": DSKG.DeletedDescription}).boolean
+        assert not store.has_graph(URIRef(gone))
+        sources = {str(r): str(s) for r, s in store.query(
+            "SELECT ?r ?s WHERE { GRAPH ?m { ?g ?by ?s ; ?d ?r } }",
+            {"m": URIRef(META_GRAPH), "by": DSKG.dumpSource, "d": DSKG.describes}).rows}
+        assert sources[f"{SYN}dataset/8"] == export.resolve().as_uri()
+        assert sources["https://portal.example/water"] == "https://portal.example/catalog"
+    finally:
+        store.close()
+    # --source names the dump: the same statements under another name are another dump,
+    # whose load removes nothing of this one.
+    renamed = tmp_path / "renamed.ttl"
+    renamed.write_bytes(export.read_bytes())
+    assert f"0 new, 0 replaced, {n - 1} unchanged, 0 removed" in _load(
+        env, "--source", export.resolve().as_uri(), str(renamed))
+    assert f"{SYN}dataset/8" in _graphs(tmp_path / "store")
+    # The same file again: nothing to do. A source must be an absolute IRI.
+    assert f"0 new, 0 replaced, {n - 1} unchanged, 0 removed" in _load(env, str(export))
+    bad = runner.invoke(app, ["load", "--source", "not an iri", str(export)], env=env)
+    assert bad.exit_code != 0 and "--source" in bad.output
+
+
+def test_a_dump_restating_what_another_description_owns_is_refused(
+        dump_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the journaled bulk route too, a dump may state triples only about what it owns:
+    the same file loaded whole first owns every IRI of it, so the split load is refused,
+    and nothing of it stays."""
+    monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)
+    env = {"DSKG_STORE": str(tmp_path / "store"), "DSKG_DEFAULT_GRAPH": "0",
+           "DSKG_BASE_IRI": BASE}
+    whole = f"{BASE}graph/whole"
+    assert "1 new" in _load(env, "--graph", whole, str(dump_file))
+    result = runner.invoke(app, ["load", str(dump_file)], env=env)
+    assert result.exit_code != 0, result.output
+    assert f"belongs to the description {whole}" in " ".join(result.output.split())
+    store = EmbeddedStore(tmp_path / "store")
+    try:
+        assert [n for n in store.graph_names() if n != URIRef(META_GRAPH)] == [URIRef(whole)]
+        assert not store.query("ASK { GRAPH ?m { ?g ?by ?load } }",
+                               {"m": URIRef(META_GRAPH), "by": PROV.wasGeneratedBy}).boolean
+    finally:
+        store.close()
+
+
+def test_the_dump_route_writes_what_bulk_write_writes(dump_file: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bulk route cut for dumps (kg.write.dump) answers from the split what bulk_write
+    asks its staging store: the same graphs and the same provenance records (owners, roots,
+    counts, hashes, source, outcome), times and the load's own IRI aside."""
+    from kg.write import Origin
+
+    monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)
+    dump = split_dump(dump_file.read_bytes(), "turtle", base_iri=BASE)
+    assert dump is not None
+    moments = {PROV.generatedAtTime, PROV.startedAtTime, PROV.endedAtTime, PROV.wasGeneratedBy}
+    written = []
+    for route in ("dump", "bulk_write"):
+        if route == "bulk_write":
+            monkeypatch.setattr("kg.split.commit_split", lambda *a, **k: None)
+        store = EmbeddedStore(tmp_path / route)
+        try:
+            done = write_dump(store, dump, base_iri=BASE, exclusive=True,
+                              origin=Origin(agent="cli", source="file:///x.ttl",
+                                            activity="load"))
+            assert len(done.result.created) == len(dump.parts)
+            meta = {t for t in store.get_graph(URIRef(META_GRAPH))
+                    if t[1] not in moments and not str(t[0]).startswith("urn:uuid:")}
+            quads = {(s, p, o, g) for s, p, o, g in store.query(
+                "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != ?m) "
+                "FILTER(!isBlank(?s) && !isBlank(?o)) }", {"m": URIRef(META_GRAPH)}).rows}
+            written.append((meta, quads, done.result.warnings, done.result.triples))
+        finally:
+            store.close()
+    assert len(written[0][0]) > 10 * len(dump.parts)
+    assert written[0] == written[1]

@@ -194,3 +194,40 @@ def test_a_big_graph_goes_to_the_graph_store_in_parts(oxigraph_url: str,
         Literal("inner")]
     store.clear()
     store.close()
+
+
+def test_many_small_graphs_go_to_the_graph_store_side_by_side(oxigraph_url: str) -> None:
+    """A dump's thousands of small descriptions are POSTed several at a time (one client
+    per thread); every graph lands whole. A POST the engine refuses stops the import with
+    the engine's error (the write path's journal then undoes what went in)."""
+    store = RemoteStore(f"{oxigraph_url}/query", f"{oxigraph_url}/update",
+                        f"{oxigraph_url}/store", gsp_workers=4)
+    store.clear()
+    threads: set[str] = set()
+    post = RemoteStore._post
+
+    def seen(self: RemoteStore, url: str, **kwargs: object) -> httpx.Response:
+        import threading
+
+        threads.add(threading.current_thread().name)
+        return post(self, url, **kwargs)  # type: ignore[arg-type]
+
+    lines = [f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" "
+             f"<http://example.org/g{i}> .\n_:b{i} <http://example.org/p> \"{i}\" "
+             f"<http://example.org/g{i}> .\n" for i in range(200)]
+    try:
+        RemoteStore._post = seen  # type: ignore[method-assign]
+        store.bulk_import("".join(lines).encode(), "nquads")
+    finally:
+        RemoteStore._post = post  # type: ignore[method-assign]
+    assert len([t for t in threads if t.startswith("dskg-gsp")]) > 1
+    assert len(store.graph_names()) == 200 and store.triple_count() == 400
+    assert store.query("SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { GRAPH ?g { ?b ?p ?o "
+                       "FILTER(isBlank(?b)) } }").rows[0][0].toPython() == 200
+    store.clear()
+    wrong = RemoteStore(f"{oxigraph_url}/query", f"{oxigraph_url}/update",
+                        f"{oxigraph_url}/no-such-endpoint", gsp_workers=4)
+    with pytest.raises(StoreUnavailable):
+        wrong.bulk_import("".join(lines).encode(), "nquads")
+    wrong.close()
+    store.close()

@@ -68,6 +68,10 @@ def load(
     create: Annotated[bool, typer.Option(help="Refuse to overwrite existing ones.")] = False,
     whole: Annotated[bool, typer.Option(help="Keep a catalog dump as one description "
                                         "(do not split it per dataset).")] = False,
+    source: Annotated[str | None, typer.Option(
+        help="The identity of a catalog dump across loads (default: its top catalog's IRI, "
+        "else the file's URI): loading it again deletes the descriptions an earlier load of "
+        "the same source wrote and the dump no longer holds.")] = None,
 ) -> None:
     """Load files through the write path: each file (or each named graph) is one description;
     a catalog dump (a dcat:Catalog, or many datasets, in one graph) is split into one
@@ -96,22 +100,38 @@ def load(
                 # by its opener), so a big load of new graphs may use the bulk loader.
                 dump = None if graph or whole else split_dump(data, fmt,
                                                               base_iri=config.base_iri)
-                unchanged = ""
+                counts = ""
                 if dump is not None:
                     done = write_dump(store, dump, base_iri=config.base_iri, origin=origin,
-                                      mode=mode, exclusive=True)
-                    result, unchanged = done.result, f"{done.unchanged} unchanged, "
+                                      mode=mode, exclusive=True,
+                                      source=_source_iri(source) if source else None)
+                    result = done.result
+                    counts = done.summary()
                 else:
                     result = write_bytes(store, data, fmt, base_iri=config.base_iri,
                                          origin=origin, graph=URIRef(graph) if graph else None,
                                          mode=mode, exclusive=True)
                 console.print(
                     f"{path}: {len(result.graphs)} description(s), {result.triples} triples "
-                    f"({len(result.created)} new, {len(result.replaced)} replaced, "
-                    f"{unchanged}{result.warnings} warnings)", highlight=False)
+                    f"({counts or f'{len(result.created)} new, {len(result.replaced)} replaced'}"
+                    f", {result.warnings} warnings)", highlight=False)
         finally:
             if progress is not None:
                 progress.stop()
+
+
+def _source_iri(text: str) -> URIRef:
+    """``--source``: an absolute IRI (it is recorded and queried as one)."""
+    from kg.store.sparql_text import term_n3
+
+    iri = URIRef(text)
+    if ":" not in text:
+        raise BadRequest(f"--source must be an absolute IRI, not {text!r}")
+    try:
+        term_n3(iri)
+    except ValueError as exc:
+        raise BadRequest(f"--source: {exc}") from None
+    return iri
 
 
 def _cell(term: object) -> str:

@@ -16,7 +16,8 @@ def open_store(settings: Settings) -> Store:
                             credentials=EngineCredentials(
                                 settings.store_user, settings.store_password,
                                 settings.store_token, settings.store_password_source),
-                            chunk=settings.store_chunk)
+                            chunk=settings.store_chunk,
+                            gsp_workers=settings.store_gsp_workers)
         try:
             store.check_access()  # refused credentials: a ConfigError naming the variables
         except BaseException:

@@ -68,13 +68,15 @@ def inverse_needs(compiled: Iterable[CompiledShapes]) -> tuple[set[URIRef], set[
     return predicates, classes
 
 
-def references(data: Graph | Store) -> tuple[set[URIRef], set[URIRef], set[URIRef]]:
+def references(data: Graph | Store, referenced: set[URIRef] | None = None
+               ) -> tuple[set[URIRef], set[URIRef], set[URIRef]]:
     """(IRIs referenced but not described in ``data``, described IRIs that shapes reach
-    backwards from, the predicates they reach back along)."""
+    backwards from, the predicates they reach back along). ``referenced``: the first, when
+    the caller knows it (only for a staging store)."""
     if isinstance(data, Store):
         compiled = compiled_for_store(data, store_axioms(data))
         predicates, classes = inverse_needs(compiled)
-        return (*_store_references(data, predicates, classes), predicates)
+        return (*_store_references(data, predicates, classes, referenced), predicates)
     compiled = compiled_for(*graph_profile(data))
     predicates, classes = inverse_needs(compiled)
     described = {s for s in data.subjects() if isinstance(s, URIRef)}
@@ -91,13 +93,15 @@ def references(data: Graph | Store) -> tuple[set[URIRef], set[URIRef], set[URIRe
     return referenced, described, predicates
 
 
-def _store_references(staging: Store, predicates: set[URIRef], classes: set[URIRef] | None
+def _store_references(staging: Store, predicates: set[URIRef], classes: set[URIRef] | None,
+                      referenced: set[URIRef] | None = None
                       ) -> tuple[set[URIRef], set[URIRef]]:
-    rows = staging.query(
-        f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && ?p != {term_n3(RDF.type)}) "
-        "FILTER NOT EXISTS { ?o ?q ?z } }").rows
-    referenced = {o for (o,) in rows
-                  if isinstance(o, URIRef) and not str(o).startswith(_VOCABULARY_PREFIXES)}
+    if referenced is None:
+        rows = staging.query(
+            f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && "
+            f"?p != {term_n3(RDF.type)}) FILTER NOT EXISTS {{ ?o ?q ?z }} }}").rows
+        referenced = {o for (o,) in rows if isinstance(o, URIRef)}
+    referenced = {o for o in referenced if not str(o).startswith(_VOCABULARY_PREFIXES)}
     if not predicates:
         return referenced, set()
     if classes is None:
@@ -138,14 +142,16 @@ def context_query(referenced: Iterable[URIRef], described: Iterable[URIRef],
     return "SELECT DISTINCT ?s ?p ?o WHERE {\n" + "\nUNION\n".join(branches) + "\n}"
 
 
-def context_for(store: Store, data: Graph | Store, *, every_fact: bool = False) -> Graph:
+def context_for(store: Store, data: Graph | Store, *, every_fact: bool = False,
+                referenced: set[URIRef] | None = None) -> Graph:
     """Facts from ``store`` about the nodes ``data`` references (see the module doc).
 
     ``data`` is a description, or a staging store holding many (the bulk path). Facts about
     nodes that ``data`` itself describes are left out: the description replaces what the
-    store says about them.
+    store says about them. ``referenced``: the IRIs ``data`` references and does not
+    describe, when the caller knows them (a split dump does, without asking its staging).
     """
-    referenced, described, inverse = references(data)
+    referenced, described, inverse = references(data, referenced)
     context = Graph()
     rows: list[tuple[Identifier, Identifier, Identifier]] = []
     asked: set[URIRef] = set()

@@ -13,6 +13,8 @@ inside are its private parts:
 - ``records``: the provenance records every commit writes in the meta graph;
 - ``bulk``: the journaled bulk loader commit of ``dskg load`` and the undoing of a load
   cut short (``recover_interrupted_loads``, run when a process opens the store);
+- ``dump``: ``commit_split``, the bulk commit of a split catalog dump (``kg.split``), which
+  answers from the split what ``bulk_write`` asks its staging store;
 - ``transaction``: ``transaction(store)``, the block that makes a check and its commit
   one step for the writers of this process (services that check before they call
   ``commit``/``delete_graphs`` hold it around both).
@@ -33,6 +35,7 @@ from kg.write.describe import (
     slugify,
     split_dataset,
 )
+from kg.write.dump import commit_split
 from kg.write.path import (
     BULK_BYTES,
     BULK_GRAPHS,
@@ -60,6 +63,7 @@ __all__ = [
     "agent_iri",
     "bulk_write",
     "commit",
+    "commit_split",
     "delete_graphs",
     "graph_iri_for",
     "interrupted_loads",

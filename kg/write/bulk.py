@@ -104,12 +104,13 @@ class JournaledLoad:
             self._worker.join()
             self._worker = None
 
-    def commit(self, records: Sequence[Triple]) -> None:
-        """Wait for the graphs, write the records, then the commit point."""
+    def commit(self, records: Sequence[Triple] | bytes) -> None:
+        """Wait for the graphs, write the records (triples, or N-Quads already in the meta
+        graph), then the commit point."""
         self._wait()
         if self._failure is not None:
             raise self._failure
-        self.store.bulk_import(_meta_nquads(records))
+        self.store.bulk_import(records if isinstance(records, bytes) else _meta_nquads(records))
         self.store.replace_graphs({}, add={META: [(self.iri, PROV.endedAtTime, _now())]})
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,

@@ -1,0 +1,142 @@
+"""The bulk commit of a split catalog dump: what ``bulk_write`` does, minus what the split
+already knows.
+
+``bulk_write`` takes any N-Quads file and asks its staging store, query by query, what a
+split dump has known since it was cut: which graphs there are and what each describes (the
+roots), which IRIs each graph claims (ownership), which IRIs it references without
+describing them (validation context), how many triples each holds (the records). Asked of
+a 10k-dataset dump, those queries took longer than the engine's bulk load of the file. Here
+they are answered from the split, and the order is chosen for two cores:
+
+1. what must be read from the store before it changes (existing graphs, holders of the
+   claimed IRIs, placements of the roots, the validation context) is read first, and the
+   staging copy is loaded to place the roots (their owners);
+2. the journaled bulk load of the graphs and their provenance records (N-Quads text)
+   starts in a thread (``JournaledLoad``); the staging copy is validated meanwhile;
+3. the warning count goes in with the commit point.
+
+A rejection (ownership or validation) leaves through ``JournaledLoad``, which undoes the
+load: the store is unchanged, as on every other path. Everything else (a store whose bulk
+import is atomic, a writer below admin, a reload that replaces graphs) takes ``bulk_write``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from kg import ownership, validation
+from kg.errors import ValidationFailed
+from kg.namespaces import DSKG, META_GRAPH, XSD
+from kg.store import Store, memory_store
+from kg.store.terms import to_ox
+from kg.write.bulk import JournaledLoad
+from kg.write.describe import Mode, Origin, WriteResult, agent_iri
+from kg.write.path import _check_mode, _failure_summary
+from kg.write.records import shared_record
+from kg.write.transaction import transaction
+
+if TYPE_CHECKING:  # kg.split imports the write path: only its types are needed here
+    from kg.split import Part, SplitDump
+
+_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+def _nt(term: Node) -> str:
+    """A term as the engine writes it in N-Triples (literals in their one canonical form)."""
+    return str(to_ox(term))
+
+
+def claims(parts: list[Part]) -> dict[URIRef, set[URIRef]]:
+    """The IRIs each description claims (what ``ownership.staged_subjects`` asks a staging
+    store), as the split found them."""
+    return {part.name: {URIRef(s[1:-1]) for s in part.claims} for part in parts}
+
+
+def referenced(dump: SplitDump, parts: list[Part]) -> set[URIRef]:
+    """IRIs the descriptions point at (types aside) and none of them describes."""
+    if len(parts) == len(dump.parts):
+        return {URIRef(o[1:-1]) for o in dump.referenced}
+    subjects = {s for part in parts for s, _p, _o in part.triples}
+    return {URIRef(o[1:-1]) for part in parts for _s, p, o in part.triples
+            if o[0] == "<" and p != _TYPE and o not in subjects}
+
+
+def records_nquads(parts: list[Part], origin: Origin, shared: list[tuple[Node, Node]],
+                   owners: dict[URIRef, URIRef]) -> bytes:
+    """The provenance records of ``parts`` in the meta graph, as N-Quads text: the triples
+    ``description_record`` makes (but the warning count), each distinct term converted
+    once."""
+    meta = f"<{META_GRAPH}>"
+    pairs = [f"{_nt(p)} {_nt(o)}" for p, o in shared]
+    count_p, describes, owner_p = _nt(DSKG.tripleCount), _nt(DSKG.describes), _nt(DSKG.owner)
+    lines: list[str] = []
+    for part in parts:
+        g = f"<{part.name}>"
+        lines += [f"{g} {pair} {meta} .\n" for pair in pairs]
+        lines.append(f'{g} {count_p} "{len(part.triples)}"^^<{XSD.integer}> {meta} .\n')
+        lines.append(f"{g} {owner_p} <{owners.get(part.name) or ownership.NODE_OWNER}> "
+                     f"{meta} .\n")
+        if part.root is not None:
+            lines.append(f"{g} {describes} <{part.root}> {meta} .\n")
+        lines += [f"{g} {_nt(p)} {_nt(o)} {meta} .\n"
+                  for _s, p, o in origin.per_graph.get(part.name, [])]
+    return "".join(lines).encode("utf-8")
+
+
+def commit_split(store: Store, dump: SplitDump, parts: list[Part], data: bytes, *,
+                 base_iri: str, origin: Origin, mode: Mode, exclusive: bool
+                 ) -> WriteResult | None:
+    """Commit the split descriptions ``parts`` (``data``: their N-Quads) through the
+    journaled bulk loader; None when this route does not apply (see the module doc)."""
+    if not (exclusive and origin.writer.is_admin) or store.bulk_import_is_atomic:
+        return None
+    origin.base_iri = base_iri
+    names = [p.name for p in parts]
+    roots: dict[URIRef, URIRef | None] = {p.name: p.root for p in parts}
+    with transaction(store):
+        created, replaced = _check_mode(store, names, mode)
+        if replaced:
+            return None
+        # 1. Read what the load will change, before it starts (nothing, in a new store).
+        wanted = [r for r in roots.values() if r is not None]
+        there: dict[URIRef, dict[str, set[Node]]] = {}
+        held = bool(store.graph_names())
+        ownership.review_subjects(store if held else None, claims(parts), names)
+        if held:
+            there = ownership.placements(store, wanted)
+        nationals = ownership.national_tiers(store)
+        staging = memory_store()
+        staging.bulk_import(data, "nquads")  # a scratch copy: atomicity plays no part
+        here = ownership.placements(staging, wanted, whole=True)
+        owners: dict[URIRef, URIRef] = {}
+        for name in names:
+            root = roots.get(name)
+            place: dict[str, set[Node]] = {"space": set(), "tier": set(), "country": set()}
+            for source in (here.get(root), there.get(root)) if root is not None else ():
+                for key, values in (source or {}).items():
+                    place[key] |= values
+            owners[name] = ownership.owner_for(origin.writer, place, nationals)
+        context = validation.context_for(store, staging, referenced=referenced(dump, parts))
+        # The records go in with the graphs: a load that fails validation is undone, records
+        # and all, so they may say it conforms; the warning count comes at the end.
+        shared = [*shared_record(origin, when=datetime.now(UTC), warnings=0, conforms=None),
+                  (DSKG.conforms, Literal(True))]
+        records = records_nquads(parts, origin, shared, owners)
+        with JournaledLoad(store, names, agent_iri(origin.agent)) as load:
+            # 2. The graphs and records go in while the staging copy is validated.
+            load.start(data + records, "nquads", None)
+            report = validation.validate_store(staging, context=context, list_warnings=False)
+            if not report.conforms:
+                raise ValidationFailed(_failure_summary(report), report)
+            warnings = report.count("Warning") + report.count("Info")
+            # 3. The warning count, then the commit point.
+            count = f" {_nt(DSKG.warningCount)} {_nt(Literal(warnings))} <{META_GRAPH}> .\n"
+            load.commit("".join(f"<{name}>{count}" for name in names).encode("utf-8"))
+    return WriteResult(graphs=names, roots=roots, created=created, replaced=[],
+                       triples=sum(len(p.triples) for p in parts), warnings=warnings,
+                       report=report)
+
