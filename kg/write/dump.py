@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kg import ownership, validation
+from kg import lexical, ownership, validation
 from kg.errors import ValidationFailed
 from kg.namespaces import DSKG, META_GRAPH, XSD
 from kg.store import Store, memory_store
@@ -87,6 +87,14 @@ def records_nquads(parts: list[Part], origin: Origin, shared: list[tuple[Node, N
     return "".join(lines).encode("utf-8")
 
 
+def _notes_nquads(data: bytes, names: list[URIRef]) -> bytes:
+    """The ``dskg:writtenForm`` notes of the parts (``kg.lexical``), as N-Quads text: found
+    in the split's own text, before the engine stores its values."""
+    notes = lexical.renamed(lexical.input_notes(data, "nquads"), names, lambda name: name)
+    meta = f" <{META_GRAPH}> .\n"
+    return "".join(f"{_nt(s)} {_nt(p)} {_nt(o)}{meta}" for s, p, o in notes).encode("utf-8")
+
+
 def commit_split(store: Store, dump: SplitDump, parts: list[Part], data: bytes, *,
                  base_iri: str, origin: Origin, mode: Mode, exclusive: bool
                  ) -> WriteResult | None:
@@ -125,7 +133,7 @@ def commit_split(store: Store, dump: SplitDump, parts: list[Part], data: bytes, 
         # and all, so they may say it conforms; the warning count comes at the end.
         shared = [*shared_record(origin, when=datetime.now(UTC), warnings=0, conforms=None),
                   (DSKG.conforms, Literal(True))]
-        records = records_nquads(parts, origin, shared, owners)
+        records = records_nquads(parts, origin, shared, owners) + _notes_nquads(data, names)
         with JournaledLoad(store, names, agent_iri(origin.agent)) as load:
             # 2. The graphs and records go in while the staging copy is validated.
             load.start(data + records, "nquads", None)
