@@ -13,7 +13,7 @@ from rdflib.compare import isomorphic
 
 from harness.servers import serve_app
 from kg.jsonld import DSKG_CONTEXT_URL, shipped_context
-from kg.namespaces import DCT, DSKG, META_GRAPH, RDF, SKOS
+from kg.namespaces import DCT, DSKG, META_GRAPH, RDF, RDFS, SKOS
 from kg.services.examples import EXAMPLE_IDS, JSONLD, TURTLE
 from kg.store import Store
 from kg.write import agent_iri, graph_iri_for
@@ -153,4 +153,30 @@ def test_concurrent_puts_with_one_stale_etag(live: tuple[httpx.Client, Store]) -
     graph = Graph().parse(data=client.get(location, headers={"Accept": "text/turtle"}).text)
     assert len(set(graph.objects(None, SKOS.prefLabel)) & {
         Literal("Editor 1", lang="en"), Literal("Editor 2", lang="en")}) == 1
+    assert client.delete(location, headers=ADMIN).status_code == 204
+
+
+
+def test_a_graph_store_put_keeps_the_resource_a_graph_describes(
+        live: tuple[httpx.Client, Store]) -> None:
+    """A description written again whole through the Graph Store Protocol still describes
+    its resource, although its new shape points elsewhere: REST writes to it keep working."""
+    client, store = live
+    created = client.post("/datasets", content=TURTLE["datasets"],
+                          headers={**ADMIN, "Content-Type": "text/turtle"})
+    assert created.status_code == 201, created.text
+    location, dataset = created.headers["Location"], URIRef(created.json()["@id"])
+    graph_name = graph_iri_for(BASE, dataset)
+    params = {"graph": str(graph_name)}
+    text = client.get("/graphs", params=params, headers={"Accept": "application/n-triples"}).text
+    # A node pointing at the dataset: by its shape alone, the graph would now describe it.
+    note = (f"<https://example.org/note/gsp> <{RDF.type}> <{RDFS.Resource}> .\n"
+            f"<https://example.org/note/gsp> <{RDFS.seeAlso}> <{dataset}> .\n")
+    written = client.put("/graphs", params=params, content=text + note,
+                         headers={**ADMIN, "Content-Type": "application/n-triples"})
+    assert written.status_code == 204, written.text
+    assert (graph_name, DSKG.describes, dataset) in store.get_graph(URIRef(META_GRAPH))
+    relabelled = client.put(location, json=_relabelled("datasets", "Described after"),
+                            headers=ADMIN)
+    assert relabelled.status_code == 200, relabelled.text
     assert client.delete(location, headers=ADMIN).status_code == 204

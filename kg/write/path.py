@@ -24,7 +24,7 @@ from kg.namespaces import DCAT, DEFAULT_ID_BASE, DSKG, META_GRAPH, PROV, RDF, XS
 from kg.ownership import Claim
 from kg.rdfio import QUAD_FORMATS, iter_quads, jsonld_to_nquads
 from kg.store import Store, memory_store
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 from kg.validation.links import refuse_unsafe_iris, refuse_unsafe_iris_in_store
 from kg.write.bulk import JournaledLoad
 from kg.write.describe import (
@@ -250,12 +250,28 @@ def write_descriptions(store: Store, descriptions: Iterable[Description], *, bas
         return candidate in taken_now or store.has_graph(candidate) or _is_subject(
             store, candidate)
 
+    recorded = _recorded_roots(store, [i.name for i in items if i.root is None and str(i.name)])
     for item in items:
+        root = recorded.get(item.name)
+        if item.root is None and root is not None and (root, None, None) in item.graph:
+            # A graph written again whole (Graph Store PUT) keeps the resource it describes,
+            # which its shape alone may not tell (a dataset its own offer targets).
+            item = Description(name=item.name, graph=item.graph, root=root)
         done = normalise(item, base_iri=base_iri, taken=taken)
         taken_now.add(done.name)
         normalised.append(done)
     return commit(store, normalised, origin, mode=mode, validate=validate,
                   precondition=precondition)
+
+
+def _recorded_roots(store: Store, names: list[URIRef]) -> dict[URIRef, URIRef]:
+    """The resource each existing graph of ``names`` is recorded as describing."""
+    if not names:
+        return {}
+    rows = store.query(f"SELECT ?g ?r WHERE {{ {values_list('g', names)} GRAPH "
+                       f"{term_n3(URIRef(META_GRAPH))} {{ ?g {term_n3(DSKG.describes)} ?r }} }}"
+                       ).rows
+    return {g: r for g, r in rows if isinstance(g, URIRef) and isinstance(r, URIRef)}
 
 
 def _is_subject(store: Store, iri: URIRef) -> bool:
