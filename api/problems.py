@@ -18,6 +18,11 @@ PROBLEM_TYPE_BASE = "https://w3id.org/dskg/problems/"
 log = logging.getLogger("dskg.api")
 
 
+#: How a problem answer is described in the OpenAPI document (routes' ``responses=``).
+PROBLEM_DOC: dict[str, Any] = {
+    "content": {"application/problem+json": {"schema": {"type": "object"}}}}
+
+
 class ProblemResponse(JSONResponse):
     media_type = "application/problem+json"
 

@@ -47,7 +47,7 @@ from kg.rdfio import BOM, parse_dataset
 from kg.store import Store
 from kg.store.canonical import recase_tags, written_tags
 from kg.store.parsing import default_graph_ntriples
-from kg.store.sparql_text import term_n3
+from kg.store.sparql_text import term_n3, values_list
 from kg.write import (
     BULK_BYTES,
     BULK_GRAPHS,
@@ -370,8 +370,8 @@ def held_hashes(store: Store, names: list[URIRef]) -> dict[URIRef, str]:
                 held[g] = str(digest)  # type: ignore[index]
         return held
     for start in range(0, len(names), _HASH_BATCH):
-        values = " ".join(term_n3(n) for n in names[start:start + _HASH_BATCH])
-        for g, digest in store.query(f"SELECT ?g ?h WHERE {{ VALUES ?g {{ {values} }} "
+        values = values_list("g", names[start:start + _HASH_BATCH])
+        for g, digest in store.query(f"SELECT ?g ?h WHERE {{ {values} "
                                      f"GRAPH {meta} {{ ?g {hashed} ?h }} }}").rows:
             held[g] = str(digest)  # type: ignore[index]
     return held

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from api.body import read_body
 from api.deps import AdminDep, ContextDep
 from api.negotiation import choose
+from api.problems import PROBLEM_DOC
 from kg.errors import BadRequest
 from kg.rdfio import format_for_media_type, parse_graph
 from kg.services import ServiceContext
@@ -43,10 +44,8 @@ _BODY = {"required": True, "content": {
     "application/ld+json": {"schema": {"type": "object"}, "example": {
         "@id": "https://example.org/a", "http://www.w3.org/2000/01/rdf-schema#label": "A"}},
 }}
-_PROBLEM: dict[str, Any] = {
-    "content": {"application/problem+json": {"schema": {"type": "object"}}}}
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    status: _PROBLEM for status in (400, 401, 403, 404, 415, 422)}
+    status: PROBLEM_DOC for status in (400, 401, 403, 404, 415, 422)}
 
 
 def default_graph_iri(ctx: ServiceContext) -> URIRef:

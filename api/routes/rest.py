@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from api.body import read_body
 from api.deps import ContextDep, PrincipalDep, StewardDep
 from api.negotiation import choose
+from api.problems import PROBLEM_DOC
 from api.web.templates import resource_html
 from kg import services
 from kg.auth import Principal
@@ -160,8 +161,6 @@ _LIST_SCHEMA = {"type": "object", "required": ["total", "limit", "offset", "item
 _WRITE_SCHEMA = {"type": "object", "properties": {
     "@id": {"type": "string"}, "id": {"type": "string"}, "href": {"type": "string"},
     "created": {"type": "boolean"}, "warnings": {"type": "array"}}}
-_PROBLEM: dict[str, Any] = {
-    "content": {"application/problem+json": {"schema": {"type": "object"}}}}
 _RDF_CONTENT = {media: {"schema": {"type": "string"}} for media in OFFERED
                 if media != "application/ld+json"} | {
     "application/ld+json": {"schema": {"type": "object"}}}
@@ -227,28 +226,28 @@ def _add_kind_routes(kind: Kind) -> None:
                                                         "JSON-LD", "value": examples["jsonld"]}}},
     }}
     errors: dict[int | str, dict[str, Any]] = {
-        status: _PROBLEM for status in (400, 401, 403, 415, 422)}
+        status: PROBLEM_DOC for status in (400, 401, 403, 415, 422)}
     router.add_api_route(
         f"/{kind.name}", list_kind, methods=["GET"], tags=[tag], name=f"list_{kind.name}",
         summary=f"List {kind.title.lower()} (filters, paging, total)",
         openapi_extra={"parameters": _list_parameters(kind)},
         responses={200: {"content": {"application/json": {"schema": _LIST_SCHEMA}},
                          "description": "A page, with RFC 8288 Link next/prev"},
-                   400: _PROBLEM})
+                   400: PROBLEM_DOC})
     router.add_api_route(item_path, get_one, methods=["HEAD"], name=f"head_{kind.name}",
                          include_in_schema=False)
     router.add_api_route(
         item_path, get_one, methods=["GET"], tags=[tag], name=f"get_{kind.name}",
         summary=f"One {kind.singular}'s description (JSON-LD, Turtle, N-Triples, RDF/XML, HTML)",
         responses={200: {"content": _RDF_CONTENT}, 304: {"description": "Not modified"},
-                   404: _PROBLEM, 406: _PROBLEM})
+                   404: PROBLEM_DOC, 406: PROBLEM_DOC})
     router.add_api_route(
         f"/{kind.name}", create_one, methods=["POST"], tags=[tag], status_code=201,
         name=f"create_{kind.name}", summary=f"Create a {kind.singular}",
         openapi_extra={"requestBody": request_body},
         responses={201: {"content": {"application/json": {"schema": _WRITE_SCHEMA}},
                          "description": "Created; Location names it"},
-                   409: _PROBLEM, **errors})
+                   409: PROBLEM_DOC, **errors})
     router.add_api_route(
         item_path, replace_one, methods=["PUT"], tags=[tag], name=f"replace_{kind.name}",
         summary=f"Replace a {kind.singular}'s whole description (If-Match honoured)",
@@ -256,14 +255,14 @@ def _add_kind_routes(kind: Kind) -> None:
                        "parameters": [{"name": "If-Match", "in": "header", "required": False,
                                        "schema": {"type": "string"}}]},
         responses={200: {"content": {"application/json": {"schema": _WRITE_SCHEMA}}},
-                   404: _PROBLEM, 409: _PROBLEM, 412: _PROBLEM, **errors})
+                   404: PROBLEM_DOC, 409: PROBLEM_DOC, 412: PROBLEM_DOC, **errors})
     router.add_api_route(
         item_path, delete_one, methods=["DELETE"], tags=[tag], status_code=204,
         name=f"delete_{kind.name}", summary=f"Delete a {kind.singular} (409 while referenced)",
         openapi_extra={"parameters": [{"name": "If-Match", "in": "header", "required": False,
                                        "schema": {"type": "string"}}]},
-        responses={204: {"description": "Deleted"}, 401: _PROBLEM, 403: _PROBLEM,
-                   404: _PROBLEM, 409: _PROBLEM, 412: _PROBLEM})
+        responses={204: {"description": "Deleted"}, 401: PROBLEM_DOC, 403: PROBLEM_DOC,
+                   404: PROBLEM_DOC, 409: PROBLEM_DOC, 412: PROBLEM_DOC})
 
 
 for _kind in services.KINDS.values():
@@ -273,7 +272,7 @@ for _kind in services.KINDS.values():
 # -- governance, tiers -----------------------------------------------------------------
 @router.get("/dataspaces/{resource_id}/governance", tags=["Data spaces"],
             summary="The governance chain from the data space up to the EU tier",
-            responses={404: _PROBLEM})
+            responses={404: PROBLEM_DOC})
 def governance(ctx: ContextDep, resource_id: str) -> JSONResponse:
     kind = services.KINDS["dataspaces"]
     space = ctx.ids.resolve(ctx.store, kind, resource_id)
@@ -291,7 +290,7 @@ def tiers(ctx: ContextDep) -> JSONResponse:
 # -- Linked Data ---------------------------------------------------------------------------
 @router.get("/id/{segment}/{slug}", tags=["Linked Data"], status_code=303,
             summary="Dereference an IRI this node minted (303 See Other to its document)",
-            responses={303: {"description": "See Other: the document URL"}, 404: _PROBLEM})
+            responses={303: {"description": "See Other: the document URL"}, 404: PROBLEM_DOC})
 def dereference_minted(ctx: ContextDep, segment: str, slug: str) -> Response:
     iri = parse_iri(f"{ctx.base_iri}id/{quote(segment, safe='')}/{quote(slug, safe='')}")
     return RedirectResponse(services.dereference(ctx, iri), status_code=303,
@@ -300,7 +299,7 @@ def dereference_minted(ctx: ContextDep, segment: str, slug: str) -> Response:
 
 @router.get("/graph/{name}", tags=["Linked Data"], status_code=303,
             summary="Dereference a graph name this node minted (303 to the Graph Store)",
-            responses={303: {"description": "See Other: /graphs?graph=..."}, 404: _PROBLEM})
+            responses={303: {"description": "See Other: /graphs?graph=..."}, 404: PROBLEM_DOC})
 def dereference_graph(ctx: ContextDep, name: str) -> Response:
     iri = parse_iri(f"{ctx.base_iri}graph/{quote(name, safe='')}")
     if not ctx.store.has_graph(iri):
@@ -312,7 +311,7 @@ def dereference_graph(ctx: ContextDep, name: str) -> Response:
 @router.get("/resource", tags=["Linked Data"],
             summary="Any IRI's description: 303 to its REST URL, or served here",
             responses={200: {"content": _RDF_CONTENT}, 303: {"description": "See Other"},
-                       404: _PROBLEM})
+                       404: PROBLEM_DOC})
 def resource(request: Request, ctx: ContextDep, principal: PrincipalDep, iri: Annotated[str, Query(
         description="The IRI, e.g. https://w3id.org/dskg/id/dataspace/agdatahub")]) -> Response:
     target = parse_iri(iri)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.body import read_body
 from api.deps import ContextDep
 from api.negotiation import choose
+from api.problems import PROBLEM_DOC
 from kg.rdfio import format_for_media_type, parse_graph, require_statements
 from kg.services import KINDS, ServiceContext
 from kg.store import Store
@@ -26,7 +27,6 @@ EXAMPLE = """@prefix dcat: <http://www.w3.org/ns/dcat#> .
 <https://example.org/id/dataset/soil> a dcat:Dataset ;
     dct:title "Soil moisture"@en ;
     dct:publisher <https://w3id.org/dskg/id/organisation/european-commission> ."""
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def _validate(store: Store, data: bytes, media_type: str | None, base_iri: str,
@@ -53,7 +53,7 @@ def _render(report: ValidationReport, media_type: str) -> Response:
     "Turtle or JSON-LD, or text for people, by `Accept`. References to nodes already in the "
     "graph are checked against the store unless `context=none`.",
     responses={200: {"content": {t: {} for t in REPORT_TYPES}},
-               400: _PROBLEM, 406: _PROBLEM, 413: _PROBLEM, 415: _PROBLEM},
+               400: PROBLEM_DOC, 406: PROBLEM_DOC, 413: PROBLEM_DOC, 415: PROBLEM_DOC},
     openapi_extra={"requestBody": {"required": True, "content": {
         "text/turtle": {"schema": {"type": "string"}, "example": EXAMPLE},
         "application/ld+json": {"schema": {"type": "object"}, "example": {
@@ -82,7 +82,7 @@ def _resolve(ctx: ServiceContext, kind: str, resource_id: str) -> tuple[Store, U
 
 @router.get("/datasets/{resource_id}/quality", tags=["Datasets"],
             summary="Metadata quality score (data.europa.eu MQA dimensions)",
-            responses={404: _PROBLEM})
+            responses={404: PROBLEM_DOC})
 async def dataset_score(ctx: ContextDep, resource_id: str) -> JSONResponse:
     store, iri = _resolve(ctx, "datasets", resource_id)
     score = await run_in_threadpool(dataset_quality, store, iri)
@@ -91,7 +91,7 @@ async def dataset_score(ctx: ContextDep, resource_id: str) -> JSONResponse:
 
 @router.get("/dataspaces/{resource_id}/quality", tags=["Data spaces"],
             summary="Average metadata quality of the datasets in the data space's catalog",
-            responses={404: _PROBLEM})
+            responses={404: PROBLEM_DOC})
 async def dataspace_score(ctx: ContextDep, resource_id: str) -> JSONResponse:
     store, iri = _resolve(ctx, "dataspaces", resource_id)
     score = await run_in_threadpool(dataspace_quality, store, iri)
