@@ -22,7 +22,7 @@ from rdflib import URIRef
 from harness.servers import serve_app
 from kg.admission import decide as decide_model
 from kg.admission import service
-from kg.admission.records import book_for
+from kg.admission.books import book_for
 from kg.namespaces import DSKG, META_GRAPH, PROV
 from kg.services.context import ServiceContext
 from kg.store import Store

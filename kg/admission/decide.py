@@ -14,10 +14,8 @@ from kg.admission import service
 from kg.admission.records import Submission, SubmissionBook
 from kg.auth import Principal, require
 from kg.errors import BadRequest, Conflict, Forbidden
-from kg.namespaces import DSKG, META_GRAPH, PROV, RDF, RDFS, XSD
+from kg.namespaces import DSKG, PROV, RDF, RDFS, XSD
 from kg.services.context import ServiceContext
-from kg.store import Store
-from kg.store.sparql_text import term_n3
 from kg.tokens import create_token, tokens_file
 from kg.write import Origin, Triple, agent_iri, commit, record_activity
 
@@ -151,29 +149,4 @@ def _admit(ctx: ServiceContext, book: SubmissionBook, principal: Principal,
                     agent=principal.agent, event="admitted", reason=reason, decided=True)
     return Decision("admitted", token, str(space))
 
-
-def admitted_in_store(store: Store, iri: URIRef) -> bool:
-    """Whether the admission of the submission ``iri`` reached the store (its commit)."""
-    return bool(store.query(
-        f"ASK {{ GRAPH {term_n3(URIRef(META_GRAPH))} {{ ?g {term_n3(PROV.wasGeneratedBy)} "
-        f"{term_n3(URIRef(f'{iri}#decision'))} }} }}").boolean)
-
-
-def settle_interrupted(store: Store, book: SubmissionBook, base_iri: str) -> list[str]:
-    """Finish or undo admissions a stopped node left half-way (status ``admitting``): the
-    store's transaction is the commit point. Returns the ids settled."""
-    settled = []
-    for submission in book.all_with_status("admitting"):
-        iri = URIRef(f"{base_iri}submissions/{submission.id}")
-        if admitted_in_store(store, iri):
-            book.set_status(submission.id, expected=("admitting",), status="admitted",
-                            agent="node", event="admitted", decided=True,
-                            reason="admitted; the node stopped before the steward token was "
-                            "issued: issue one with dskg token create --role steward "
-                            f"--dataspace {submission.dataspace}")
-        else:
-            book.set_status(submission.id, expected=("admitting",), status="pending",
-                            agent="node", event="admission-undone")
-        settled.append(submission.id)
-    return settled
 

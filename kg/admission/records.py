@@ -20,14 +20,12 @@ import os
 import sqlite3
 import threading
 import uuid
-import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kg.settings import Settings
-from kg.store import Store
 
 STATUSES = ("pending", "needs-changes", "admitting", "admitted", "rejected")
 _SCHEMA = """
@@ -230,20 +228,3 @@ def _from_row(row: sqlite3.Row) -> Submission:
         is_update=bool(row["is_update"]), report=json.loads(row["report"]),
         checks=json.loads(row["checks"]), reason=row["reason"], decided_by=row["decided_by"],
         decided=row["decided"])
-
-
-_BOOKS: weakref.WeakKeyDictionary[Store, SubmissionBook] = weakref.WeakKeyDictionary()
-_BOOKS_LOCK = threading.Lock()
-
-
-def book_for(store: Store, settings: Settings) -> SubmissionBook:
-    """The one submission book of ``store`` (opened on first use, interrupted admissions
-    settled against the store's meta graph)."""
-    with _BOOKS_LOCK:
-        book = _BOOKS.get(store)
-        if book is None:
-            book = _BOOKS[store] = SubmissionBook(submissions_file(settings))
-            from kg.admission.decide import settle_interrupted
-
-            settle_interrupted(store, book, settings.base_iri)
-        return book

@@ -18,9 +18,10 @@ from typing import Any
 from rdflib import URIRef
 
 from kg import validation
+from kg.admission.books import book_for
 from kg.admission.checks import countries_of, run_checks
 from kg.admission.content import Content, parse_content
-from kg.admission.records import STATUSES, Submission, SubmissionBook, book_for
+from kg.admission.records import STATUSES, Submission, SubmissionBook
 from kg.auth import Principal, require
 from kg.errors import BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed
 from kg.ownership import Writer
