@@ -72,7 +72,7 @@ def parse_datetime(text: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _kind(value: Node, datatype: URIRef | None) -> str:
+def value_kind(value: Node, datatype: URIRef | None) -> str:
     """The comparison type a right operand asks for."""
     if isinstance(value, URIRef):
         return "iri"
@@ -153,7 +153,7 @@ class Comparator:
     # -- pairs ---------------------------------------------------------------------------
     def _typed(self, left: Node, right: Node, datatype: URIRef | None,
                operand: URIRef | None) -> tuple[Comparable, Comparable] | None:
-        kind, other = _kind(right, datatype), _kind(left, None)
+        kind, other = value_kind(right, datatype), value_kind(left, None)
         if kind == "string" and other != "string":
             kind = other  # a plain string on the right reads as the left's type
         elif other not in ("string", kind) and {kind, other} != {"date", "datetime"}:

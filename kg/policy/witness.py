@@ -19,7 +19,7 @@ from rdflib.term import Node
 from kg.namespaces import ODRL
 from kg.policy import places
 from kg.policy.model import Condition, LogicalConstraint, Rule
-from kg.policy.operators import DATETIME, DURATION, NUMERIC, coerce
+from kg.policy.operators import DATETIME, DURATION, NUMERIC, coerce, value_kind
 from kg.policy.request import Request
 
 EXAMPLE_PARTY = URIRef("urn:dskg:example:party")
@@ -60,9 +60,14 @@ def _shifted(value: Literal, kind: str, steps: Iterable[int]) -> list[Literal]:
     return out
 
 
+#: The comparison types whose values are ordered (see ``operators.value_kind``).
+ORDERED = ("number", "datetime", "date", "duration")
+
+
 def _kind(value: Node, datatype: URIRef | None) -> str | None:
-    if not isinstance(value, Literal):
-        return None
+    """The ordered comparison type of a literal ``value``, None for any other value."""
+    kind = value_kind(value, datatype)
+    return kind if kind in ORDERED else None
     dt = datatype or value.datatype
     if dt in NUMERIC:
         return "number"
