@@ -19,7 +19,7 @@ from rdflib.term import Node
 from kg.namespaces import ODRL
 from kg.policy import places
 from kg.policy.model import Condition, LogicalConstraint, Rule
-from kg.policy.operators import DATETIME, DURATION, NUMERIC, coerce, value_kind
+from kg.policy.operators import coerce, value_kind
 from kg.policy.request import Request
 
 EXAMPLE_PARTY = URIRef("urn:dskg:example:party")
@@ -68,16 +68,6 @@ def _kind(value: Node, datatype: URIRef | None) -> str | None:
     """The ordered comparison type of a literal ``value``, None for any other value."""
     kind = value_kind(value, datatype)
     return kind if kind in ORDERED else None
-    dt = datatype or value.datatype
-    if dt in NUMERIC:
-        return "number"
-    if dt in DATETIME:
-        return "datetime"
-    if dt == XSD.date:
-        return "date"
-    if dt in DURATION:
-        return "duration"
-    return None
 
 
 def _midpoints(values: list[Literal], kind: str) -> list[Literal]:
