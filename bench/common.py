@@ -18,10 +18,12 @@ def run_child(module: str, *args: str, timeout: float = 3600) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def peak_rss_mib() -> float:
+def peak_rss_mib(children: bool = False) -> float:
+    """Peak resident memory of this process (``children``: of its largest child process)."""
     import resource
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def median_ms(samples: Sequence[float]) -> float:

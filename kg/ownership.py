@@ -442,20 +442,24 @@ def review_subjects(store: Store | None, subjects_of: dict[URIRef, set[URIRef]],
         raise OwnershipRefused(refusals)
 
 
-def placements(store: Store, roots: Iterable[URIRef], *, whole: bool = False
+def placements(store: Store, roots: Iterable[URIRef] | None, *, whole: bool = False
                ) -> dict[URIRef, dict[str, set[Node]]]:
     """Where each root sits: its data spaces, tiers and countries, as ``store`` says.
     ``whole``: one query for every node of ``store`` instead of one per chunk of roots (a
-    staging store that holds just the write: 15 times faster for 12k roots)."""
+    staging store that holds just the write: 15 times faster for 12k roots); with ``roots``
+    None, every node that sits somewhere."""
     found: dict[URIRef, dict[str, set[Node]]] = {}
     prologue = (f"PREFIX dskg: <{DSKG}> PREFIX org: <{ORG}> PREFIX dcat: <{DCAT}> "
                 f"PREFIX odrl: <{ODRL}> ")
-    wanted = set(roots)
+    wanted = None if roots is None else set(roots)
+    if wanted is None and not whole:
+        raise ValueError("placements of every node need whole=True")
     queries = [prologue + _PLACEMENT.replace("VALUES ?r { %(r)s } ", "")] if whole else [
-        prologue + _PLACEMENT % {"r": terms_n3(chunk)} for chunk in _chunks(sorted(wanted))]
+        prologue + _PLACEMENT % {"r": terms_n3(chunk)}
+        for chunk in _chunks(sorted(wanted or ()))]
     for query in queries:
         for row in store.query(query).dicts():
-            if whole and row["r"] not in wanted:
+            if wanted is not None and whole and row["r"] not in wanted:
                 continue
             slot = found.setdefault(row["r"], {"space": set(), "tier": set(),  # type: ignore[arg-type]
                                                "country": set()})

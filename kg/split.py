@@ -32,6 +32,7 @@ description so that loading the same dump again rewrites only what changed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections import defaultdict
@@ -53,11 +54,13 @@ from kg.write import (
     BULK_GRAPHS,
     KIND_OF_CLASS,
     Description,
+    FileCheck,
     Mode,
     Origin,
     WriteResult,
     bulk_write,
     commit_split,
+    commit_split_applies,
     delete_graphs,
     graph_iri_for,
     slugify,
@@ -126,6 +129,8 @@ class SplitDump:
     catalog: URIRef | None = None
     #: IRIs the file points at (types aside) and does not describe, N-Triples form
     referenced: set[str] = field(default_factory=set)
+    #: whether blank-node roots were given IRIs (the descriptions then differ from the file)
+    renamed: bool = False
 
     def nquads(self, parts: Iterable[Part] | None = None) -> bytes:
         """The descriptions as N-Quads, blank nodes kept apart per description."""
@@ -175,16 +180,22 @@ def is_catalog_dump(triples: list[Triple]) -> bool:
     return False
 
 
-def split_dump(data: bytes, fmt: str, *, base_iri: str) -> SplitDump | None:
-    """The descriptions of a single-file catalog dump, or None when ``data`` is no catalog
-    dump (it names graphs already, or holds no catalog and at most one dataset)."""
+def _prepared(data: bytes, fmt: str, base_iri: str) -> tuple[bytes, str]:
+    """``data`` as the engine's parsers take it: no byte-order mark, JSON-LD as N-Quads."""
     if data.startswith(BOM):
         data = data[len(BOM):]
-    tags = written_tags(data)  # the parser lower-cases language tags: keep the capitals
     if fmt == "json-ld":
         from kg.rdfio import jsonld_to_nquads
 
         data, fmt = jsonld_to_nquads(data, base_iri), "nquads"
+    return data, fmt
+
+
+def split_dump(data: bytes, fmt: str, *, base_iri: str) -> SplitDump | None:
+    """The descriptions of a single-file catalog dump, or None when ``data`` is no catalog
+    dump (it names graphs already, or holds no catalog and at most one dataset)."""
+    tags = written_tags(data)  # the parser lower-cases language tags: keep the capitals
+    data, fmt = _prepared(data, fmt, base_iri)
     if fmt == "trig":
         return None  # TriG exists to name graphs
     text = default_graph_ntriples(data, fmt, base_iri)
@@ -231,7 +242,8 @@ def split_triples(triples: list[Triple], *, base_iri: str) -> SplitDump:
     renamed = _blank_root_iris(sorted(r for r in roots if r[0] == "_"), by_subject, types,
                                base_iri)
     dump = SplitDump(triples=len(triples),
-                     referenced={o for o in objects if o[0] == "<" and o not in by_subject})
+                     referenced={o for o in objects if o[0] == "<" and o not in by_subject},
+                     renamed=bool(renamed))
     listed = {o for s, p, o in triples if p == _CATALOG_LINK}
     tops = [renamed.get(r, r) for r in roots if _CATALOG in types.get(r, ()) and r not in listed]
     if len(tops) == 1:
@@ -407,14 +419,15 @@ REMOVE_BATCH = 500
 
 def write_dump(store: Store, dump: SplitDump, *, base_iri: str, origin: Origin,
                mode: Mode = "upsert", exclusive: bool = False,
-               source: URIRef | None = None) -> DumpResult:
+               source: URIRef | None = None, check: FileCheck | None = None) -> DumpResult:
     """Commit a split dump through the write path: validated, provenance records with the
     root, content hash and source of each description. Descriptions the store holds with the
     same content hash are left alone (a reload rewrites only what changed), and those an
     earlier load of the same ``source`` wrote that the dump no longer has are deleted, as a
     re-harvest does (after the write: a rejected dump deletes nothing). ``source`` defaults
     to the dump's top catalog, else to where the file came from (``origin.source``). Big
-    dumps take the bulk path (journaled with the engine's loader when ``exclusive``)."""
+    dumps take the bulk path (journaled with the engine's loader when ``exclusive``);
+    ``check``: the file's triples checked meanwhile in another process (``load_dump``)."""
     if source is None:
         source = dump.catalog or (URIRef(origin.source) if origin.source else None)
     parts = dump.parts
@@ -425,7 +438,7 @@ def write_dump(store: Store, dump: SplitDump, *, base_iri: str, origin: Origin,
         unchanged = len(parts) - len(changed)
         parts = changed
     result = _write_parts(store, dump, parts, base_iri=base_iri, origin=origin, mode=mode,
-                          exclusive=exclusive, source=source)
+                          exclusive=exclusive, source=source, check=check)
     gone: list[URIRef] = []
     if source is not None and mode != "create":
         kept = {p.name for p in dump.parts}
@@ -436,16 +449,17 @@ def write_dump(store: Store, dump: SplitDump, *, base_iri: str, origin: Origin,
 
 
 def _write_parts(store: Store, dump: SplitDump, parts: list[Part], *, base_iri: str,
-                 origin: Origin, mode: Mode, exclusive: bool, source: URIRef | None
-                 ) -> WriteResult:
+                 origin: Origin, mode: Mode, exclusive: bool, source: URIRef | None,
+                 check: FileCheck | None = None) -> WriteResult:
     if not parts:
         return WriteResult()
     origin.per_graph = dump.records(parts, source)
     data = dump.nquads(parts)
     roots = {p.name: p.root for p in parts}
     if len(parts) > BULK_GRAPHS or len(data) > BULK_BYTES:
+        whole = check if len(parts) == len(dump.parts) else None  # it checked the whole file
         done = commit_split(store, dump, parts, data, base_iri=base_iri, origin=origin, mode=mode,
-                            exclusive=exclusive)
+                            exclusive=exclusive, check=whole)
         if done is not None:
             return done
         return bulk_write(store, data, "nquads", base_iri=base_iri, origin=origin, mode=mode,
@@ -455,3 +469,27 @@ def _write_parts(store: Store, dump: SplitDump, parts: list[Part], *, base_iri: 
                                 root=roots[URIRef(g.identifier)])
                     for g in dataset.graphs() if g.identifier in roots]
     return write_descriptions(store, descriptions, base_iri=base_iri, origin=origin, mode=mode)
+
+
+#: Dumps from this size on (the bulk route's) are checked in a second process meanwhile.
+CHECK_MIN_BYTES = BULK_BYTES
+
+
+def load_dump(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Origin,
+              mode: Mode = "upsert", exclusive: bool = False, source: URIRef | None = None
+              ) -> DumpResult | None:
+    """Split a catalog dump and write it (``split_dump``, then ``write_dump``), as ``dskg
+    load`` does; None when ``data`` is no catalog dump. A big dump going into an empty
+    store by the bulk route has its own triples checked in another process while this one
+    splits them (``kg.write.FileCheck``)."""
+    data, fmt = _prepared(data, fmt, base_iri)
+    parallel = (len(data) > CHECK_MIN_BYTES and fmt != "trig" and mode != "replace"
+                and commit_split_applies(store, origin, exclusive) and not store.graph_names())
+    with FileCheck(data, fmt, base_iri) if parallel else contextlib.nullcontext() as check:
+        dump = split_dump(data, fmt, base_iri=base_iri)
+        if dump is None:
+            return None
+        # Blank-node roots given IRIs: the descriptions say more than the file checked.
+        return write_dump(store, dump, base_iri=base_iri, origin=origin, mode=mode,
+                          exclusive=exclusive, source=source,
+                          check=None if dump.renamed else check)

@@ -16,7 +16,7 @@ from harness.generate import generate, generate_turtle
 from kg.cli import app
 from kg.namespaces import DCAT, DSKG, META_GRAPH, PROV
 from kg.ownership import RESERVED_NAMESPACES
-from kg.split import _parse, content_hash, split_dump, write_dump
+from kg.split import _parse, content_hash, load_dump, split_dump, write_dump
 from kg.store.embedded import EmbeddedStore
 from kg.store.parsing import graph_bodies
 
@@ -115,13 +115,34 @@ def _load(env: dict[str, str], *args: str) -> str:
     return " ".join(result.output.split())
 
 
-@pytest.mark.parametrize("route", ["small", "bulk"])
+def _route(route: str, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Send a small dump down the route a big one takes: ``bulk`` (staged, journaled bulk
+    load) or ``checked`` (the same, into an empty store, with the file's triples checked in
+    a second process meanwhile). Returns the list each answer of that check is noted in."""
+    checked: list[bool] = []
+    if route in ("bulk", "checked"):
+        monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)
+    if route == "checked":
+        from kg.write import FileCheck
+
+        class Noted(FileCheck):
+            def result(self):  # type: ignore[no-untyped-def]
+                verdict = super().result()
+                checked.append(verdict.report.conforms)
+                return verdict
+
+        monkeypatch.setattr("kg.split.CHECK_MIN_BYTES", 0)
+        monkeypatch.setattr("kg.split.FileCheck", Noted)
+    return checked
+
+
+@pytest.mark.parametrize("route", ["small", "bulk", "checked"])
 def test_dskg_load_of_a_dump_round_trip(dump_file: Path, tmp_path: Path, route: str,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Through the small path (rdflib graphs, one transaction) and the bulk path (staged,
-    journaled bulk load) that a big dump takes."""
-    if route == "bulk":
-        monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)
+    journaled bulk load) that a big dump takes, with and without the check in a second
+    process."""
+    checked = _route(route, monkeypatch)
     env = {"DSKG_STORE": str(tmp_path / "store"), "DSKG_DEFAULT_GRAPH": "0",
            "DSKG_BASE_IRI": BASE}
     dump = split_dump(dump_file.read_bytes(), "turtle", base_iri=BASE)
@@ -140,7 +161,9 @@ def test_dskg_load_of_a_dump_round_trip(dump_file: Path, tmp_path: Path, route: 
         assert len(set(described.values())) == 20
         journaled = store.query("ASK { GRAPH ?m { ?g ?by ?load } }",
                                 {"m": meta, "by": PROV.wasGeneratedBy}).boolean
-        assert journaled is (route == "bulk")  # the bulk loader's journal tags every graph
+        # the bulk loader's journal tags every graph
+        assert journaled is (route != "small")
+        assert checked == ([True] if route == "checked" else [])
         # The descriptions together hold exactly the file's statements.
         union = Graph()
         for name in names:
@@ -167,12 +190,11 @@ def test_dskg_load_of_a_dump_round_trip(dump_file: Path, tmp_path: Path, route: 
     assert "1 description(s)" in whole
 
 
-@pytest.mark.parametrize("route", ["small", "bulk"])
+@pytest.mark.parametrize("route", ["small", "bulk", "checked"])
 def test_a_rejected_dump_leaves_the_store_unchanged(dump_file: Path, tmp_path: Path, route: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Through both routes: the journaled bulk loader's graphs and records are undone."""
-    if route == "bulk":
-        monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)
+    """Through every route: the journaled bulk loader's graphs and records are undone."""
+    checked = _route(route, monkeypatch)
     env = {"DSKG_STORE": str(tmp_path / "store"), "DSKG_DEFAULT_GRAPH": "0",
            "DSKG_BASE_IRI": BASE}
     broken = tmp_path / "broken.ttl"  # a dataset without its title
@@ -184,6 +206,7 @@ def test_a_rejected_dump_leaves_the_store_unchanged(dump_file: Path, tmp_path: P
     count = runner.invoke(app, ["query", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
                                 "--format", "csv"], env=env)
     assert count.stdout.splitlines()[1] == "0"
+    assert checked == ([False] if route == "checked" else [])
 
 
 def _graphs(store_path: Path) -> dict[str, str]:
@@ -296,7 +319,8 @@ def test_the_dump_route_writes_what_bulk_write_writes(dump_file: Path, tmp_path:
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The bulk route cut for dumps (kg.write.dump) answers from the split what bulk_write
     asks its staging store: the same graphs and the same provenance records (owners, roots,
-    counts, hashes, source, outcome), times and the load's own IRI aside."""
+    counts, hashes, source, outcome, warnings), times and the load's own IRI aside; and so
+    does it when the file is checked in a second process."""
     from kg.write import Origin
 
     monkeypatch.setattr("kg.split.BULK_GRAPHS", 10)
@@ -304,14 +328,21 @@ def test_the_dump_route_writes_what_bulk_write_writes(dump_file: Path, tmp_path:
     assert dump is not None
     moments = {PROV.generatedAtTime, PROV.startedAtTime, PROV.endedAtTime, PROV.wasGeneratedBy}
     written = []
-    for route in ("dump", "bulk_write"):
+    for route in ("checked", "dump", "bulk_write"):
         if route == "bulk_write":
             monkeypatch.setattr("kg.split.commit_split", lambda *a, **k: None)
         store = EmbeddedStore(tmp_path / route)
+        origin = Origin(agent="cli", source="file:///x.ttl", activity="load")
         try:
-            done = write_dump(store, dump, base_iri=BASE, exclusive=True,
-                              origin=Origin(agent="cli", source="file:///x.ttl",
-                                            activity="load"))
+            if route == "checked":  # the file checked in a second process meanwhile
+                checked = _route("checked", monkeypatch)
+                loaded = load_dump(store, dump_file.read_bytes(), "turtle", base_iri=BASE,
+                                   exclusive=True, origin=origin)
+                assert loaded is not None and checked == [True]
+                done = loaded
+                monkeypatch.setattr("kg.split.CHECK_MIN_BYTES", 1 << 40)
+            else:
+                done = write_dump(store, dump, base_iri=BASE, exclusive=True, origin=origin)
             assert len(done.result.created) == len(dump.parts)
             meta = {t for t in store.get_graph(URIRef(META_GRAPH))
                     if t[1] not in moments and not str(t[0]).startswith("urn:uuid:")}
@@ -322,4 +353,4 @@ def test_the_dump_route_writes_what_bulk_write_writes(dump_file: Path, tmp_path:
         finally:
             store.close()
     assert len(written[0][0]) > 10 * len(dump.parts)
-    assert written[0] == written[1]
+    assert written[0] == written[1] == written[2]

@@ -76,7 +76,7 @@ def load(
     """Load files through the write path: each file (or each named graph) is one description;
     a catalog dump (a dcat:Catalog, or many datasets, in one graph) is split into one
     description per dataset, service, catalog, agent and data space (see kg.split)."""
-    from kg.split import split_dump, write_dump
+    from kg.split import load_dump
 
     if graph and len(files) > 1:
         raise BadRequest("--graph names one graph: give exactly one file")
@@ -98,13 +98,11 @@ def load(
                 origin = Origin(agent="cli", source=path.resolve().as_uri(), activity="load")
                 # exclusive: this process holds the store alone (an embedded store is locked
                 # by its opener), so a big load of new graphs may use the bulk loader.
-                dump = None if graph or whole else split_dump(data, fmt,
-                                                              base_iri=config.base_iri)
+                done = None if graph or whole else load_dump(
+                    store, data, fmt, base_iri=config.base_iri, origin=origin, mode=mode,
+                    exclusive=True, source=_source_iri(source) if source else None)
                 counts = ""
-                if dump is not None:
-                    done = write_dump(store, dump, base_iri=config.base_iri, origin=origin,
-                                      mode=mode, exclusive=True,
-                                      source=_source_iri(source) if source else None)
+                if done is not None:
                     result = done.result
                     counts = done.summary()
                 else:

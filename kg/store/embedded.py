@@ -544,7 +544,10 @@ class EmbeddedStore(Store):
         kwargs: dict[str, Any] = {"base_iri": base_iri} if base_iri else {}
         try:
             with self._writing():
-                self._ox.bulk_load(data, format=RDF_FORMATS[format], **kwargs)
+                if self.path is None:  # in memory, a plain load is atomic and twice as fast
+                    self._ox.load(data, format=RDF_FORMATS[format], **kwargs)
+                else:
+                    self._ox.bulk_load(data, format=RDF_FORMATS[format], **kwargs)
         except SyntaxError as exc:
             raise parse_error(exc, format) from None
         finally:

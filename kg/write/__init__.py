@@ -35,7 +35,8 @@ from kg.write.describe import (
     slugify,
     split_dataset,
 )
-from kg.write.dump import commit_split
+from kg.write.dump import commit_split, commit_split_applies
+from kg.write.filecheck import FileCheck
 from kg.write.path import (
     BULK_BYTES,
     BULK_GRAPHS,
@@ -56,6 +57,7 @@ __all__ = [
     "BULK_GRAPHS",
     "KIND_OF_CLASS",
     "Description",
+    "FileCheck",
     "Mode",
     "Origin",
     "Triple",
@@ -64,6 +66,7 @@ __all__ = [
     "bulk_write",
     "commit",
     "commit_split",
+    "commit_split_applies",
     "delete_graphs",
     "graph_iri_for",
     "interrupted_loads",

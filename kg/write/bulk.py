@@ -22,6 +22,7 @@ existing graph.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import uuid
 from collections.abc import Sequence
@@ -56,6 +57,7 @@ class JournaledLoad:
 
         with JournaledLoad(store, names, agent) as load:
             load.start(data, fmt, base_iri)
+            load.then(more)        # optional: more N-Quads, loaded after data
             ... validate ...
             load.commit(records)
 
@@ -68,6 +70,7 @@ class JournaledLoad:
         self.agent = agent
         self.iri = URIRef(f"urn:uuid:{uuid.uuid4()}")
         self._worker: threading.Thread | None = None
+        self._jobs: queue.SimpleQueue[tuple[bytes, str, str | None] | None] = queue.SimpleQueue()
         self._failure: BaseException | None = None
 
     def __enter__(self) -> JournaledLoad:
@@ -89,18 +92,27 @@ class JournaledLoad:
 
     def start(self, data: bytes, fmt: str, base_iri: str | None) -> None:
         """Bulk-load the graphs in a background thread (the engine releases the GIL)."""
+        self._jobs.put((data, fmt, base_iri))
 
         def run() -> None:
-            try:
-                self.store.bulk_import(data, fmt, base_iri=base_iri)
-            except BaseException as exc:
-                self._failure = exc
+            while (job := self._jobs.get()) is not None:
+                if self._failure is None:  # after a failure, only drain the queue
+                    try:
+                        self.store.bulk_import(job[0], job[1], base_iri=job[2])
+                    except BaseException as exc:
+                        self._failure = exc
 
         self._worker = threading.Thread(target=run, name="dskg-bulk-load", daemon=True)
         self._worker.start()
 
+    def then(self, data: bytes) -> None:
+        """Queue more N-Quads (records already in the meta graph) after what ``start`` loads:
+        the same thread loads them while the caller goes on validating."""
+        self._jobs.put((data, "nquads", None))
+
     def _wait(self) -> None:
         if self._worker is not None:
+            self._jobs.put(None)
             self._worker.join()
             self._worker = None
 
@@ -110,7 +122,9 @@ class JournaledLoad:
         self._wait()
         if self._failure is not None:
             raise self._failure
-        self.store.bulk_import(records if isinstance(records, bytes) else _meta_nquads(records))
+        if records:
+            self.store.bulk_import(
+                records if isinstance(records, bytes) else _meta_nquads(records))
         self.store.replace_graphs({}, add={META: [(self.iri, PROV.endedAtTime, _now())]})
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,

@@ -9,10 +9,11 @@ a 10k-dataset dump, those queries took longer than the engine's bulk load of the
 they are answered from the split, and the order is chosen for two cores:
 
 1. what must be read from the store before it changes (existing graphs, holders of the
-   claimed IRIs, placements of the roots, the validation context) is read first, and the
-   staging copy is loaded to place the roots (their owners);
-2. the journaled bulk load of the graphs and their provenance records (N-Quads text)
-   starts in a thread (``JournaledLoad``); the staging copy is validated meanwhile;
+   claimed IRIs, placements of the roots, the validation context) is read first; an empty
+   store has nothing to give, so a first load skips straight to
+2. the journaled bulk load of the graphs, in a thread (``JournaledLoad``); meanwhile this
+   thread loads a scratch copy, places the roots in it (their owners), hands the provenance
+   records to the loading thread (loaded after the graphs) and validates the scratch copy;
 3. the warning count goes in with the commit point.
 
 A rejection (ownership or validation) leaves through ``JournaledLoad``, which undoes the
@@ -33,8 +34,10 @@ from kg.errors import ValidationFailed
 from kg.namespaces import DSKG, META_GRAPH, XSD
 from kg.store import Store, memory_store
 from kg.store.terms import to_ox
+from kg.validation.report import ValidationReport
 from kg.write.bulk import JournaledLoad
 from kg.write.describe import Mode, Origin, WriteResult, agent_iri
+from kg.write.filecheck import FileCheck
 from kg.write.path import _check_mode, _failure_summary
 from kg.write.records import shared_record
 from kg.write.transaction import transaction
@@ -95,12 +98,31 @@ def _notes_nquads(data: bytes, names: list[URIRef]) -> bytes:
     return "".join(f"{_nt(s)} {_nt(p)} {_nt(o)}{meta}" for s, p, o in notes).encode("utf-8")
 
 
+def _owner(origin: Origin, here: dict[URIRef, dict[str, set[Node]]],
+           there: dict[URIRef, dict[str, set[Node]]], root: URIRef | None,
+           nationals: set[URIRef]) -> URIRef:
+    """The owner party of a description with ``root``: its placement in the load (``here``)
+    and in the store (``there``) together."""
+    place: dict[str, set[Node]] = {"space": set(), "tier": set(), "country": set()}
+    for source in (here.get(root), there.get(root)) if root is not None else ():
+        for key, values in (source or {}).items():
+            place[key] |= values
+    return ownership.owner_for(origin.writer, place, nationals)
+
+
+def commit_split_applies(store: Store, origin: Origin, exclusive: bool) -> bool:
+    """Whether ``commit_split`` takes a dump of new descriptions (see the module doc)."""
+    return exclusive and origin.writer.is_admin and not store.bulk_import_is_atomic
+
+
 def commit_split(store: Store, dump: SplitDump, parts: list[Part], data: bytes, *,
-                 base_iri: str, origin: Origin, mode: Mode, exclusive: bool
-                 ) -> WriteResult | None:
+                 base_iri: str, origin: Origin, mode: Mode, exclusive: bool,
+                 check: FileCheck | None = None) -> WriteResult | None:
     """Commit the split descriptions ``parts`` (``data``: their N-Quads) through the
-    journaled bulk loader; None when this route does not apply (see the module doc)."""
-    if not (exclusive and origin.writer.is_admin) or store.bulk_import_is_atomic:
+    journaled bulk loader; None when this route does not apply (see the module doc).
+    ``check``: the file's triples checked in another process (``kg.write.filecheck``), used
+    when the store is empty (else stopped)."""
+    if not commit_split_applies(store, origin, exclusive):
         return None
     origin.base_iri = base_iri
     names = [p.name for p in parts]
@@ -117,29 +139,41 @@ def commit_split(store: Store, dump: SplitDump, parts: list[Part], data: bytes, 
         if held:
             there = ownership.placements(store, wanted)
         nationals = ownership.national_tiers(store)
-        staging = memory_store()
-        staging.bulk_import(data, "nquads")  # a scratch copy: atomicity plays no part
-        here = ownership.placements(staging, wanted, whole=True)
-        owners: dict[URIRef, URIRef] = {}
-        for name in names:
-            root = roots.get(name)
-            place: dict[str, set[Node]] = {"space": set(), "tier": set(), "country": set()}
-            for source in (here.get(root), there.get(root)) if root is not None else ():
-                for key, values in (source or {}).items():
-                    place[key] |= values
-            owners[name] = ownership.owner_for(origin.writer, place, nationals)
-        context = validation.context_for(store, staging, referenced=referenced(dump, parts))
-        # The records go in with the graphs: a load that fails validation is undone, records
-        # and all, so they may say it conforms; the warning count comes at the end.
-        shared = [*shared_record(origin, when=datetime.now(UTC), warnings=0, conforms=None),
-                  (DSKG.conforms, Literal(True))]
-        records = records_nquads(parts, origin, shared, owners) + _notes_nquads(data, names)
+        if check is not None and held:
+            check.cancel()  # only an empty store can do without the context
+            check = None
+        staging = memory_store()  # a scratch copy, to validate: atomicity plays no part
+        context = None
+        if held:  # the validation context is read before the store changes
+            staging.bulk_import(data, "nquads")
+            context = validation.context_for(store, staging, referenced=referenced(dump, parts))
         with JournaledLoad(store, names, agent_iri(origin.agent)) as load:
-            # 2. The graphs and records go in while the staging copy is validated.
-            load.start(data + records, "nquads", None)
-            report = validation.validate_store(staging, context=context, list_warnings=False)
-            if not report.conforms:
-                raise ValidationFailed(_failure_summary(report), report)
+            # 2. The graphs go in (a thread) while this thread places the roots in the scratch
+            # copy (their owners), hands over the records, and validates; or while the file
+            # check (another process) finishes doing that.
+            load.start(data, "nquads", None)
+            report: ValidationReport | None = None
+            if check is not None:
+                verdict = check.result()
+                report, here = verdict.report, verdict.places
+                if not report.conforms:
+                    raise ValidationFailed(_failure_summary(report), report)
+            else:
+                if not held:  # an empty store has no context to give
+                    staging.bulk_import(data, "nquads")
+                here = ownership.placements(staging, wanted, whole=True)
+            owners = {name: _owner(origin, here, there, roots.get(name), nationals)
+                      for name in names}
+            # The records follow the graphs: a load that fails validation is undone, records
+            # and all, so they may say it conforms; the warning count comes at the end.
+            shared = [*shared_record(origin, when=datetime.now(UTC), warnings=0,
+                                     conforms=None), (DSKG.conforms, Literal(True))]
+            load.then(records_nquads(parts, origin, shared, owners) + _notes_nquads(data, names))
+            if report is None:
+                report = validation.validate_store(staging, context=context,
+                                                   list_warnings=False)
+                if not report.conforms:
+                    raise ValidationFailed(_failure_summary(report), report)
             warnings = report.count("Warning") + report.count("Info")
             # 3. The warning count, then the commit point.
             count = f" {_nt(DSKG.warningCount)} {_nt(Literal(warnings))} <{META_GRAPH}> .\n"
