@@ -496,6 +496,8 @@ def _write_parts(store: Store, dump: SplitDump, parts: list[Part], *, base_iri: 
 
 #: Dumps from this size on (the bulk route's) are checked in a second process meanwhile.
 CHECK_MIN_BYTES = BULK_BYTES
+#: ... in these formats (RDF/XML is screened before parsing: the split does it first).
+_CHECKED = ("turtle", "ntriples", "nquads")
 
 
 def load_dump(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Origin,
@@ -506,7 +508,7 @@ def load_dump(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Ori
     store by the bulk route has its own triples checked in another process while this one
     splits them (``kg.write.FileCheck``)."""
     data, fmt = _prepared(data, fmt, base_iri)
-    parallel = (len(data) > CHECK_MIN_BYTES and fmt != "trig" and mode != "replace"
+    parallel = (len(data) > CHECK_MIN_BYTES and fmt in _CHECKED and mode != "replace"
                 and commit_split_applies(store, origin, exclusive) and not store.graph_names())
     with _uncollected(), \
             FileCheck(data, fmt, base_iri) if parallel else contextlib.nullcontext() as check:

@@ -354,3 +354,24 @@ def test_the_dump_route_writes_what_bulk_write_writes(dump_file: Path, tmp_path:
             store.close()
     assert len(written[0][0]) > 10 * len(dump.parts)
     assert written[0] == written[1] == written[2]
+
+
+def test_the_file_check_answers_from_another_process(dump_file: Path) -> None:
+    """The check of a dump's own triples (kg.write.FileCheck) runs in a second interpreter:
+    it answers the validation report and the placements, raises the check's own error (a
+    parse error keeps its line and column), and a cancelled check leaves no process."""
+    from kg.errors import ParseError
+    from kg.write import FileCheck
+
+    with FileCheck(dump_file.read_bytes(), "turtle", BASE) as check:
+        verdict = check.result()
+    assert verdict.report.conforms
+    spaces = {s for place in verdict.places.values() for s in place["space"]}
+    assert spaces and all(str(s).startswith(SYN) for s in spaces)
+    with FileCheck(b"<https://e/a> <https://e/b> .", "turtle", BASE) as check:
+        with pytest.raises(ParseError) as raised:
+            check.result()
+    assert (raised.value.line, raised.value.column) == (1, 29)
+    check = FileCheck(dump_file.read_bytes(), "turtle", BASE)
+    check.cancel()
+    assert check._process.poll() is not None

@@ -5,26 +5,32 @@ in Python for about as long as the engine's bulk load of the whole file. What th
 route needs besides the split comes from a scratch copy of the same triples: the
 validation report (the descriptions of a dump together are the file's triples) and where
 each root sits (its owner). Into an empty store (a node's first load of a portal's
-catalog) nothing else is needed, so a spawned process loads the file into its own scratch
-store, validates it and places every node, on the other core, while this one splits.
+catalog) nothing else is needed, so a second Python process loads the file into its own
+scratch store, validates it and places every node, on the other core, while this one
+splits.
 
-Spawned, not forked: the parent holds engine and query threads, which a fork would copy
-mid-flight. The child reads only the bytes it is given, never the node's store.
+The second process is ``python -m kg.write.filecheck IN OUT FORMAT BASE``: a fresh
+interpreter (a fork would copy the engine's and the query runners' threads mid-flight, and
+multiprocessing's spawn would re-run the caller's main module). It reads the file IN and
+writes its answer, a pickled ``FileVerdict`` or exception, to OUT. It never opens the
+node's store.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from pathlib import Path
 from types import TracebackType
 
 from rdflib import URIRef
 from rdflib.term import Node
 
-from kg import ownership, validation
 from kg.errors import DskgError
-from kg.store import memory_store
 from kg.validation.report import ValidationReport
 
 Places = dict[URIRef, dict[str, set[Node]]]
@@ -39,21 +45,8 @@ class FileVerdict:
     places: Places
 
 
-def _check(conn: Connection, data: bytes, fmt: str, base_iri: str) -> None:
-    """The child: load, validate, place, answer (an exception is answered too)."""
-    try:
-        staging = memory_store()
-        staging.bulk_import(data, fmt, base_iri=base_iri)
-        report = validation.validate_store(staging, list_warnings=False)
-        conn.send(FileVerdict(report, ownership.placements(staging, None, whole=True)))
-    except BaseException as exc:  # the parent re-raises it
-        conn.send(exc)
-    finally:
-        conn.close()
-
-
 class FileCheck:
-    """The check of one file, running in a spawned process from construction::
+    """The check of one file, running in a second process from construction::
 
         with FileCheck(data, "turtle", base_iri) as check:
             ... split ...
@@ -63,26 +56,30 @@ class FileCheck:
     """
 
     def __init__(self, data: bytes, fmt: str, base_iri: str) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe(duplex=False)
-        self._process = context.Process(target=_check, args=(child, data, fmt, base_iri),
-                                        name="dskg-dump-check", daemon=True)
-        self._process.start()
-        child.close()  # the child holds its end: EOF here when it dies without answering
+        self._folder = tempfile.TemporaryDirectory(prefix="dskg-check-")
+        folder = Path(self._folder.name)
+        source, self._answer = folder / "input", folder / "answer"
+        source.write_bytes(data)
+        self._errors = (folder / "errors").open("wb")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "kg.write.filecheck", str(source), str(self._answer), fmt,
+             base_iri], stdin=subprocess.DEVNULL, stdout=self._errors, stderr=self._errors,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
         self._verdict: FileVerdict | None = None
 
     def result(self) -> FileVerdict:
-        """Wait for the child's answer; its exception is raised here."""
+        """Wait for the answer; the exception the check raised is raised here."""
         if self._verdict is None:
             try:
-                answer = self._conn.recv()
-            except EOFError:
-                self._process.join()
-                raise DskgError("the check of the dump ended without an answer (exit code "
-                                f"{self._process.exitcode})") from None
+                code = self._process.wait()
+                if code != 0 or not self._answer.exists():
+                    self._errors.flush()
+                    said = Path(self._errors.name).read_text("utf-8", "replace").strip()
+                    raise DskgError(f"the check of the dump failed (exit code {code}): "
+                                    f"{said.splitlines()[-1] if said else 'no message'}")
+                answer = pickle.loads(self._answer.read_bytes())
             finally:
-                self._conn.close()
-            self._process.join()
+                self._close()
             if isinstance(answer, BaseException):
                 raise answer
             self._verdict = answer
@@ -90,10 +87,14 @@ class FileCheck:
 
     def cancel(self) -> None:
         """Stop the check (its answer is no longer wanted)."""
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._conn.close()
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._close()
+
+    def _close(self) -> None:
+        self._errors.close()
+        self._folder.cleanup()
 
     def __enter__(self) -> FileCheck:
         return self
@@ -102,3 +103,34 @@ class FileCheck:
                  trace: TracebackType | None) -> None:
         if self._verdict is None:
             self.cancel()
+
+
+def check_file(source: Path, fmt: str, base_iri: str) -> FileVerdict:
+    """Load the file into a scratch store, validate it, place its nodes."""
+    from kg import ownership, validation
+    from kg.store import memory_store
+
+    staging = memory_store()
+    staging.bulk_import(source.read_bytes(), fmt, base_iri=base_iri)
+    report = validation.validate_store(staging, list_warnings=False)
+    return FileVerdict(report, ownership.placements(staging, None, whole=True))
+
+
+def _main(argv: list[str]) -> None:
+    source, answer, fmt, base_iri = argv
+    try:
+        outcome: FileVerdict | BaseException = check_file(Path(source), fmt, base_iri)
+    except Exception as exc:  # answered: the parent raises it (as itself, if it pickles)
+        outcome = exc
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            outcome = DskgError(f"the check of the dump failed: {type(exc).__name__}: {exc}")
+    Path(answer).write_bytes(pickle.dumps(outcome))
+
+
+if __name__ == "__main__":
+    # Run as the module's importable self, so that the answer pickles with its real name.
+    from kg.write import filecheck
+
+    filecheck._main(sys.argv[1:])
