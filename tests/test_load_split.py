@@ -368,9 +368,9 @@ def test_the_file_check_answers_from_another_process(dump_file: Path) -> None:
     assert verdict.report.conforms
     spaces = {s for place in verdict.places.values() for s in place["space"]}
     assert spaces and all(str(s).startswith(SYN) for s in spaces)
-    with FileCheck(b"<https://e/a> <https://e/b> .", "turtle", BASE) as check:
-        with pytest.raises(ParseError) as raised:
-            check.result()
+    with FileCheck(b"<https://e/a> <https://e/b> .", "turtle", BASE) as check, \
+            pytest.raises(ParseError) as raised:
+        check.result()
     assert (raised.value.line, raised.value.column) == (1, 29)
     check = FileCheck(dump_file.read_bytes(), "turtle", BASE)
     check.cancel()
