@@ -516,6 +516,8 @@ def load_dump(store: Store, data: bytes, fmt: str, *, base_iri: str, origin: Ori
         if dump is None:
             return None
         # Blank-node roots given IRIs: the descriptions say more than the file checked.
-        return write_dump(store, dump, base_iri=base_iri, origin=origin, mode=mode,
+        done = write_dump(store, dump, base_iri=base_iri, origin=origin, mode=mode,
                           exclusive=exclusive, source=source,
                           check=None if dump.renamed else check)
+        del dump  # before the collector resumes: it would walk every triple once more
+    return done

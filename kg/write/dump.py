@@ -37,7 +37,7 @@ from kg.store.terms import to_ox
 from kg.validation.report import ValidationReport
 from kg.write.bulk import JournaledLoad
 from kg.write.describe import Mode, Origin, WriteResult, agent_iri
-from kg.write.filecheck import FileCheck
+from kg.write.filecheck import FileCheck, Places
 from kg.write.path import _check_mode, _failure_summary
 from kg.write.records import shared_record
 from kg.write.transaction import transaction
@@ -98,8 +98,26 @@ def _notes_nquads(data: bytes, names: list[URIRef]) -> bytes:
     return "".join(f"{_nt(s)} {_nt(p)} {_nt(o)}{meta}" for s, p, o in notes).encode("utf-8")
 
 
-def _owner(origin: Origin, here: dict[URIRef, dict[str, set[Node]]],
-           there: dict[URIRef, dict[str, set[Node]]], root: URIRef | None,
+def _records(parts: list[Part], origin: Origin, shared: list[tuple[Node, Node]],
+             here: Places, there: Places, nationals: set[URIRef], data: bytes) -> bytes:
+    """The provenance records and written-form notes of ``parts``, N-Quads text; owners from
+    the placements of the roots in the load (``here``) and in the store (``there``)."""
+    owners = {p.name: _owner(origin, here, there, p.root, nationals) for p in parts}
+    return records_nquads(parts, origin, shared, owners) + _notes_nquads(
+        data, [p.name for p in parts])
+
+
+def _warnings(report: ValidationReport) -> int:
+    return report.count("Warning") + report.count("Info")
+
+
+def _warning_counts(names: list[URIRef], report: ValidationReport) -> bytes:
+    """Each description's ``dskg:warningCount`` (the load's), N-Quads text."""
+    count = f" {_nt(DSKG.warningCount)} {_nt(Literal(_warnings(report)))} <{META_GRAPH}> .\n"
+    return "".join(f"<{name}>{count}" for name in names).encode("utf-8")
+
+
+def _owner(origin: Origin, here: Places, there: Places, root: URIRef | None,
            nationals: set[URIRef]) -> URIRef:
     """The owner party of a description with ``root``: its placement in the load (``here``)
     and in the store (``there``) together."""
@@ -133,7 +151,7 @@ def commit_split(store: Store, dump: SplitDump, parts: list[Part], data: bytes, 
             return None
         # 1. Read what the load will change, before it starts (nothing, in a new store).
         wanted = [r for r in roots.values() if r is not None]
-        there: dict[URIRef, dict[str, set[Node]]] = {}
+        there: Places = {}
         held = bool(store.graph_names())
         ownership.review_subjects(store if held else None, claims(parts), names)
         if held:
@@ -147,38 +165,40 @@ def commit_split(store: Store, dump: SplitDump, parts: list[Part], data: bytes, 
         if held:  # the validation context is read before the store changes
             staging.bulk_import(data, "nquads")
             context = validation.context_for(store, staging, referenced=referenced(dump, parts))
+        shared = [*shared_record(origin, when=datetime.now(UTC), warnings=0, conforms=None),
+                  (DSKG.conforms, Literal(True))]
+        report: ValidationReport | None = None
+        records = b""
+        if check is not None:
+            # The file was checked while it was split: a rejection comes before any load,
+            # and the records go in with the graphs, in one bulk load.
+            verdict = check.result()
+            report = verdict.report
+            if not report.conforms:
+                raise ValidationFailed(_failure_summary(report), report)
+            records = _records(parts, origin, shared, verdict.places, there, nationals, data) \
+                + _warning_counts(names, report)
         with JournaledLoad(store, names, agent_iri(origin.agent)) as load:
-            # 2. The graphs go in (a thread) while this thread places the roots in the scratch
-            # copy (their owners), hands over the records, and validates; or while the file
-            # check (another process) finishes doing that.
-            load.start(data, "nquads", None)
-            report: ValidationReport | None = None
-            if check is not None:
-                verdict = check.result()
-                report, here = verdict.report, verdict.places
-                if not report.conforms:
-                    raise ValidationFailed(_failure_summary(report), report)
-            else:
+            # 2. The graphs go in (a thread); without the file's check, this thread meanwhile
+            # places the roots in the scratch copy (owners), hands over the records, and
+            # validates.
+            load.start(data + records, "nquads", None)
+            if report is None:
                 if not held:  # an empty store has no context to give
                     staging.bulk_import(data, "nquads")
                 here = ownership.placements(staging, wanted, whole=True)
-            owners = {name: _owner(origin, here, there, roots.get(name), nationals)
-                      for name in names}
-            # The records follow the graphs: a load that fails validation is undone, records
-            # and all, so they may say it conforms; the warning count comes at the end.
-            shared = [*shared_record(origin, when=datetime.now(UTC), warnings=0,
-                                     conforms=None), (DSKG.conforms, Literal(True))]
-            load.then(records_nquads(parts, origin, shared, owners) + _notes_nquads(data, names))
-            if report is None:
+                # The records follow the graphs: a load that fails validation is undone,
+                # records and all, so they may say it conforms; the warning count comes last.
+                load.then(_records(parts, origin, shared, here, there, nationals, data))
                 report = validation.validate_store(staging, context=context,
                                                    list_warnings=False)
                 if not report.conforms:
                     raise ValidationFailed(_failure_summary(report), report)
-            warnings = report.count("Warning") + report.count("Info")
-            # 3. The warning count, then the commit point.
-            count = f" {_nt(DSKG.warningCount)} {_nt(Literal(warnings))} <{META_GRAPH}> .\n"
-            load.commit("".join(f"<{name}>{count}" for name in names).encode("utf-8"))
+                # 3. The warning count, then the commit point.
+                load.commit(_warning_counts(names, report))
+            else:
+                load.commit(b"")
     return WriteResult(graphs=names, roots=roots, created=created, replaced=[],
-                       triples=sum(len(p.triples) for p in parts), warnings=warnings,
+                       triples=sum(len(p.triples) for p in parts), warnings=_warnings(report),
                        report=report)
 
